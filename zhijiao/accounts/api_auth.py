@@ -1,0 +1,36 @@
+"""API authentication: a bearer token (`Authorization: Bearer zj_…`) or the browser session."""
+
+from ninja.security import APIKeyCookie, HttpBearer
+
+from zhijiao.accounts.actions import token_user
+
+
+class SessionOrTokenAuth(HttpBearer):
+    openapi_scheme = "bearer"
+
+    def __call__(self, request):
+        header = request.headers.get("Authorization", "")
+        if header.lower().startswith("bearer "):
+            return self.authenticate(request, header[7:].strip())
+        return _session(request)
+
+    def authenticate(self, request, token):
+        user = token_user(token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+class _SessionAuth(APIKeyCookie):
+    """Django session with CSRF checking, as Ninja's django_auth does."""
+
+    param_name = "sessionid"
+
+    def authenticate(self, request, key):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and not user.must_change_password:
+            return user
+        return None
+
+
+_session = _SessionAuth()

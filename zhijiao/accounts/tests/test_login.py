@@ -1,0 +1,99 @@
+import pytest
+from django.urls import reverse
+
+from zhijiao.accounts.models import AuditAction, AuditLog, User
+from zhijiao.demo.logins import DEMO_PASSWORD
+from zhijiao.records.models import Statement
+
+
+def post_login(client, identifier, password):
+    return client.post(reverse("accounts:login"), {"identifier": identifier, "password": password})
+
+
+def test_healthz_reports_database_and_version(client, db):
+    body = client.get("/healthz").json()
+    assert body["database"] is True and body["status"] == "ok" and body["version"]
+
+
+def test_login_by_account_name_and_by_phone(client, users):
+    resp = post_login(client, "laoshi", DEMO_PASSWORD)
+    assert resp.status_code == 302 and resp.url == reverse("web:home")
+    client.logout()
+    phone = users["laoshi"].phone
+    resp = post_login(client, phone, DEMO_PASSWORD)
+    assert resp.status_code == 302
+    assert AuditLog.objects.filter(action=AuditAction.LOGIN_OK, actor=users["laoshi"]).count() == 2
+    # The login went through the event trail too, without personal data in the statement.
+    st = Statement.objects.filter(actor=users["laoshi"], verb__endswith="logged-in").first()
+    assert st is not None and phone not in str(st.statement) and users["laoshi"].name not in str(st.statement)
+
+
+def test_wrong_password_counts_down_then_locks(client, users, settings):
+    settings.ZHIJIAO_LOCKOUT_FAILURES = 3
+    r1 = post_login(client, "xuesheng", "wrong-one")
+    assert r1.status_code == 401 and "还可尝试 2 次" in r1.content.decode()
+    post_login(client, "xuesheng", "wrong-two")
+    r3 = post_login(client, "xuesheng", "wrong-three")
+    assert "已锁定" in r3.content.decode()
+    # Even the right password is refused while locked, with a clear message.
+    r4 = post_login(client, "xuesheng", DEMO_PASSWORD)
+    assert r4.status_code == 401 and "已锁定" in r4.content.decode()
+    assert AuditLog.objects.filter(action=AuditAction.LOCKED, target_id=str(users["xuesheng"].pk)).exists()
+
+
+def test_unknown_account_gets_the_same_message_and_is_audited_masked(client, db):
+    resp = post_login(client, "13800001234", "whatever1")
+    assert "账号或密码不正确" in resp.content.decode()
+    entry = AuditLog.objects.get(action=AuditAction.LOGIN_FAILED)
+    assert "13800001234" not in str(entry.detail)
+
+
+def test_first_login_forces_password_change(client, users):
+    user = users["laoshi2"]
+    user.must_change_password = True
+    user.save()
+    post_login(client, "laoshi2", DEMO_PASSWORD)
+    resp = client.get(reverse("web:home"))
+    assert resp.status_code == 302 and resp.url == reverse("accounts:password_change")
+    resp = client.post(reverse("accounts:password_change"),
+                       {"old_password": DEMO_PASSWORD, "new_password": "12345678", "new_password2": "12345678"})
+    assert resp.status_code == 200  # all-numeric refused
+    resp = client.post(reverse("accounts:password_change"),
+                       {"old_password": DEMO_PASSWORD, "new_password": "Qingcheng#77", "new_password2": "Qingcheng#77"})
+    assert resp.status_code == 302
+    assert client.get(reverse("web:home")).status_code == 200
+    assert User.objects.get(pk=user.pk).check_password("Qingcheng#77")
+
+
+def test_logout_ends_the_session(client, users):
+    post_login(client, "laoshi", DEMO_PASSWORD)
+    client.post(reverse("accounts:logout"))
+    assert client.get(reverse("web:home")).status_code == 302
+
+
+@pytest.mark.parametrize("username,expected", [
+    ("qu_admin", "区县管理员"), ("xuesheng", "学生"), ("jiazhang", "家长"), ("laoshi", "班主任"),
+])
+def test_each_role_lands_on_its_home(client_as, users, username, expected):
+    html = client_as(users[username]).get(reverse("web:home")).content.decode()
+    assert "我的工作台" in html and expected in html
+
+
+def test_api_token_login_and_me(client, users):
+    resp = client.post("/api/v1/auth/token", {"username": "laoshi", "password": DEMO_PASSWORD},
+                       content_type="application/json")
+    assert resp.status_code == 200
+    token = resp.json()["token"]
+    me = client.get("/api/v1/auth/me", HTTP_AUTHORIZATION=f"Bearer {token}").json()
+    assert me["username"] == "laoshi" and "head_teacher" in me["roles"]
+    assert client.get("/api/v1/auth/me", HTTP_AUTHORIZATION="Bearer zj_forged").status_code == 401
+    bad = client.post("/api/v1/auth/token", {"username": "laoshi"}, content_type="application/json")
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "password"
+    wrong = client.post("/api/v1/auth/token", {"username": "laoshi", "password": "nope"},
+                        content_type="application/json")
+    assert wrong.status_code == 401
+
+
+def test_openapi_document_is_served(client, db):
+    doc = client.get("/api/v1/openapi.json").json()
+    assert "/api/v1/auth/token" in doc["paths"]

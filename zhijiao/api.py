@@ -1,0 +1,53 @@
+"""The one Ninja API under /api/v1/. Each app contributes a router from its own `api.py`."""
+
+from importlib import import_module
+
+from ninja import NinjaAPI
+from ninja.errors import ValidationError
+
+from zhijiao import __version__
+from zhijiao.accounts.api_auth import SessionOrTokenAuth
+
+api = NinjaAPI(
+    title="zhijiao API",
+    version=__version__,
+    urls_namespace="api",
+    auth=SessionOrTokenAuth(),
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+
+
+@api.exception_handler(ValidationError)
+def field_level_errors(request, exc: ValidationError):
+    """Answer bad input with 422 and one message per field, never a 500."""
+    fields = []
+    for err in exc.errors:
+        loc = [str(p) for p in err.get("loc", []) if p not in ("body", "query", "path", "payload")]
+        fields.append({"field": ".".join(loc), "message": err.get("msg", "")})
+    return api.create_response(request, {"detail": "invalid input", "errors": fields}, status=422)
+
+
+# Apps register themselves: every zhijiao app whose `api.py` defines `router` is mounted at
+# /api/v1/<API_PREFIX or app label>/, so a new capability needs no edit here.
+def _mount_app_routers() -> None:
+    from django.apps import apps
+
+    for config in apps.get_app_configs():
+        if not config.name.startswith("zhijiao."):
+            continue
+        try:
+            module = import_module(f"{config.name}.api")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"{config.name}.api":
+                continue
+            raise
+        # An app mounts one `router` at its API_PREFIX (default: its label), or several via ROUTERS.
+        mounts = getattr(module, "ROUTERS", None)
+        if mounts is None and getattr(module, "router", None) is not None:
+            mounts = [(getattr(module, "API_PREFIX", config.label), module.router)]
+        for prefix, router in mounts or []:
+            api.add_router(f"/{prefix}/", router)
+
+
+_mount_app_routers()

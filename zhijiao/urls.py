@@ -1,0 +1,22 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from zhijiao.api import api
+from zhijiao.core.views import healthz
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("api/v1/", api.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("ops/admin/", admin.site.urls),
+    path("accounts/", include("zhijiao.accounts.urls")),
+    path("catalog/", include("zhijiao.catalog.urls")),
+    path("resources/", include("zhijiao.resources.urls")),
+    path("search/", include("zhijiao.search.urls")),
+    path("questions/", include("zhijiao.questions.urls")),
+    path("homework/", include("zhijiao.homework.urls")),
+    path("learning/", include("zhijiao.learning.urls")),
+    path("records/", include("zhijiao.records.urls")),
+    path("cockpit/", include("zhijiao.cockpit.urls")),
+    path("", include("zhijiao.web.urls")),
+]
