@@ -1,1 +1,152 @@
+"""The teaching taxonomy (教材目录), organised like the national smart education platform:
 
+section (板块) · stage (学段) · subject (学科) · edition (版本) → book (grade + volume, 册) →
+chapter tree (章 → 节 → 课时) · knowledge points (知识点) linked to chapters.
+
+A chapter node is identified by its path inside its book, never by its bare label: 第一单元 recurs
+in every book.
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Section(models.Model):
+    code = models.SlugField(_("代码"), max_length=40, unique=True)
+    name = models.CharField(_("名称"), max_length=40)
+    order = models.PositiveSmallIntegerField(_("排序"), default=0)
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        verbose_name = _("板块")
+        verbose_name_plural = _("板块")
+        ordering = ["order", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Stage(models.Model):
+    code = models.SlugField(_("代码"), max_length=40, unique=True)
+    name = models.CharField(_("名称"), max_length=40)
+    # Grade levels this stage spans, e.g. 小学 1–6, 初中 7–9; 五四学制 小学 1–5, 初中 6–9.
+    first_grade = models.PositiveSmallIntegerField(_("起始年级"))
+    last_grade = models.PositiveSmallIntegerField(_("结束年级"))
+    order = models.PositiveSmallIntegerField(_("排序"), default=0)
+
+    class Meta:
+        verbose_name = _("学段")
+        verbose_name_plural = _("学段")
+        ordering = ["order", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Subject(models.Model):
+    code = models.SlugField(_("代码"), max_length=40, unique=True)
+    name = models.CharField(_("名称"), max_length=40)
+    stages = models.ManyToManyField(Stage, related_name="subjects", blank=True, verbose_name=_("学段"))
+    order = models.PositiveSmallIntegerField(_("排序"), default=0)
+
+    class Meta:
+        verbose_name = _("学科")
+        verbose_name_plural = _("学科")
+        ordering = ["order", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Edition(models.Model):
+    code = models.SlugField(_("代码"), max_length=40, unique=True)
+    name = models.CharField(_("名称"), max_length=40, help_text=_("人教版、统编版、北师大版…"))
+    publisher = models.CharField(_("出版社"), max_length=80, blank=True)
+    order = models.PositiveSmallIntegerField(_("排序"), default=0)
+
+    class Meta:
+        verbose_name = _("教材版本")
+        verbose_name_plural = _("教材版本")
+        ordering = ["order", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Volume(models.TextChoices):
+    FIRST = "上", _("上册")
+    SECOND = "下", _("下册")
+    WHOLE = "全", _("全一册")
+
+
+class Book(models.Model):
+    """One textbook: a stage's subject in one edition, for one grade and volume (人教版 数学 三年级上册)."""
+
+    code = models.SlugField(_("代码"), max_length=80, unique=True)
+    stage = models.ForeignKey(Stage, on_delete=models.PROTECT, related_name="books", verbose_name=_("学段"))
+    subject = models.ForeignKey(Subject, on_delete=models.PROTECT, related_name="books", verbose_name=_("学科"))
+    edition = models.ForeignKey(Edition, on_delete=models.PROTECT, related_name="books", verbose_name=_("版本"))
+    grade_level = models.PositiveSmallIntegerField(_("年级"))
+    volume = models.CharField(_("册"), max_length=2, choices=Volume.choices)
+    name = models.CharField(_("书名"), max_length=100)
+
+    class Meta:
+        verbose_name = _("教材（册）")
+        verbose_name_plural = _("教材（册）")
+        ordering = ["stage__order", "subject__order", "edition__order", "grade_level", "volume"]
+        constraints = [
+            models.UniqueConstraint(fields=["stage", "subject", "edition", "grade_level", "volume"], name="book_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ChapterKind(models.TextChoices):
+    UNIT = "unit", _("章/单元")
+    SECTION = "section", _("节")
+    LESSON = "lesson", _("课时")
+
+
+class Chapter(models.Model):
+    """A node of a book's chapter tree. `path` is its place in the book ("0003.0002."), `key` its identity."""
+
+    book = models.ForeignKey(Book, on_delete=models.CASCADE, related_name="chapters", verbose_name=_("教材"))
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="children")
+    kind = models.CharField(_("层级"), max_length=10, choices=ChapterKind.choices)
+    title = models.CharField(_("标题"), max_length=120)
+    order = models.PositiveSmallIntegerField(_("序号"), default=0)
+    path = models.CharField(max_length=120, editable=False)
+    depth = models.PositiveSmallIntegerField(default=0, editable=False)
+    # "<book code>/<path>": stable across re-imports, unique in the district.
+    key = models.CharField(max_length=220, unique=True, editable=False)
+    # Titles from the book down to this node, joined by " / ", for display and search.
+    title_path = models.CharField(max_length=500, editable=False, blank=True)
+
+    class Meta:
+        verbose_name = _("章节")
+        verbose_name_plural = _("章节")
+        ordering = ["book", "path"]
+        constraints = [models.UniqueConstraint(fields=["book", "path"], name="chapter_unique_path")]
+
+    def __str__(self) -> str:
+        return self.title_path or self.title
+
+
+class KnowledgePoint(models.Model):
+    """A knowledge point of a subject in a stage (小学数学 · 两位数乘两位数), a tree of its own."""
+
+    code = models.CharField(_("代码"), max_length=80, unique=True)
+    name = models.CharField(_("名称"), max_length=120)
+    stage = models.ForeignKey(Stage, on_delete=models.PROTECT, related_name="knowledge_points")
+    subject = models.ForeignKey(Subject, on_delete=models.PROTECT, related_name="knowledge_points")
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="children")
+    chapters = models.ManyToManyField(Chapter, related_name="knowledge_points", blank=True, verbose_name=_("章节"))
+
+    class Meta:
+        verbose_name = _("知识点")
+        verbose_name_plural = _("知识点")
+        ordering = ["stage", "subject", "code"]
+
+    def __str__(self) -> str:
+        return self.name
