@@ -53,8 +53,15 @@ SIZES = {
     ),
 }
 
-# Hooks other apps register to add their demo data: dotted paths of callables(ctx: DemoContext).
-DEMO_EXTENSIONS: list[str] = []
+# Hooks other apps register (in AppConfig.ready) to add their demo data after the people exist:
+# (order, dotted path of a callable(ctx: DemoContext)). Order: catalog 10, resources 20, search 25,
+# questions 30, homework 40, learning 50, records/activity 60, cockpit 70.
+DEMO_EXTENSIONS: list[tuple[int, str]] = []
+
+
+def register_demo_extension(dotted: str, *, order: int) -> None:
+    if all(d != dotted for _, d in DEMO_EXTENSIONS):
+        DEMO_EXTENSIONS.append((order, dotted))
 
 
 @dataclass
@@ -254,6 +261,6 @@ def build_demo(*, size: str = "small", seed: int = 2026, progress=None, tqdm_fac
     say(f"{len(roles)} roles")
 
     ctx = DemoContext(size=size, rng=rng, district=district, schools=schools, progress=say)
-    for dotted in DEMO_EXTENSIONS if extensions else []:
+    for _order, dotted in sorted(DEMO_EXTENSIONS) if extensions else []:
         import_string(dotted)(ctx)
     return ctx
