@@ -48,7 +48,7 @@ SIZES = {
     "district": DemoSize(
         schools=(("primary", 150), ("junior", 60), ("nine_year", 25), ("senior", 20), ("complete_secondary", 8),
                  ("twelve_year", 3)),
-        classes_per_grade=3, students_per_class=35, teachers_per_school=38, sibling_share=0.27,
+        classes_per_grade=3, students_per_class=35, teachers_per_school=36, sibling_share=0.38,
         campuses_every=7,
     ),
 }
@@ -73,8 +73,12 @@ class DemoContext:
     progress: Callable[[str], None]
 
 
-def _bulk(model, objs, batch=5000):
-    model.objects.bulk_create(objs, batch_size=batch)
+def _bulk(model, objs, batch=5000, tqdm_factory=None, desc=""):
+    if tqdm_factory is None or len(objs) <= batch:
+        model.objects.bulk_create(objs, batch_size=batch)
+        return
+    for start in tqdm_factory(range(0, len(objs), batch), desc=desc, unit="批"):
+        model.objects.bulk_create(objs[start : start + batch], batch_size=batch)
 
 
 @transaction.atomic
@@ -252,12 +256,13 @@ def build_demo(*, size: str = "small", seed: int = 2026, progress=None, tqdm_fac
         i += take
 
     say(f"{len(users)} accounts")
-    _bulk(User, users)
+    _bulk(User, users, tqdm_factory=tqdm_factory, desc="账号 accounts")
     ids = dict(User.objects.values_list("username", "pk"))
     pk_of = [ids[u.username] for u in users]
     _bulk(Role, [Role(user_id=pk_of[u], kind=kind, node_id=node, subject=subject,
                       child_id=pk_of[child] if child is not None else None, relation=rel)
-                 for (u, kind, node, subject, child, rel) in roles], batch=10000)
+                 for (u, kind, node, subject, child, rel) in roles], batch=10000, tqdm_factory=tqdm_factory,
+          desc="角色 roles")
     say(f"{len(roles)} roles")
 
     ctx = DemoContext(size=size, rng=rng, district=district, schools=schools, progress=say)
