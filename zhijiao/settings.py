@@ -121,6 +121,7 @@ else:
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["zhijiao.accounts.backends.AccountOrPhoneBackend"]
 PASSWORD_HASHERS = [
+    "zhijiao.accounts.hashers.DistrictArgon2PasswordHasher",
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
