@@ -17,6 +17,7 @@ urlpatterns = [
     path("homework/", include("zhijiao.homework.urls")),
     path("learning/", include("zhijiao.learning.urls")),
     path("records/", include("zhijiao.records.urls")),
+    path("xapi/", include("zhijiao.records.xapi.urls")),
     path("cockpit/", include("zhijiao.cockpit.urls")),
     path("", include("zhijiao.web.urls")),
 ]
