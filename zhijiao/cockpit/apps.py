@@ -1,5 +1,19 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CockpitConfig(AppConfig):
     name = "zhijiao.cockpit"
+
+    def ready(self):
+        from zhijiao.demo.builder import register_demo_extension
+        from zhijiao.web.registry import register_app
+
+        register_app(key="cockpit", label=_("数据驾驶舱"), category="evaluation", url_name="cockpit:district",
+                     roles={"district_admin", "supervisor"}, icon="📊",
+                     description=_("深度应用指数、访问量、学校排名与预警"), order=10)
+        register_app(key="cockpit-school", label=_("数据驾驶舱"), category="evaluation", url_name="cockpit:my_school",
+                     roles={"school_admin", "cio"}, icon="📊", description=_("本校教师深度应用情况"), order=11)
+        register_app(key="cockpit-config", label=_("应用指标配置"), category="management", url_name="cockpit:config",
+                     roles={"district_admin"}, icon="⚙", description=_("深度应用指数的指标、阈值与权重"), order=60)
+        register_demo_extension("zhijiao.cockpit.demo.build", order=70)

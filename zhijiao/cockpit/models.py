@@ -1,1 +1,130 @@
+"""The cockpit's own tables: the bureau's indicator configuration, and the rollups of the event trail.
 
+Rollup tables live here (not in `records`): they are derived data, rebuilt at any time from raw
+statements by `zhijiao cockpit-rollup --full`. They keep counts at the grain of
+(day [, hour], school, class, role group, verb, activity type) — and per person per day — so an
+indicator is a sum over its matching keys and the bureau's indicator changes apply at once, without
+recomputing. Ids are plain integers (0 = none), not foreign keys: a rollup row outlives nothing and
+upserts need non-null keys.
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from zhijiao.cockpit.indicators import ATTRIBUTIONS, DIMENSIONS, MEASURES
+
+
+class IndicatorConfig(models.Model):
+    """One indicator as the bureau configured it (overrides indicators.DEFAULTS by code)."""
+
+    code = models.CharField(_("代码"), max_length=8, unique=True)
+    name = models.CharField(_("名称"), max_length=40)
+    dimension = models.CharField(_("维度"), max_length=16, choices=DIMENSIONS)
+    verbs = models.CharField(_("动词"), max_length=300, blank=True, help_text=_("逗号分隔；留空表示全部"))
+    object_types = models.CharField(_("对象类型"), max_length=300, blank=True, help_text=_("逗号分隔；留空表示全部"))
+    roles = models.CharField(_("角色"), max_length=100, blank=True, help_text=_("teacher/student/parent，留空表示全部"))
+    attribution = models.CharField(_("归属"), max_length=8, choices=ATTRIBUTIONS, default="actor")
+    measure = models.CharField(_("计量"), max_length=8, choices=MEASURES, default="count")
+    threshold = models.FloatField(_("深度应用阈值（每30天）"))
+    weight = models.FloatField(_("权重"))
+    enabled = models.BooleanField(_("启用"), default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("应用指标")
+        verbose_name_plural = _("应用指标")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class IndexSettings(models.Model):
+    """The bureau's index settings (one row)."""
+
+    deep_score = models.FloatField(_("深度应用教师得分线"), default=60.0)
+    warning_share = models.FloatField(_("预警线（深度应用教师占比 %）"), default=30.0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("指数设置")
+        verbose_name_plural = _("指数设置")
+
+    def __str__(self) -> str:
+        return f"{self.deep_score}/{self.warning_share}"
+
+
+class RollupCheckpoint(models.Model):
+    """How far the rollup has read the event trail, in (stored, id) order. Moved in the same
+    transaction as the counts it covers, so a crash never counts a statement twice."""
+
+    name = models.CharField(max_length=40, primary_key=True)
+    last_stored = models.DateTimeField(null=True, blank=True)
+    last_id = models.CharField(max_length=40, blank=True)
+    statements = models.BigIntegerField(default=0)  # statements processed since the last full run
+    updated_at = models.DateTimeField(null=True, blank=True)
+    full_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("汇总进度")
+        verbose_name_plural = _("汇总进度")
+
+    def __str__(self) -> str:
+        return f"{self.name} @ {self.last_stored}"
+
+
+class HourlyCount(models.Model):
+    day = models.DateField()
+    hour = models.SmallIntegerField()
+    school_id = models.BigIntegerField()
+    role = models.CharField(max_length=12)
+    verb = models.CharField(max_length=200)
+    object_type = models.CharField(max_length=200)
+    n = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["day", "hour", "school_id", "role", "verb", "object_type"],
+                                               name="cockpit_hourly_key")]
+        indexes = [models.Index(fields=["school_id", "day"])]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.hour}h {self.school_id} {self.verb} {self.n}"
+
+
+class DailyCount(models.Model):
+    day = models.DateField()
+    school_id = models.BigIntegerField()
+    klass_id = models.BigIntegerField()
+    role = models.CharField(max_length=12)
+    verb = models.CharField(max_length=200)
+    object_type = models.CharField(max_length=200)
+    n = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(
+            fields=["day", "school_id", "klass_id", "role", "verb", "object_type"], name="cockpit_daily_key")]
+        indexes = [models.Index(fields=["school_id", "day"]), models.Index(fields=["klass_id", "day"])]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.school_id}/{self.klass_id} {self.verb} {self.n}"
+
+
+class ActorDaily(models.Model):
+    """Per person per day. Verb and activity type are kept for teachers (and unknown roles) only;
+    students' and parents' rows carry '' there (enough for active users, far fewer rows)."""
+
+    day = models.DateField()
+    actor_id = models.BigIntegerField()
+    school_id = models.BigIntegerField()
+    role = models.CharField(max_length=12)
+    verb = models.CharField(max_length=200)
+    object_type = models.CharField(max_length=200)
+    n = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(
+            fields=["day", "actor_id", "school_id", "role", "verb", "object_type"], name="cockpit_actor_key")]
+        indexes = [models.Index(fields=["actor_id", "day"]), models.Index(fields=["school_id", "day"])]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.actor_id} {self.verb} {self.n}"

@@ -1,0 +1,286 @@
+"""Incremental rollups of the event trail, with a checkpoint (architecture section 5).
+
+Statements are read in (stored, id) order, up to `now - lag` (the safety lag: a statement whose
+transaction commits late still carries an earlier `stored`, so the newest seconds are left for the
+next run). Each batch is one SQL `INSERT … SELECT … GROUP BY … ON CONFLICT DO UPDATE SET n = n + excluded.n`
+per rollup table, and the checkpoint moves in the SAME transaction: a crash before commit rolls the
+counts back with it, so a resumed run never counts a statement twice. Runs lock the checkpoint row,
+so two runs never process the same batch.
+
+Voiding (xAPI): every statement counts +1 in its own buckets when read, whether or not it was voided
+later; a voiding statement (verb …/voided) counts −1 in its target's buckets when it is read. A
+statement's contribution thus depends only on immutable rows, so any split into batches — and a full
+recompute — gives the same numbers.
+"""
+
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from zhijiao.cockpit.indicators import DETAILED_GROUPS, ROLE_GROUPS, VOIDED_VERB
+from zhijiao.cockpit.models import ActorDaily, DailyCount, HourlyCount, RollupCheckpoint
+from zhijiao.records.models import Statement
+
+CHECKPOINT = "statements"
+DEFAULT_LAG_SECONDS = 60
+
+
+def lag_seconds() -> int:
+    return int(getattr(settings, "ZHIJIAO_COCKPIT_LAG_SECONDS", DEFAULT_LAG_SECONDS))
+
+
+@dataclass
+class RollupResult:
+    batches: int = 0
+    statements: int = 0
+    voids: int = 0
+    seconds: float = 0.0
+    skipped: bool = False  # another run held the checkpoint
+
+
+def _after_counts(batch_no: int) -> None:
+    """Called after a batch's counts are written and before its checkpoint moves (tests inject crashes)."""
+
+
+# --- SQL pieces ---------------------------------------------------------------------------------------
+
+def _role_sql() -> str:
+    whens = " ".join(
+        f"WHEN s.actor_role IN ({', '.join(repr(k) for k in kinds)}) THEN '{group}'"
+        for group, kinds in ROLE_GROUPS.items())
+    return f"CASE {whens} ELSE 'other' END"
+
+
+def _sqlite_offset() -> str:
+    off = ZoneInfo(settings.TIME_ZONE).utcoffset(datetime.now())
+    return f"{int(off.total_seconds() // 60):+d} minutes"
+
+
+def _time_sql() -> tuple[str, str, list]:
+    """(day expression, hour expression, params for each) in the platform's time zone."""
+    if connection.vendor == "postgresql":
+        return ('(s."timestamp" AT TIME ZONE %s)::date', 'EXTRACT(HOUR FROM s."timestamp" AT TIME ZONE %s)::int',
+                [settings.TIME_ZONE])
+    # SQLite has no zone database: the zone's current UTC offset (exact for zones without DST).
+    return ('date(s."timestamp", %s)', "CAST(strftime('%%H', s.\"timestamp\", %s) AS INTEGER)", [_sqlite_offset()])
+
+
+def _local(ts: datetime) -> datetime:
+    if connection.vendor == "postgresql":
+        return timezone.localtime(ts, ZoneInfo(settings.TIME_ZONE))
+    off = ZoneInfo(settings.TIME_ZONE).utcoffset(datetime.now())
+    return ts.astimezone(ZoneInfo("UTC")).replace(tzinfo=None) + off
+
+
+def _tables():
+    """(model, key columns, key expressions, extra WHERE) for each rollup table."""
+    role = _role_sql()
+    detailed = ", ".join(f"'{g}'" for g in DETAILED_GROUPS)
+    return [
+        (HourlyCount, ["day", "hour", "school_id", "role", "verb", "object_type"],
+         ["{day}", "{hour}", "COALESCE(s.school_id, 0)", role, "s.verb", "s.object_type"], ""),
+        (DailyCount, ["day", "school_id", "klass_id", "role", "verb", "object_type"],
+         ["{day}", "COALESCE(s.school_id, 0)", "COALESCE(s.klass_id, 0)", role, "s.verb", "s.object_type"], ""),
+        (ActorDaily, ["day", "actor_id", "school_id", "role", "verb", "object_type"],
+         ["{day}", "s.actor_id", "COALESCE(s.school_id, 0)", role,
+          f"CASE WHEN {role} IN ({detailed}) THEN s.verb ELSE '' END",
+          f"CASE WHEN {role} IN ({detailed}) THEN s.object_type ELSE '' END"],
+         " AND s.actor_id IS NOT NULL"),
+    ]
+
+
+def _range_sql(lo, hi) -> tuple[str, list]:
+    pk = Statement._meta.pk
+    sql, params = [], []
+    if lo is not None:
+        sql.append("s.stored >= %s AND (s.stored > %s OR s.id > %s)")
+        lo_id = pk.get_db_prep_value(uuid.UUID(lo[1]), connection)
+        lo_at = connection.ops.adapt_datetimefield_value(lo[0])
+        params += [lo_at, lo_at, lo_id]
+    hi_id = pk.get_db_prep_value(hi[1], connection)
+    sql.append("s.stored <= %s AND (s.stored < %s OR s.id <= %s)")
+    hi_at = connection.ops.adapt_datetimefield_value(hi[0])
+    params += [hi_at, hi_at, hi_id]
+    return " AND ".join(sql), params
+
+
+def _upsert_sql(model, cols: list[str], select_sql: str) -> str:
+    table = model._meta.db_table
+    col_list = ", ".join(cols)
+    return (f"INSERT INTO {table} ({col_list}, n) {select_sql} "
+            f"ON CONFLICT ({col_list}) DO UPDATE SET n = {table}.n + excluded.n")
+
+
+def _apply_batch(lo, hi) -> tuple[int, int]:
+    """Add the statements in (lo, hi] to every rollup table. Returns (statements, voids)."""
+    day_sql, hour_sql, tparams = _time_sql()
+    where, wparams = _range_sql(lo, hi)
+    st = Statement._meta.db_table
+    with connection.cursor() as cur:
+        for model, cols, exprs, extra in _tables():
+            params: list = []
+            rendered = []
+            for e in exprs:
+                if e == "{day}":
+                    rendered.append(day_sql)
+                    params += tparams
+                elif e == "{hour}":
+                    rendered.append(hour_sql)
+                    params += tparams
+                else:
+                    rendered.append(e)
+            group = ", ".join(str(i) for i in range(1, len(cols) + 1))
+            select = (f"SELECT {', '.join(rendered)}, COUNT(*) FROM {st} s "
+                      f"WHERE {where} AND s.verb <> %s{extra} GROUP BY {group}")
+            cur.execute(_upsert_sql(model, cols, select), params + wparams + [VOIDED_VERB])
+        cur.execute(f"SELECT COUNT(*) FROM {st} s WHERE {where}", wparams)
+        n = cur.fetchone()[0]
+    voids = _apply_voids(where, wparams)
+    return n, voids
+
+
+def _apply_voids(where: str, wparams: list) -> int:
+    """Subtract the targets of the voiding statements in the batch from their buckets."""
+    st = Statement._meta.db_table
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT s.object_id FROM {st} s WHERE {where} AND s.verb = %s", wparams + [VOIDED_VERB])
+        target_keys = []
+        for (object_id,) in cur.fetchall():
+            try:
+                target_keys.append(uuid.UUID(str(object_id).rsplit("/", 1)[-1]))
+            except ValueError:
+                continue
+    if not target_keys:
+        return 0
+    targets = {t["id"]: t for t in Statement.objects.filter(id__in=set(target_keys)).exclude(verb=VOIDED_VERB)
+               .values("id", "timestamp", "school_id", "klass_id", "actor_id", "actor_role", "verb", "object_type")}
+    group_of = {kind: g for g, kinds in ROLE_GROUPS.items() for kind in kinds}
+    hourly, daily, actor = Counter(), Counter(), Counter()
+    for key in target_keys:  # one −1 per voiding statement read
+        t = targets.get(key)
+        if t is None:
+            continue
+        local = _local(t["timestamp"])
+        day, hour = local.date(), local.hour
+        role = group_of.get(t["actor_role"], "other")
+        school, klass = t["school_id"] or 0, t["klass_id"] or 0
+        hourly[(day, hour, school, role, t["verb"], t["object_type"])] -= 1
+        daily[(day, school, klass, role, t["verb"], t["object_type"])] -= 1
+        if t["actor_id"]:
+            detail = role in DETAILED_GROUPS
+            actor[(day, t["actor_id"], school, role, t["verb"] if detail else "",
+                   t["object_type"] if detail else "")] -= 1
+    with connection.cursor() as cur:
+        for (model, cols, _e, _x), counts in zip(_tables(), (hourly, daily, actor), strict=True):
+            if counts:
+                placeholders = ", ".join(["%s"] * (len(cols) + 1))
+                cur.executemany(_upsert_sql(model, cols, f"VALUES ({placeholders})"),
+                                [(connection.ops.adapt_datefield_value(k[0]), *k[1:], v)
+                                 for k, v in counts.items()])
+    return sum(1 for k in target_keys if k in targets)
+
+
+# --- the runs -----------------------------------------------------------------------------------------
+
+def _locked_checkpoint(skip_locked: bool) -> RollupCheckpoint | None:
+    RollupCheckpoint.objects.get_or_create(name=CHECKPOINT)
+    qs = RollupCheckpoint.objects.select_for_update(skip_locked=skip_locked) if connection.vendor == "postgresql" \
+        else RollupCheckpoint.objects.select_for_update()
+    return qs.filter(name=CHECKPOINT).first()
+
+
+def _next_hi(lo, cutoff: datetime, batch_size: int | None):
+    qs = Statement.objects.filter(stored__lte=cutoff)
+    if lo is not None:
+        qs = qs.filter(Q(stored__gte=lo[0]) & (Q(stored__gt=lo[0]) | Q(id__gt=uuid.UUID(lo[1]))))
+    if batch_size:
+        row = qs.order_by("stored", "id").values_list("stored", "id")[batch_size - 1 : batch_size].first()
+        if row is not None:
+            return row
+    return qs.order_by("-stored", "-id").values_list("stored", "id").first()
+
+
+def _one_batch(cp: RollupCheckpoint, cutoff: datetime, batch_size: int | None, batch_no: int) -> tuple[int, int] | None:
+    lo = (cp.last_stored, cp.last_id) if cp.last_stored is not None else None
+    hi = _next_hi(lo, cutoff, batch_size)
+    if hi is None:
+        return None
+    n, voids = _apply_batch(lo, hi)
+    _after_counts(batch_no)
+    cp.last_stored, cp.last_id = hi[0], str(hi[1])
+    cp.statements += n
+    cp.updated_at = timezone.now()
+    cp.save()
+    return n, voids
+
+
+def run_incremental(*, batch_size: int | None = 100_000, max_batches: int | None = None,
+                    lag: int | None = None, skip_locked: bool = False) -> RollupResult:
+    """Process the statements stored since the checkpoint, batch by batch (one transaction each)."""
+    started = time.monotonic()
+    result = RollupResult()
+    cutoff = timezone.now() - timedelta(seconds=lag_seconds() if lag is None else lag)
+    while max_batches is None or result.batches < max_batches:
+        with transaction.atomic():
+            cp = _locked_checkpoint(skip_locked)
+            if cp is None:
+                result.skipped = True
+                break
+            done = _one_batch(cp, cutoff, batch_size, result.batches)
+            if done is None:
+                # Nothing new: still note that the rollup is current.
+                cp.updated_at = timezone.now()
+                cp.save(update_fields=["updated_at"])
+                break
+        result.batches += 1
+        result.statements += done[0]
+        result.voids += done[1]
+    result.seconds = time.monotonic() - started
+    return result
+
+
+def run_full(*, lag: int | None = None, batch_size: int | None = None) -> RollupResult:
+    """Forget every rollup and recompute from the raw statements (one transaction unless batched)."""
+    started = time.monotonic()
+    with transaction.atomic():
+        cp = _locked_checkpoint(False)
+        for model in (HourlyCount, DailyCount, ActorDaily):
+            model.objects.all().delete()
+        cp.last_stored, cp.last_id, cp.statements = None, "", 0
+        cp.full_at = timezone.now()
+        cp.updated_at = None
+        cp.save()
+        result = RollupResult()
+        if batch_size is None:
+            cutoff = timezone.now() - timedelta(seconds=lag_seconds() if lag is None else lag)
+            done = _one_batch(cp, cutoff, None, 0)
+            if done is not None:
+                result.batches, result.statements, result.voids = 1, done[0], done[1]
+            else:
+                cp.updated_at = timezone.now()
+                cp.save()
+    if batch_size is not None:
+        result = run_incremental(batch_size=batch_size, lag=lag)
+    result.seconds = time.monotonic() - started
+    return result
+
+
+def checkpoint() -> RollupCheckpoint | None:
+    return RollupCheckpoint.objects.filter(name=CHECKPOINT).first()
+
+
+def catch_up_if_stale(*, stale_seconds: int = 60, max_rows: int = 50_000) -> RollupResult | None:
+    """Before a cockpit page renders: one bounded incremental batch if the rollup is older than
+    `stale_seconds`; skipped (not waited for) when another run holds the checkpoint."""
+    cp = checkpoint()
+    if cp is not None and cp.updated_at and (timezone.now() - cp.updated_at).total_seconds() < stale_seconds:
+        return None
+    return run_incremental(batch_size=max_rows, max_batches=1, skip_locked=True)

@@ -1,0 +1,495 @@
+"""Reads of the cockpit: indicator configuration, scope checks, and the deep-application index.
+
+Everything here computes from the rollup tables and the core tables (org tree, roles), so every
+figure can be recomputed from the raw statements (`zhijiao cockpit-rollup --full`).
+
+Formulas (docs/cockpit.md):
+- teacher score = Σ weight × min(1, value / threshold) / Σ weight × 100, over the enabled indicators;
+- a teacher uses the platform deeply when the score ≥ the bureau's deep-score line;
+- school index = share of ALL the school's teachers who use it deeply (not its best teacher), with the
+  average teacher score beside it; district index = share of all the district's teachers.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import TruncWeek
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from zhijiao.accounts.models import Role, RoleKind, User
+from zhijiao.accounts.selectors import scope_of
+from zhijiao.cockpit.indicators import (
+    DEFAULT_DEEP_SCORE,
+    DEFAULT_WARNING_SHARE,
+    DEFAULTS,
+    DIMENSIONS,
+    Indicator,
+)
+from zhijiao.cockpit.models import ActorDaily, DailyCount, HourlyCount, IndexSettings, IndicatorConfig
+from zhijiao.core.models import NodeKind, OrgNode, Ownership, SchoolType
+
+TEACHER_KINDS = (RoleKind.TEACHER, RoleKind.HEAD_TEACHER, RoleKind.SUBJECT_TEACHER)
+CLASS_TEACHING_KINDS = (RoleKind.HEAD_TEACHER, RoleKind.SUBJECT_TEACHER)
+SCHOOL_PATH_LEN = 21  # region.district.school. = 3 steps of 6 digits and a dot
+
+
+# --- configuration -------------------------------------------------------------------------------------
+
+def _split(text: str) -> tuple[str, ...]:
+    return tuple(p.strip() for p in (text or "").replace("，", ",").split(",") if p.strip())
+
+
+def indicators() -> list[Indicator]:
+    """The indicators in force: the bureau's rows over the defaults, by code."""
+    rows = {c.code: c for c in IndicatorConfig.objects.all()}
+    out = []
+    for d in DEFAULTS:
+        c = rows.pop(d.code, None)
+        out.append(d if c is None else _from_row(c))
+    out += [_from_row(c) for c in rows.values()]
+    return out
+
+
+def _from_row(c: IndicatorConfig) -> Indicator:
+    return Indicator(code=c.code, name=c.name, dimension=c.dimension, verbs=_split(c.verbs),
+                     object_types=_split(c.object_types), roles=_split(c.roles), attribution=c.attribution,
+                     measure=c.measure, threshold=c.threshold, weight=c.weight, enabled=c.enabled)
+
+
+@dataclass(frozen=True)
+class IndexRules:
+    deep_score: float
+    warning_share: float
+
+
+def index_rules() -> IndexRules:
+    s = IndexSettings.objects.order_by("pk").first()
+    if s is None:
+        return IndexRules(DEFAULT_DEEP_SCORE, DEFAULT_WARNING_SHARE)
+    return IndexRules(s.deep_score, s.warning_share)
+
+
+# --- periods -------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Period:
+    start: date
+    end: date  # inclusive
+    key: str  # "7", "30", "semester" or "custom"
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def query(self) -> str:
+        if self.key == "custom":
+            return f"start={self.start.isoformat()}&end={self.end.isoformat()}"
+        return f"period={self.key}"
+
+
+PERIOD_CHOICES = [("7", "近7天"), ("30", "近30天"), ("semester", "本学期")]
+
+
+def semester_start(today: date) -> date:
+    if today.month >= 9:
+        return date(today.year, 9, 1)
+    if today.month == 1:
+        return date(today.year - 1, 9, 1)
+    return date(today.year, 2, 1)
+
+
+def period_from(params) -> tuple[Period, str]:
+    """The period a page asks for, and a Chinese message when the input was bad (then the default)."""
+    today = timezone.localdate()
+    start, end = params.get("start"), params.get("end")
+    if start or end:
+        try:
+            s = date.fromisoformat(start or "")
+            e = date.fromisoformat(end or "") if end else today
+        except ValueError:
+            return Period(today - timedelta(days=29), today, "30"), _("日期格式应为 年-月-日，如 2026-09-01；已显示近30天。")
+        if s > e:
+            return Period(today - timedelta(days=29), today, "30"), _("开始日期不能晚于结束日期；已显示近30天。")
+        if (e - s).days > 366:
+            return Period(today - timedelta(days=29), today, "30"), _("时间段最长一年；已显示近30天。")
+        return Period(s, e, "custom"), ""
+    key = params.get("period") or "30"
+    if key == "7":
+        return Period(today - timedelta(days=6), today, "7"), ""
+    if key == "semester":
+        return Period(semester_start(today), today, "semester"), ""
+    if key != "30":
+        return Period(today - timedelta(days=29), today, "30"), _("未知的时间段；已显示近30天。")
+    return Period(today - timedelta(days=29), today, "30"), ""
+
+
+# --- who may see what -------------------------------------------------------------------------------
+
+def cockpit_district(user) -> OrgNode:
+    """The district whose cockpit this user reads (district admins and supervisors)."""
+    scope = scope_of(user)
+    for r in scope.roles:
+        if r.kind in (RoleKind.DISTRICT_ADMIN, RoleKind.SUPERVISOR) and r.node.kind == NodeKind.DISTRICT:
+            return r.node
+    raise PermissionDenied(_("数据驾驶舱（区县）仅向区县管理员和督学开放。"))
+
+
+def can_read_district(user) -> bool:
+    return scope_of(user).has(RoleKind.DISTRICT_ADMIN, RoleKind.SUPERVISOR)
+
+
+def can_configure(user) -> bool:
+    return scope_of(user).has(RoleKind.DISTRICT_ADMIN)
+
+
+def _cockpit_paths(user) -> list[str]:
+    scope = scope_of(user)
+    return [r.node.path for r in scope.roles
+            if r.kind in (RoleKind.DISTRICT_ADMIN, RoleKind.SUPERVISOR, RoleKind.SCHOOL_ADMIN, RoleKind.CIO)]
+
+
+def access_cockpit_school(user, school_id: int) -> OrgNode:
+    """A school whose cockpit the user may read: its own admins/CIO, or the district's. Else 404."""
+    school = OrgNode.objects.filter(pk=school_id, kind=NodeKind.SCHOOL).first()
+    if school is None or not any(school.path.startswith(p) for p in _cockpit_paths(user)):
+        raise Http404("school not found")
+    return school
+
+
+def own_cockpit_school(user) -> OrgNode | None:
+    """The first school a school admin/CIO reads (for the home entry)."""
+    for r in scope_of(user).roles:
+        if r.kind in (RoleKind.SCHOOL_ADMIN, RoleKind.CIO) and r.node.kind == NodeKind.SCHOOL:
+            return r.node
+    return None
+
+
+def access_cockpit_teacher(user, teacher_id: int) -> tuple[User, OrgNode]:
+    """A teacher of a school whose cockpit the user reads, with that school. Else 404."""
+    paths = _cockpit_paths(user)
+    for role in Role.objects.filter(user_id=teacher_id, kind__in=TEACHER_KINDS).select_related("node", "user"):
+        school_path = role.node.path[:SCHOOL_PATH_LEN]
+        if any(school_path.startswith(p) for p in paths):
+            school = OrgNode.objects.filter(path=school_path, kind=NodeKind.SCHOOL).first()
+            if school is not None:
+                return role.user, school
+    raise Http404("teacher not found")
+
+
+# --- the index ------------------------------------------------------------------------------------------
+
+@dataclass
+class TeacherScore:
+    teacher_id: int
+    name: str
+    school_id: int
+    values: dict[str, float]
+    parts: dict[str, float]  # min(1, value / threshold) per indicator
+    score: float
+    dims: dict[str, float]
+    deep: bool
+
+
+def _q(ind: Indicator) -> Q:
+    q = Q()
+    if ind.verbs:
+        q &= Q(verb__in=ind.verb_iris())
+    if ind.object_types:
+        q &= Q(object_type__in=ind.type_iris())
+    if ind.roles:
+        q &= Q(role__in=list(ind.roles))
+    return q
+
+
+def _aggregates(inds: list[Indicator]) -> dict:
+    aggs = {}
+    for ind in inds:
+        q = _q(ind)
+        kw = {"filter": q} if q else {}
+        if ind.measure == "days":
+            aggs[f"v_{ind.code}"] = Count("day", distinct=True, **kw)
+        else:
+            aggs[f"v_{ind.code}"] = Sum("n", **kw)
+    return aggs
+
+
+def _teachers_of(school_paths: list[str]) -> dict[int, int]:
+    """teacher id → school id, for the teachers of the given schools."""
+    schools = dict(OrgNode.objects.filter(kind=NodeKind.SCHOOL, path__in=school_paths).values_list("path", "pk"))
+    cond = Q()
+    for p in school_paths:
+        cond |= Q(node__path__startswith=p)
+    out: dict[int, int] = {}
+    for uid, path in Role.objects.filter(cond, kind__in=TEACHER_KINDS).values_list("user_id", "node__path"):
+        sid = schools.get(path[:SCHOOL_PATH_LEN])
+        if sid is not None:
+            out.setdefault(uid, sid)
+    return out
+
+
+def teacher_scores(teacher_school: dict[int, int], period: Period, inds: list[Indicator] | None = None,
+                   rules: IndexRules | None = None) -> dict[int, TeacherScore]:
+    inds = [i for i in (inds if inds is not None else indicators()) if i.enabled and i.weight > 0]
+    rules = rules or index_rules()
+    ids = list(teacher_school)
+    values: dict[int, dict[str, float]] = {t: {i.code: 0.0 for i in inds} for t in ids}
+    actor_inds = [i for i in inds if i.attribution == "actor"]
+    class_inds = [i for i in inds if i.attribution == "class"]
+    if ids and actor_inds:
+        qs = ActorDaily.objects.filter(day__range=(period.start, period.end))
+        qs = qs.filter(actor_id__in=ids) if len(ids) < 2000 else qs.filter(
+            actor_id__in=Role.objects.filter(kind__in=TEACHER_KINDS).values("user_id"))
+        for row in qs.values("actor_id").annotate(**_aggregates(actor_inds)):
+            v = values.get(row["actor_id"])
+            if v is None:
+                continue
+            for i in actor_inds:
+                v[i.code] = float(row[f"v_{i.code}"] or 0)
+    if ids and class_inds:
+        classes_of: dict[int, set[int]] = defaultdict(set)
+        for uid, cid in Role.objects.filter(user_id__in=ids, kind__in=CLASS_TEACHING_KINDS).values_list(
+                "user_id", "node_id"):
+            classes_of[uid].add(cid)
+        all_classes = set().union(*classes_of.values()) if classes_of else set()
+        per_class: dict[int, dict] = {}
+        if all_classes:
+            for row in (DailyCount.objects.filter(day__range=(period.start, period.end), klass_id__in=all_classes)
+                        .values("klass_id").annotate(**_aggregates(class_inds))):
+                per_class[row["klass_id"]] = row
+        for uid, cids in classes_of.items():
+            for i in class_inds:
+                values[uid][i.code] = float(sum((per_class.get(c) or {}).get(f"v_{i.code}") or 0 for c in cids))
+    names = dict(User.objects.filter(pk__in=ids).values_list("pk", "name")) if len(ids) < 5000 else {}
+    total_w = sum(i.weight for i in inds) or 1.0
+    dim_w = defaultdict(float)
+    for i in inds:
+        dim_w[i.dimension] += i.weight
+    out = {}
+    for uid in ids:
+        parts = {i.code: min(1.0, values[uid][i.code] / i.threshold_for(period.days)) for i in inds}
+        score = 100.0 * sum(i.weight * parts[i.code] for i in inds) / total_w
+        dims = {d: 100.0 * sum(i.weight * parts[i.code] for i in inds if i.dimension == d) / dim_w[d]
+                for d in dim_w}
+        out[uid] = TeacherScore(uid, names.get(uid, ""), teacher_school[uid], values[uid], parts, round(score, 1),
+                                dims, score >= rules.deep_score)
+    return out
+
+
+@dataclass
+class SchoolFigures:
+    school: OrgNode
+    teachers: int = 0
+    deep: int = 0
+    share: float = 0.0  # % of the school's teachers who use the platform deeply — THE school index
+    avg_score: float = 0.0
+    dims: dict[str, float] = field(default_factory=dict)
+    students: int = 0
+    visits: int = 0
+    student_visits: int = 0
+    teacher_visits: int = 0
+    active_users: int = 0
+    active_teachers: int = 0
+    active_students: int = 0
+    warn: bool = False
+
+    @property
+    def per100_students(self) -> float:
+        return round(100.0 * self.student_visits / self.students, 1) if self.students else 0.0
+
+    @property
+    def per100_teachers(self) -> float:
+        return round(100.0 * self.teacher_visits / self.teachers, 1) if self.teachers else 0.0
+
+
+def _students_per_school(schools: list[OrgNode]) -> dict[int, int]:
+    by_path = {s.path: s.pk for s in schools}
+    out: dict[int, int] = defaultdict(int)
+    rows = (Role.objects.filter(kind=RoleKind.STUDENT, node__path__startswith=schools[0].path[:14])
+            .values("node__path").annotate(n=Count("user_id", distinct=True))) if schools else []
+    for row in rows:
+        sid = by_path.get(row["node__path"][:SCHOOL_PATH_LEN])
+        if sid is not None:
+            out[sid] += row["n"]
+    return out
+
+
+def school_figures(schools: list[OrgNode], period: Period, *, with_teachers: bool = False):
+    """Figures for each school; with_teachers also returns the teacher scores."""
+    inds = indicators()
+    rules = index_rules()
+    teacher_school = _teachers_of([s.path for s in schools]) if schools else {}
+    scores = teacher_scores(teacher_school, period, inds, rules)
+    figs = {s.pk: SchoolFigures(school=s) for s in schools}
+    ids = list(figs)
+    students = _students_per_school(schools)
+    dim_sum: dict[int, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    score_sum: dict[int, float] = defaultdict(float)
+    for t in scores.values():
+        f = figs[t.school_id]
+        f.teachers += 1
+        f.deep += t.deep
+        score_sum[t.school_id] += t.score
+        for d, v in t.dims.items():
+            dim_sum[t.school_id][d] += v
+    school_filter = {"school_id__in": ids} if len(ids) < 1000 else {}
+    for row in (DailyCount.objects.filter(day__range=(period.start, period.end), **school_filter)
+                .values("school_id", "role").annotate(n=Sum("n"))):
+        f = figs.get(row["school_id"])
+        if f is None:
+            continue
+        f.visits += row["n"]
+        if row["role"] == "student":
+            f.student_visits += row["n"]
+        elif row["role"] == "teacher":
+            f.teacher_visits += row["n"]
+    for row in (ActorDaily.objects.filter(day__range=(period.start, period.end), **school_filter)
+                .values("school_id", "role").annotate(n=Count("actor_id", distinct=True))):
+        f = figs.get(row["school_id"])
+        if f is None:
+            continue
+        f.active_users += row["n"]
+        if row["role"] == "student":
+            f.active_students += row["n"]
+        elif row["role"] == "teacher":
+            f.active_teachers += row["n"]
+    for sid, f in figs.items():
+        f.students = students.get(sid, 0)
+        if f.teachers:
+            f.share = round(100.0 * f.deep / f.teachers, 1)
+            f.avg_score = round(score_sum[sid] / f.teachers, 1)
+            f.dims = {d: round(v / f.teachers, 1) for d, v in dim_sum[sid].items()}
+        f.warn = f.share < rules.warning_share
+    result = list(figs.values())
+    return (result, scores) if with_teachers else result
+
+
+@dataclass
+class GroupFigures:
+    label: str
+    schools: int
+    teachers: int
+    deep: int
+    share: float
+    avg_share: float
+    per100_students: float
+    per100_teachers: float
+
+
+def group_figures(figs: list[SchoolFigures], key: str) -> list[GroupFigures]:
+    """Figures by school type (key='school_type') or by ownership (key='ownership')."""
+    labels = dict(SchoolType.choices) if key == "school_type" else dict(Ownership.choices)
+    groups: dict[str, list[SchoolFigures]] = defaultdict(list)
+    for f in figs:
+        groups[getattr(f.school, key) or ""].append(f)
+    out = []
+    for k, members in sorted(groups.items(), key=lambda kv: list(labels).index(kv[0]) if kv[0] in labels else 99):
+        teachers = sum(f.teachers for f in members)
+        deep = sum(f.deep for f in members)
+        students = sum(f.students for f in members)
+        out.append(GroupFigures(
+            label=str(labels.get(k, _("未分类"))), schools=len(members), teachers=teachers, deep=deep,
+            share=round(100.0 * deep / teachers, 1) if teachers else 0.0,
+            avg_share=round(sum(f.share for f in members) / len(members), 1),
+            per100_students=round(100.0 * sum(f.student_visits for f in members) / students, 1) if students else 0.0,
+            per100_teachers=round(100.0 * sum(f.teacher_visits for f in members) / teachers, 1) if teachers else 0.0,
+        ))
+    return out
+
+
+@dataclass
+class IndicatorFigures:
+    indicator: Indicator
+    threshold: float
+    total: float
+    reached: int  # teachers at or over the threshold
+    share: float
+
+
+def indicator_figures(scores: dict[int, TeacherScore], period: Period) -> list[IndicatorFigures]:
+    out = []
+    n = len(scores) or 1
+    for ind in indicators():
+        if not ind.enabled:
+            continue
+        thr = ind.threshold_for(period.days)
+        total = sum(t.values.get(ind.code, 0) for t in scores.values())
+        reached = sum(1 for t in scores.values() if t.values.get(ind.code, 0) >= thr)
+        out.append(IndicatorFigures(ind, thr, total, reached, round(100.0 * reached / n, 1) if scores else 0.0))
+    return out
+
+
+def district_totals(figs: list[SchoolFigures]) -> dict:
+    teachers = sum(f.teachers for f in figs)
+    deep = sum(f.deep for f in figs)
+    students = sum(f.students for f in figs)
+    return {
+        "schools": len(figs), "teachers": teachers, "deep": deep, "students": students,
+        "share": round(100.0 * deep / teachers, 1) if teachers else 0.0,
+        "avg_share": round(sum(f.share for f in figs) / len(figs), 1) if figs else 0.0,
+        "visits": sum(f.visits for f in figs),
+        "active_users": sum(f.active_users for f in figs),
+        "per100_students": round(100.0 * sum(f.student_visits for f in figs) / students, 1) if students else 0.0,
+        "per100_teachers": round(100.0 * sum(f.teacher_visits for f in figs) / teachers, 1) if teachers else 0.0,
+        "warned": sum(1 for f in figs if f.warn),
+    }
+
+
+# --- trends ------------------------------------------------------------------------------------------
+
+def daily_trend(period: Period, *, school_ids: list[int] | None = None, actor_id: int | None = None) -> list[dict]:
+    """[{day, visits, active}] for each day of the period (zeros included)."""
+    dc = DailyCount.objects.filter(day__range=(period.start, period.end))
+    ad = ActorDaily.objects.filter(day__range=(period.start, period.end))
+    if school_ids is not None:
+        dc, ad = dc.filter(school_id__in=school_ids), ad.filter(school_id__in=school_ids)
+    if actor_id is not None:
+        visits = dict(ad.filter(actor_id=actor_id).values("day").annotate(n=Sum("n")).values_list("day", "n"))
+        active = {d: 1 for d in visits}
+    else:
+        visits = dict(dc.values("day").annotate(n=Sum("n")).values_list("day", "n"))
+        active = dict(ad.values("day").annotate(n=Count("actor_id", distinct=True)).values_list("day", "n"))
+    out = []
+    d = period.start
+    while d <= period.end:
+        out.append({"day": d, "visits": int(visits.get(d, 0) or 0), "active": int(active.get(d, 0) or 0)})
+        d += timedelta(days=1)
+    return out
+
+
+def weekly_trend(period: Period, *, school_ids: list[int] | None = None) -> list[dict]:
+    """[{week (Monday), visits, active}] — active users counted once per week."""
+    dc = DailyCount.objects.filter(day__range=(period.start, period.end))
+    ad = ActorDaily.objects.filter(day__range=(period.start, period.end))
+    if school_ids is not None:
+        dc, ad = dc.filter(school_id__in=school_ids), ad.filter(school_id__in=school_ids)
+    visits = {_as_date(r["w"]): r["n"] for r in dc.annotate(w=TruncWeek("day")).values("w").annotate(n=Sum("n"))}
+    active = {_as_date(r["w"]): r["n"] for r in
+              ad.annotate(w=TruncWeek("day")).values("w").annotate(n=Count("actor_id", distinct=True))}
+    weeks = sorted(set(visits) | set(active))
+    return [{"week": w, "visits": int(visits.get(w, 0) or 0), "active": int(active.get(w, 0) or 0)} for w in weeks]
+
+
+def _as_date(v) -> date:
+    return v.date() if hasattr(v, "date") and callable(v.date) else v
+
+
+def hourly_profile(period: Period, *, school_ids: list[int] | None = None) -> list[int]:
+    """Visits by hour of day (0–23) over the period."""
+    qs = HourlyCount.objects.filter(day__range=(period.start, period.end))
+    if school_ids is not None:
+        qs = qs.filter(school_id__in=school_ids)
+    by_hour = dict(qs.values("hour").annotate(n=Sum("n")).values_list("hour", "n"))
+    return [int(by_hour.get(h, 0) or 0) for h in range(24)]
+
+
+def district_schools(district: OrgNode) -> list[OrgNode]:
+    return list(OrgNode.objects.filter(kind=NodeKind.SCHOOL, path__startswith=district.path, is_active=True)
+                .order_by("path"))
+
+
+DIMENSION_ORDER = [d for d, _label in DIMENSIONS]
