@@ -16,6 +16,8 @@ def main(argv: list[str] | None = None) -> None:
 
     argv = list(sys.argv if argv is None else argv)
     argv[0] = "zhijiao"
+    if len(argv) > 1 and argv[1] == "import-roster":
+        argv[1] = "import_roster"  # the documented spelling of the import_roster command
     execute_from_command_line(argv)
 
 
