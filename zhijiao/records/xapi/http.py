@@ -79,8 +79,8 @@ def build_xreq(request) -> XReq:
                 params[name] = value
         if content and "content-type" not in alt_headers:
             alt_headers["content-type"] = "application/json"
-        for k in ("origin", "accept-language"):
-            if k in headers and k not in alt_headers:
+        for k in ("origin", "accept-language", "authorization", "x-experience-api-version"):
+            if k in headers and (k not in alt_headers or k == "x-experience-api-version"):
                 alt_headers[k] = headers[k]
         return XReq(method=alt, params=params, headers=alt_headers, body=content, path=request.path)
     params = {k: request.GET.getlist(k)[-1] for k in request.GET}

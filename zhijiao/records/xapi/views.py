@@ -49,7 +49,7 @@ from zhijiao.records.xapi.validation import (
 )
 
 
-def xapi_view(*, auth: bool = True, methods: tuple = ("GET", "HEAD")):
+def xapi_view(*, auth: bool = True, methods: tuple = ("GET", "HEAD"), consistent_through: bool = False):
     def deco(handler):
         @csrf_exempt
         @wraps(handler)
@@ -82,6 +82,10 @@ def xapi_view(*, auth: bool = True, methods: tuple = ("GET", "HEAD")):
                 resp = error_response(XapiError(403, str(exc)))
             except XapiError as exc:
                 resp = error_response(exc)
+            if consistent_through and "X-Experience-API-Consistent-Through" not in resp \
+                    and xreq_method(request) in ("GET", "HEAD"):
+                # On every statements GET, whatever the status (Communication 2.1.3).
+                resp["X-Experience-API-Consistent-Through"] = _iso(timezone.now())
             if xreq_method(request) == "HEAD":
                 resp.content = b""
             return finish(resp, request)
@@ -152,7 +156,7 @@ GET_PARAMS = {"statementId", "voidedStatementId", "agent", "verb", "activity", "
               "related_agents", "since", "until", "limit", "format", "attachments", "ascending", "more"}
 
 
-@xapi_view(methods=("GET", "HEAD", "PUT", "POST"))
+@xapi_view(methods=("GET", "HEAD", "PUT", "POST"), consistent_through=True)
 def statements(xreq: XReq, access: XapiAccess):
     if xreq.method in ("GET", "HEAD"):
         return _statements_get(xreq, access)
