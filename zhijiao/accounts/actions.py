@@ -201,3 +201,289 @@ def role_revoke(*, actor: User, role: Role) -> None:
 
 
 STUDENT_ROLE = RoleKind.STUDENT
+
+
+# --- management: schools, campuses, grades, classes, accounts and roles (admins' pages and API) ------
+
+class ManageError(ValueError):
+    """A refused management change, with a message fit to show and the form field it is about."""
+
+    def __init__(self, message: str, *, field: str = ""):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+def _admin_change(*, actor: User, change: str, target_type: str, target_id, school: OrgNode | None, verb: str,
+                  object_kind: str, object_key, detail: dict | None = None) -> None:
+    """The audit entry and the event-trail statement every management change writes (ids only)."""
+    audit_record(actor=actor, action=AuditAction.ADMIN_CHANGE, target_type=target_type, target_id=target_id,
+                 school=school, detail={"change": change, **(detail or {})})
+    record_event(actor=actor, verb=verb, object_kind=object_kind, object_key=object_key, school=school,
+                 actor_role=scope_of(actor).primary_role or "",
+                 extensions={"https://zhijiao.example.org/xapi/extensions/change": change})
+
+
+def _clean_name(name: str, *, field: str = "name", max_length: int = 100) -> str:
+    name = (name or "").strip()
+    if not name:
+        raise ManageError(_("请填写名称。"), field=field)
+    if len(name) > max_length:
+        raise ManageError(_("名称不能超过 %(n)s 个字。") % {"n": max_length}, field=field)
+    return name
+
+
+def _check_unique(*, parent: OrgNode, kind: str, name: str, exclude: OrgNode | None = None,
+                  field: str = "name") -> None:
+    qs = OrgNode.objects.filter(parent=parent, kind=kind, name=name)
+    if exclude is not None:
+        qs = qs.exclude(pk=exclude.pk)
+    if qs.exists():
+        raise ManageError(_("“%(parent)s”下已有同名的“%(name)s”。") % {"parent": parent.name, "name": name},
+                          field=field)
+
+
+def _check_school_attrs(*, school_type: str, ownership: str, code: str) -> None:
+    from zhijiao.core.models import Ownership, SchoolType
+
+    if school_type not in SchoolType.values:
+        raise ManageError(_("请选择学校类型。"), field="school_type")
+    if ownership not in Ownership.values:
+        raise ManageError(_("请选择办学性质。"), field="ownership")
+    if len(code) > 40:
+        raise ManageError(_("代码不能超过 40 个字符。"), field="code")
+
+
+@transaction.atomic
+def school_create(*, actor: User, district: OrgNode, name: str, school_type: str, ownership: str,
+                  code: str = "", with_grades: bool = True) -> OrgNode:
+    """A new school in a district, with the grades its type teaches (一年级… for 小学) when asked."""
+    from zhijiao.core.actions import node_create
+    from zhijiao.core.models import GRADE_NAMES, SCHOOL_TYPE_GRADES, NodeKind, SchoolType
+
+    name = _clean_name(name)
+    code = (code or "").strip()
+    _check_school_attrs(school_type=school_type, ownership=ownership, code=code)
+    _check_unique(parent=district, kind=NodeKind.SCHOOL, name=name)
+    if code and OrgNode.objects.filter(kind=NodeKind.SCHOOL, code=code).exists():
+        raise ManageError(_("学校代码 %(code)s 已被其他学校使用。") % {"code": code}, field="code")
+    school = node_create(kind=NodeKind.SCHOOL, name=name, parent=district, code=code, school_type=school_type,
+                         ownership=ownership)
+    if with_grades:
+        for level in SCHOOL_TYPE_GRADES[SchoolType(school_type)]:
+            node_create(kind=NodeKind.GRADE, name=GRADE_NAMES[level], parent=school, grade_level=level)
+    _admin_change(actor=actor, change="school_created", target_type="org_node", target_id=school.pk, school=school,
+                  verb="created", object_kind="org-node", object_key=school.pk)
+    return school
+
+
+@transaction.atomic
+def school_update(*, actor: User, school: OrgNode, name: str, school_type: str, ownership: str,
+                  code: str = "") -> OrgNode:
+    from zhijiao.core.actions import node_update
+    from zhijiao.core.models import NodeKind
+
+    name = _clean_name(name)
+    code = (code or "").strip()
+    _check_school_attrs(school_type=school_type, ownership=ownership, code=code)
+    _check_unique(parent=school.parent, kind=NodeKind.SCHOOL, name=name, exclude=school)
+    if code and OrgNode.objects.filter(kind=NodeKind.SCHOOL, code=code).exclude(pk=school.pk).exists():
+        raise ManageError(_("学校代码 %(code)s 已被其他学校使用。") % {"code": code}, field="code")
+    node_update(node=school, name=name, code=code, school_type=school_type, ownership=ownership)
+    _admin_change(actor=actor, change="school_updated", target_type="org_node", target_id=school.pk, school=school,
+                  verb="updated", object_kind="org-node", object_key=school.pk)
+    return school
+
+
+@transaction.atomic
+def campus_create(*, actor: User, school: OrgNode, name: str) -> OrgNode:
+    from zhijiao.core.actions import node_create
+    from zhijiao.core.models import NodeKind
+
+    name = _clean_name(name)
+    _check_unique(parent=school, kind=NodeKind.CAMPUS, name=name)
+    campus = node_create(kind=NodeKind.CAMPUS, name=name, parent=school)
+    _admin_change(actor=actor, change="campus_created", target_type="org_node", target_id=campus.pk, school=school,
+                  verb="created", object_kind="org-node", object_key=campus.pk)
+    return campus
+
+
+@transaction.atomic
+def grade_create(*, actor: User, school: OrgNode, grade_level: int) -> OrgNode:
+    from zhijiao.core.actions import node_create
+    from zhijiao.core.models import GRADE_NAMES, NodeKind
+
+    if grade_level not in GRADE_NAMES:
+        raise ManageError(_("请选择年级（一年级至高三）。"), field="grade_level")
+    name = GRADE_NAMES[grade_level]
+    if OrgNode.objects.filter(parent=school, kind=NodeKind.GRADE, grade_level=grade_level).exists():
+        raise ManageError(_("本校已有“%(name)s”。") % {"name": name}, field="grade_level")
+    _check_unique(parent=school, kind=NodeKind.GRADE, name=name, field="grade_level")
+    grade = node_create(kind=NodeKind.GRADE, name=name, parent=school, grade_level=grade_level)
+    _admin_change(actor=actor, change="grade_created", target_type="org_node", target_id=grade.pk, school=school,
+                  verb="created", object_kind="org-node", object_key=grade.pk)
+    return grade
+
+
+@transaction.atomic
+def class_create(*, actor: User, grade: OrgNode, name: str, code: str = "", campus: OrgNode | None = None) -> OrgNode:
+    """A new class under a grade (e.g. 一年级 → 一年级(5)班), optionally at one campus of the school."""
+    from zhijiao.core.actions import node_create
+    from zhijiao.core.models import NodeKind
+
+    if grade.kind != NodeKind.GRADE:
+        raise ManageError(_("班级只能建在年级下。"), field="grade_id")
+    if not grade.is_active:
+        raise ManageError(_("该年级已停用，不能新建班级。"), field="grade_id")
+    name = _clean_name(name)
+    code = (code or "").strip()
+    if len(code) > 40:
+        raise ManageError(_("代码不能超过 40 个字符。"), field="code")
+    if campus is not None and (campus.kind != NodeKind.CAMPUS or campus.parent_id != grade.parent_id):
+        raise ManageError(_("校点不属于本校。"), field="campus_id")
+    _check_unique(parent=grade, kind=NodeKind.CLASS, name=name)
+    klass = node_create(kind=NodeKind.CLASS, name=name, parent=grade, code=code, grade_level=grade.grade_level,
+                        campus=campus)
+    school = grade.school()
+    _admin_change(actor=actor, change="class_created", target_type="org_node", target_id=klass.pk, school=school,
+                  verb="created", object_kind="org-node", object_key=klass.pk)
+    return klass
+
+
+@transaction.atomic
+def node_rename(*, actor: User, node: OrgNode, name: str) -> OrgNode:
+    from zhijiao.core.actions import node_update
+
+    name = _clean_name(name)
+    if name == node.name:
+        return node
+    if node.parent is not None:
+        _check_unique(parent=node.parent, kind=node.kind, name=name, exclude=node)
+    node_update(node=node, name=name)
+    _admin_change(actor=actor, change="renamed", target_type="org_node", target_id=node.pk, school=node.school(),
+                  verb="updated", object_kind="org-node", object_key=node.pk, detail={"kind": node.kind})
+    return node
+
+
+@transaction.atomic
+def node_deactivate(*, actor: User, node: OrgNode) -> OrgNode:
+    """Stop using a class or grade (e.g. after graduation). Its people and records stay; nothing is deleted."""
+    from zhijiao.core.actions import node_update
+
+    if node.is_active:
+        node_update(node=node, is_active=False)
+        _admin_change(actor=actor, change="deactivated", target_type="org_node", target_id=node.pk,
+                      school=node.school(), verb="updated", object_kind="org-node", object_key=node.pk,
+                      detail={"kind": node.kind})
+    return node
+
+
+@transaction.atomic
+def node_reactivate(*, actor: User, node: OrgNode) -> OrgNode:
+    from zhijiao.core.actions import node_update
+
+    if not node.is_active:
+        node_update(node=node, is_active=True)
+        _admin_change(actor=actor, change="reactivated", target_type="org_node", target_id=node.pk,
+                      school=node.school(), verb="updated", object_kind="org-node", object_key=node.pk,
+                      detail={"kind": node.kind})
+    return node
+
+
+@transaction.atomic
+def account_deactivate(*, actor: User, person: User) -> User:
+    """Stop an account: it can no longer log in, its sessions end and its API tokens stop working."""
+    if person.pk == actor.pk:
+        raise ManageError(_("不能停用自己的账号。"))
+    if person.is_active:
+        person.is_active = False
+        person.save(update_fields=["is_active"])
+        ApiToken.objects.filter(user=person).delete()
+        _admin_change(actor=actor, change="account_deactivated", target_type="user", target_id=person.pk,
+                      school=_primary_school(person), verb="updated", object_kind="user", object_key=person.pk)
+    return person
+
+
+@transaction.atomic
+def account_reactivate(*, actor: User, person: User) -> User:
+    if not person.is_active:
+        person.is_active = True
+        person.save(update_fields=["is_active"])
+        _admin_change(actor=actor, change="account_reactivated", target_type="user", target_id=person.pk,
+                      school=_primary_school(person), verb="updated", object_kind="user", object_key=person.pk)
+    return person
+
+
+# Which roles an admin may grant or revoke on the people pages, and at which node kind. Student roles
+# come from the roster import; admin roles only from a district admin.
+GRANTABLE_BY_SCHOOL_ADMIN = {RoleKind.TEACHER: "school", RoleKind.HEAD_TEACHER: "class",
+                             RoleKind.SUBJECT_TEACHER: "class", RoleKind.PARENT: "class"}
+GRANTABLE_BY_DISTRICT_ADMIN = {**GRANTABLE_BY_SCHOOL_ADMIN, RoleKind.SCHOOL_ADMIN: "school", RoleKind.CIO: "school"}
+
+
+def grantable_kinds(actor: User) -> dict[str, str]:
+    return GRANTABLE_BY_DISTRICT_ADMIN if scope_of(actor).has(RoleKind.DISTRICT_ADMIN) else GRANTABLE_BY_SCHOOL_ADMIN
+
+
+@transaction.atomic
+def role_grant_by_admin(*, actor: User, person: User, kind: str, node: OrgNode, subject: str = "",
+                        child: User | None = None, relation: str = "") -> Role:
+    """Grant a role within the admin's scope: 班主任 / 任课教师 of a class, 教师 of a school, or a parent link."""
+    from zhijiao.core.models import NodeKind
+
+    scope = scope_of(actor)
+    allowed = grantable_kinds(actor)
+    if kind not in allowed:
+        raise ManageError(_("您不能授予这个角色。"), field="kind")
+    if not scope.can_admin_node(node):
+        raise ManageError(_("该班级或学校不在您的管理范围内。"), field="node_id")
+    subject = (subject or "").strip()
+    if kind == RoleKind.PARENT:
+        if child is None:
+            raise ManageError(_("请填写孩子的学籍号。"), field="student_number")
+        if child.pk == person.pk:
+            raise ManageError(_("不能把学生本人设为自己的家长。"), field="student_number")
+        klass = Role.objects.filter(user=child, kind=RoleKind.STUDENT).select_related("node").first()
+        if klass is None or not scope.can_admin_node(klass.node):
+            raise ManageError(_("在您的管理范围内找不到这个学籍号的学生。"), field="student_number")
+        node = klass.node
+        if Role.objects.filter(user=person, kind=RoleKind.PARENT, child=child).exists():
+            raise ManageError(_("已是该学生的家长。"), field="student_number")
+        relation = (relation or "").strip()[:10]
+    else:
+        child, relation = None, ""
+        wanted = allowed[kind]
+        if node.kind != wanted:
+            raise ManageError(_("请选择一个班级。") if wanted == NodeKind.CLASS else _("请选择一所学校。"),
+                              field="node_id")
+        if node.kind == NodeKind.CLASS and not node.is_active:
+            raise ManageError(_("该班级已停用。"), field="node_id")
+        if kind in (RoleKind.HEAD_TEACHER, RoleKind.SUBJECT_TEACHER):
+            school = node.school()
+            if not Role.objects.filter(user=person, kind=RoleKind.TEACHER, node=school).exists():
+                raise ManageError(_("该账号还不是本校教师，请先授予“教师”角色。"), field="kind")
+        if kind == RoleKind.SUBJECT_TEACHER:
+            if not subject:
+                raise ManageError(_("请填写任教学科。"), field="subject")
+            if len(subject) > 20:
+                raise ManageError(_("学科名称不能超过 20 个字。"), field="subject")
+        else:
+            subject = ""
+        if Role.objects.filter(user=person, kind=kind, node=node, subject=subject, child__isnull=True).exists():
+            raise ManageError(_("该账号已有这个角色。"), field="kind")
+    return role_grant(actor=actor, user=person, kind=kind, node=node, subject=subject, child=child,
+                      relation=relation)
+
+
+@transaction.atomic
+def role_revoke_by_admin(*, actor: User, role: Role) -> None:
+    """Revoke a role the admin could have granted (never a student's class, never a peer's admin role)."""
+    scope = scope_of(actor)
+    if role.kind not in grantable_kinds(actor):
+        raise ManageError(_("这个角色不能在这里撤销（学生的班级请通过花名册导入调整）。"))
+    if not scope.can_admin_node(role.node) or (role.kind in (RoleKind.SCHOOL_ADMIN, RoleKind.CIO)
+                                               and role.node.path in scope.admin_paths):
+        raise ManageError(_("该角色不在您的管理范围内。"))
+    if role.user_id == actor.pk and role.kind in (RoleKind.SCHOOL_ADMIN, RoleKind.CIO):
+        raise ManageError(_("不能撤销自己的管理员角色。"))
+    role_revoke(actor=actor, role=role)

@@ -207,3 +207,180 @@ def audit_entries(user, *, action: str | None = None) -> QuerySet:
     if action:
         qs = qs.filter(action=action)
     return qs.select_related("actor")
+
+
+# --- management pages (schools, classes, people, audit log) -----------------------------------------
+
+# Roles that make a person "privileged": only an admin strictly above them may change their account.
+PRIVILEGED_ROLES = OVERSIGHT_ROLES
+
+
+def require_admin(user) -> Scope:
+    """The scope of an admin (school admin, CIO, district admin); anyone else: PermissionDenied (403)."""
+    from django.core.exceptions import PermissionDenied
+
+    scope = scope_of(user)
+    if not user.is_authenticated or not scope.admin_paths:
+        raise PermissionDenied
+    return scope
+
+
+def managed_schools(user) -> QuerySet[OrgNode]:
+    """Schools an admin manages: every school under a district admin's district, a school admin's own."""
+    scope = scope_of(user)
+    if not scope.admin_paths:
+        return OrgNode.objects.none()
+    cond = Q()
+    for path in scope.admin_paths:
+        cond |= Q(path__startswith=path)
+    return OrgNode.objects.filter(cond, kind=NodeKind.SCHOOL).order_by("path")
+
+
+def managed_districts(user) -> QuerySet[OrgNode]:
+    """District nodes where the user is a district admin (where new schools may be created)."""
+    scope = scope_of(user)
+    ids = [r.node_id for r in scope.roles if r.kind == RoleKind.DISTRICT_ADMIN]
+    return OrgNode.objects.filter(pk__in=ids, kind=NodeKind.DISTRICT).order_by("path")
+
+
+def school_summaries(schools: QuerySet[OrgNode]) -> list[dict]:
+    """For a page of schools: campuses, grade/class/student counts, with a fixed number of queries."""
+    from collections import defaultdict
+
+    from django.db.models import Count
+
+    schools = list(schools)
+    if not schools:
+        return []
+    by_path = {s.path: s for s in schools}
+    cond = Q()
+    for s in schools:
+        cond |= Q(path__startswith=s.path)
+    campuses, grades, classes = defaultdict(list), defaultdict(int), defaultdict(int)
+    class_school: dict[int, int] = {}
+    for node_id, kind, path, name, active in (OrgNode.objects.filter(cond).exclude(kind=NodeKind.SCHOOL)
+                                              .values_list("pk", "kind", "path", "name", "is_active")):
+        school = by_path.get(path[:len(schools[0].path)])  # every school sits at the same depth
+        if school is None:
+            continue
+        if kind == NodeKind.CAMPUS:
+            campuses[school.pk].append(name)
+        elif kind == NodeKind.GRADE:
+            grades[school.pk] += 1
+        elif kind == NodeKind.CLASS:
+            classes[school.pk] += 1 if active else 0
+            class_school[node_id] = school.pk
+    students = defaultdict(int)
+    for node_id, n in (Role.objects.filter(kind=RoleKind.STUDENT, node_id__in=list(class_school))
+                       .values("node_id").annotate(n=Count("pk")).values_list("node_id", "n")):
+        students[class_school[node_id]] += n
+    return [{"school": s, "campuses": campuses[s.pk], "grades": grades[s.pk], "classes": classes[s.pk],
+             "students": students[s.pk]} for s in schools]
+
+
+def school_structure(school: OrgNode) -> dict:
+    """A school's campuses, and its grades each with classes annotated with student and teacher counts."""
+    from django.db.models import Count
+
+    campuses = list(OrgNode.objects.filter(parent=school, kind=NodeKind.CAMPUS).order_by("path"))
+    grades = list(OrgNode.objects.filter(parent=school, kind=NodeKind.GRADE).order_by("grade_level", "path"))
+    classes = (OrgNode.objects.filter(path__startswith=school.path, kind=NodeKind.CLASS)
+               .select_related("campus")
+               .annotate(n_students=Count("roles__user", filter=Q(roles__kind=RoleKind.STUDENT), distinct=True),
+                         n_teachers=Count("roles__user", filter=Q(roles__kind__in=TEACHING_ROLES), distinct=True))
+               .order_by("path"))
+    by_grade: dict[int, list[OrgNode]] = {}
+    for c in classes:
+        by_grade.setdefault(c.parent_id, []).append(c)
+    return {"campuses": campuses, "grades": [(g, by_grade.get(g.pk, [])) for g in grades]}
+
+
+def people_search(user, *, q: str = "", role: str = "", school_id: int | None = None,
+                  include_inactive: bool = True) -> QuerySet[User]:
+    """People an admin manages, matched by name, account, phone or student number, filtered by role/school."""
+    scope = scope_of(user)
+    qs = scope.people()
+    if school_id:
+        school = OrgNode.objects.filter(pk=school_id, kind=NodeKind.SCHOOL).first()
+        if school is None or not scope.can_admin_node(school):
+            return User.objects.none()
+        qs = qs.filter(roles__node__path__startswith=school.path)
+    if role:
+        paths = scope.admin_paths
+        cond = Q()
+        for p in paths:
+            cond |= Q(node__path__startswith=p)
+        qs = qs.filter(pk__in=Role.objects.filter(cond, kind=role).values("user_id"))
+    q = (q or "").strip()
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(username__iexact=q) | Q(username__istartswith=q)
+                       | Q(student_number=q) | Q(phone=q) | Q(staff_number=q))
+    if not include_inactive:
+        qs = qs.filter(is_active=True)
+    return qs.order_by("name", "pk").distinct()
+
+
+def person_roles(person: User) -> list[Role]:
+    return list(Role.objects.filter(user=person).select_related("node", "child").order_by("kind", "node__path"))
+
+
+def role_school_names(roles: list[Role]) -> dict[int, str]:
+    """role id → the name of the school its node sits in (one query for all)."""
+    paths = {".".join(r.node.path.split(".")[:3]) + "." for r in roles if r.node.depth >= 2}
+    names = dict(OrgNode.objects.filter(path__in=paths, kind=NodeKind.SCHOOL).values_list("path", "name"))
+    return {r.pk: names.get(".".join(r.node.path.split(".")[:3]) + ".", "") for r in roles}
+
+
+def admin_may_manage_account(user, person: User) -> tuple[bool, str]:
+    """Whether an admin may reset, deactivate or reactivate `person`'s whole account, and why not.
+
+    An account is the admin's to change when every role it holds lies under the admin's paths (a parent
+    whose other child studies at another school is the district's), and no role of it is privileged at
+    the admin's own level or above (a school admin cannot lock out the CIO beside them, nor themself).
+    """
+    from django.utils.translation import gettext as _
+
+    scope = scope_of(user)
+    if person.pk == user.pk:
+        return False, _("不能在这里修改自己的账号，请使用“修改密码”。")
+    for role in Role.objects.filter(user=person).select_related("node"):
+        path = role.node.path
+        if not any(path.startswith(p) for p in scope.admin_paths):
+            return False, _("该账号在您的管理范围之外还有角色，请联系上级（区县）管理员处理。")
+        if role.kind in PRIVILEGED_ROLES and not any(path.startswith(p) and path != p for p in scope.admin_paths):
+            return False, _("该账号是与您同级或更高级别的管理员，请联系上级管理员处理。")
+    return True, ""
+
+
+def managed_classes_for(user, person: User) -> QuerySet[OrgNode]:
+    """Classes an admin may offer when granting `person` a class role: the classes of the schools where
+    the person already holds a role, within the admin's scope."""
+    scope = scope_of(user)
+    school_paths = {".".join(r.node.path.split(".")[:3]) + "." for r in Role.objects.filter(user=person)
+                    .select_related("node") if r.node.depth >= 2}
+    school_paths = [p for p in school_paths if any(p.startswith(a) for a in scope.admin_paths)]
+    if not school_paths:
+        return OrgNode.objects.none()
+    return under_any(school_paths, kind=NodeKind.CLASS).filter(is_active=True).order_by("path")
+
+
+def audit_search(user, *, action: str = "", date_from=None, date_to=None) -> QuerySet:
+    """The audit log in the user's scope (see `audit_entries`), filtered by action and local dates."""
+    from datetime import datetime, time, timedelta
+
+    from django.utils import timezone
+
+    qs = audit_entries(user, action=action or None)
+    tz = timezone.get_current_timezone()
+    if date_from:
+        qs = qs.filter(at__gte=timezone.make_aware(datetime.combine(date_from, time.min), tz))
+    if date_to:
+        qs = qs.filter(at__lt=timezone.make_aware(datetime.combine(date_to + timedelta(days=1), time.min), tz))
+    return qs.select_related("actor", "school").order_by("-at", "-pk")
+
+
+def mask_phone(phone: str | None) -> str:
+    """138****1234: enough to recognise, not enough to call."""
+    if not phone:
+        return ""
+    return phone[:3] + "****" + phone[-4:] if len(phone) >= 8 else "*" * len(phone)
