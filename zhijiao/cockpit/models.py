@@ -78,7 +78,7 @@ class HourlyCount(models.Model):
     hour = models.SmallIntegerField()
     school_id = models.BigIntegerField()
     role = models.CharField(max_length=12)
-    verb = models.CharField(max_length=200)
+    verb = models.CharField(max_length=500)
     object_type = models.CharField(max_length=200)
     n = models.BigIntegerField(default=0)
 
@@ -96,7 +96,7 @@ class DailyCount(models.Model):
     school_id = models.BigIntegerField()
     klass_id = models.BigIntegerField()
     role = models.CharField(max_length=12)
-    verb = models.CharField(max_length=200)
+    verb = models.CharField(max_length=500)
     object_type = models.CharField(max_length=200)
     n = models.BigIntegerField(default=0)
 
@@ -117,7 +117,7 @@ class ActorDaily(models.Model):
     actor_id = models.BigIntegerField()
     school_id = models.BigIntegerField()
     role = models.CharField(max_length=12)
-    verb = models.CharField(max_length=200)
+    verb = models.CharField(max_length=500)
     object_type = models.CharField(max_length=200)
     n = models.BigIntegerField(default=0)
 
