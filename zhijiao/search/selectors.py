@@ -1,0 +1,57 @@
+"""Reads of the search app. `search_resources(user, query)` is THE project search function.
+
+The scope of every search comes from the acting user (never from the caller's query): approved national
+and district items, approved items shared district-wide, approved items of the user's own schools, and
+the user's own items in any state. The same rule as `resources.selectors.visible_resources` without the
+reviewers' queues (reviewers review from the review pages, not from search).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+
+from django.conf import settings
+from django.utils.module_loading import import_string
+
+from zhijiao.search.base import ScopeFilter, SearchBackend, SearchQuery, SearchResult
+
+_backends: dict[tuple[str, str], SearchBackend] = {}
+_lock = threading.Lock()
+
+
+def get_backend() -> SearchBackend:
+    """The backend `settings.ZHIJIAO_SEARCH_BACKEND` names, one instance per process and index dir."""
+    key = (settings.ZHIJIAO_SEARCH_BACKEND, str(settings.ZHIJIAO_SEARCH_INDEX_DIR))
+    backend = _backends.get(key)
+    if backend is None:
+        with _lock:
+            backend = _backends.get(key)
+            if backend is None:
+                backend = import_string(key[0])()
+                _backends[key] = backend
+    return backend
+
+
+def scope_filter_for(user) -> ScopeFilter:
+    """What `user` may find, as a filter every backend applies."""
+    if user is None or not user.is_authenticated:
+        return ScopeFilter(public_levels=(), public_sharing=("public",))
+    from zhijiao.accounts.selectors import scope_of
+
+    return ScopeFilter(school_ids=frozenset(scope_of(user).school_ids), contributor_id=user.pk)
+
+
+def search_resources(user, query: SearchQuery) -> SearchResult:
+    """Search the resource library as `user`: only what they may see appears in hits, totals and counts."""
+    from zhijiao.search.documents import ensure_catalog_terms
+
+    ensure_catalog_terms()
+    query = dataclasses.replace(query, scope=scope_filter_for(user))
+    return get_backend().search(query)
+
+
+def pending_outbox_count() -> int:
+    from zhijiao.search.models import IndexOutbox
+
+    return IndexOutbox.objects.count()

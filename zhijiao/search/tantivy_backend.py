@@ -1,0 +1,372 @@
+"""The embedded default search backend: tantivy over jieba-segmented text.
+
+Layout under the index root (`settings.ZHIJIAO_SEARCH_INDEX_DIR`):
+    current -> gen-<stamp>/     symlink to the live index (swapped atomically by a rebuild)
+    gen-<stamp>/                tantivy index files
+    .writer.lock                the one-writer-at-a-time lock (see locking.py)
+
+Fields: word fields hold jieba search-mode tokens joined by spaces under tantivy's whitespace tokenizer;
+`grams` holds character bigrams of title, authors and tags (partial words and unknown names); facet and
+scope fields are raw, fast fields used for filters and counts; `created` and `views` are fast for sorting.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import threading
+import time
+import uuid
+from collections.abc import Iterable
+from pathlib import Path
+
+import tantivy
+
+from zhijiao.search import analyzer
+from zhijiao.search.base import (
+    APPROVED,
+    FACET_FIELDS,
+    ScopeFilter,
+    SearchBackend,
+    SearchDocument,
+    SearchHit,
+    SearchQuery,
+    SearchResult,
+)
+from zhijiao.search.locking import writer_lock
+
+# Word fields and their weight when a whole query word matches them.
+WORD_FIELDS: dict[str, float] = {
+    "title_w": 3.0,
+    "tags_w": 2.0,
+    "authors_w": 2.0,
+    "kps_w": 1.5,
+    "chapters_w": 1.2,
+    "meta_w": 1.0,
+    "desc_w": 0.6,
+}
+WORD_BOOST = 3.0  # a whole-word match outranks ...
+GRAM_BOOST = 1.0  # ... a match found only through character bigrams
+SEP = "\u2042"  # between title, authors and tags in the grams field, so phrases never span two of them
+
+_open_lock = threading.Lock()
+_open: dict[str, tuple[tantivy.Index, float]] = {}
+
+
+def build_schema() -> tantivy.Schema:
+    sb = tantivy.SchemaBuilder()
+    sb.add_integer_field("id", stored=True, indexed=True, fast=True)
+    for name in WORD_FIELDS:
+        sb.add_text_field(name, tokenizer_name="whitespace", index_option="freq")
+    sb.add_text_field("grams", tokenizer_name="whitespace", index_option="position")
+    for name in FACET_FIELDS:
+        sb.add_text_field(name, tokenizer_name="raw", index_option="basic", fast=True)
+    sb.add_text_field("status", tokenizer_name="raw", index_option="basic")
+    sb.add_text_field("sharing", tokenizer_name="raw", index_option="basic")
+    sb.add_integer_field("owner_school", indexed=True)
+    sb.add_integer_field("contributor", indexed=True)
+    sb.add_integer_field("created", fast=True)
+    sb.add_integer_field("views", fast=True)
+    sb.add_bytes_field("shown", stored=True)  # title and description as written, for highlighting
+    return sb.build()
+
+
+SCHEMA = build_schema()
+
+
+def to_tantivy(doc: SearchDocument) -> tantivy.Document:
+    w = analyzer.words
+    d = tantivy.Document()
+    d.add_integer("id", int(doc.id))
+    d.add_text("title_w", " ".join(w(doc.title)))
+    if doc.description:
+        d.add_text("desc_w", " ".join(w(doc.description)))
+    if doc.tags:
+        d.add_text("tags_w", " ".join(t for tag in doc.tags for t in w(tag)))
+    if doc.authors:
+        d.add_text("authors_w", " ".join(t for a in doc.authors for t in w(a)))
+    if doc.chapters:
+        d.add_text("chapters_w", " ".join(t for c in doc.chapters for t in w(c)))
+    if doc.knowledge_points:
+        d.add_text("kps_w", " ".join(t for k in doc.knowledge_points for t in w(k)))
+    meta = " ".join(t for k in doc.keywords for t in w(k))
+    if meta:
+        d.add_text("meta_w", meta)
+    parts = [" ".join(analyzer.grams(doc.title))]
+    parts += [" ".join(analyzer.grams(a)) for a in doc.authors]
+    parts += [" ".join(analyzer.grams(t)) for t in doc.tags]
+    d.add_text("grams", f" {SEP} ".join(p for p in parts if p))
+    for name in FACET_FIELDS:
+        value = getattr(doc, name)
+        if value:
+            d.add_text(name, value)
+    d.add_text("status", doc.status or "")
+    d.add_text("sharing", doc.sharing_scope or "")
+    if doc.owner_school_id is not None:
+        d.add_integer("owner_school", int(doc.owner_school_id))
+    if doc.contributor_id is not None:
+        d.add_integer("contributor", int(doc.contributor_id))
+    d.add_integer("created", int(doc.created.timestamp()) if doc.created else 0)
+    d.add_integer("views", int(doc.view_count or 0))
+    shown = {"t": doc.title, "d": (doc.description or "")[:600]}
+    d.add_bytes("shown", json.dumps(shown, ensure_ascii=False).encode())
+    return d
+
+
+class TantivyBackend(SearchBackend):
+    name = "tantivy"
+
+    def __init__(self, path: str | os.PathLike | None = None):
+        if path is None:
+            from django.conf import settings
+
+            path = settings.ZHIJIAO_SEARCH_INDEX_DIR
+        self.root = Path(path)
+        self.writer_heap = 64_000_000
+
+    # ---- index directories -------------------------------------------------------------------
+
+    @property
+    def current_link(self) -> Path:
+        return self.root / "current"
+
+    def _current_dir(self) -> Path:
+        link = self.current_link
+        if not link.exists():
+            with writer_lock(self.root):
+                if not link.exists():
+                    gen = self.new_generation()
+                    tantivy.Index(SCHEMA, path=str(gen))
+                    self.swap_in(gen)
+        return Path(os.path.realpath(link))
+
+    def new_generation(self) -> Path:
+        """A fresh, empty directory for an index being built (swap it in with `swap_in`)."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        gen = self.root / f"gen-{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:6]}"
+        gen.mkdir()
+        return gen
+
+    def swap_in(self, gen: Path) -> None:
+        """Point `current` at `gen` atomically and remove older generations."""
+        tmp = self.root / f".current-{uuid.uuid4().hex[:6]}"
+        os.symlink(gen.name, tmp)
+        os.replace(tmp, self.current_link)
+        for old in self.root.glob("gen-*"):
+            if old.name != gen.name:
+                shutil.rmtree(old, ignore_errors=True)
+
+    def _index(self) -> tantivy.Index:
+        path = self._current_dir()
+        key = str(path)
+        try:
+            mtime = (path / "meta.json").stat().st_mtime_ns
+        except FileNotFoundError:
+            mtime = 0
+        with _open_lock:
+            cached = _open.get(key)
+            if cached is None:
+                idx = tantivy.Index(SCHEMA, path=key, reuse=True)
+                idx.config_reader(reload_policy="Manual")
+                _open[key] = (idx, mtime)
+                return idx
+            idx, seen = cached
+            if seen != mtime:
+                idx.reload()
+                _open[key] = (idx, mtime)
+            return idx
+
+    # ---- writing -----------------------------------------------------------------------------
+
+    def write(self, docs: Iterable[SearchDocument], *, delete_ids: Iterable[int] = (), replace: bool = True,
+              path: Path | None = None) -> int:
+        """Write documents (and deletions) in one commit. The caller holds the writer lock.
+
+        replace=False skips the delete-by-id before each add (a fresh index being built).
+        """
+        idx = tantivy.Index(SCHEMA, path=str(path)) if path is not None else self._index()
+        writer = idx.writer(self.writer_heap, 1)
+        n = 0
+        try:
+            for pk in delete_ids:
+                writer.delete_documents_by_term("id", int(pk))
+            for doc in docs:
+                if replace:
+                    writer.delete_documents_by_term("id", int(doc.id))
+                writer.add_document(to_tantivy(doc))
+                n += 1
+            writer.commit()
+        except BaseException:
+            writer.rollback()
+            raise
+        finally:
+            writer.wait_merging_threads()
+        if path is None:
+            idx.reload()
+        return n
+
+    def index(self, docs: Iterable[SearchDocument]) -> int:
+        with writer_lock(self.root):
+            return self.write(docs)
+
+    def delete(self, ids: Iterable[int]) -> None:
+        ids = list(ids)
+        if ids:
+            with writer_lock(self.root):
+                self.write((), delete_ids=ids)
+
+    def clear(self) -> None:
+        with writer_lock(self.root):
+            idx = self._index()
+            writer = idx.writer(self.writer_heap, 1)
+            writer.delete_all_documents()
+            writer.commit()
+            writer.wait_merging_threads()
+            idx.reload()
+
+    def count(self) -> int:
+        return self._index().searcher().num_docs
+
+    # ---- searching ---------------------------------------------------------------------------
+
+    def _term(self, field: str, value) -> tantivy.Query:
+        return tantivy.Query.term_query(SCHEMA, field, value)
+
+    def _gram_query(self, text: str) -> tantivy.Query | None:
+        grams = analyzer.grams(text)
+        if not grams:
+            return None
+        if len(grams) == 1:
+            g = grams[0]
+            if len(g) == 1 and analyzer._CJK.match(g):
+                # one character: bigrams starting with it, or the character alone
+                return tantivy.Query.boolean_query([
+                    (tantivy.Occur.Should, tantivy.Query.regex_query(SCHEMA, "grams", _re_escape(g) + ".")),
+                    (tantivy.Occur.Should, self._term("grams", g)),
+                ])
+            return self._term("grams", g)
+        return tantivy.Query.phrase_query(SCHEMA, "grams", grams)
+
+    def _unit_query(self, unit: str) -> tantivy.Query:
+        words = tantivy.Query.disjunction_max_query(
+            [tantivy.Query.boost_query(self._term(f, unit), b) for f, b in WORD_FIELDS.items()], 0.1
+        )
+        clauses = [(tantivy.Occur.Should, tantivy.Query.boost_query(words, WORD_BOOST))]
+        gq = self._gram_query(unit)
+        if gq is not None:
+            clauses.append((tantivy.Occur.Should, tantivy.Query.boost_query(gq, GRAM_BOOST)))
+        return tantivy.Query.boolean_query(clauses)
+
+    def text_query(self, text: str) -> tantivy.Query | None:
+        seg_queries = []
+        for seg in analyzer.segments(text):
+            units = analyzer.query_units(seg)
+            if not units:
+                continue
+            all_units = tantivy.Query.boolean_query([(tantivy.Occur.Must, self._unit_query(u)) for u in units])
+            clauses = [(tantivy.Occur.Should, all_units)]
+            if len(units) > 1:
+                gq = self._gram_query(seg)  # the segment as typed, as a run of characters (乘一位)
+                if gq is not None:
+                    clauses.append((tantivy.Occur.Should, tantivy.Query.boost_query(gq, GRAM_BOOST)))
+            seg_queries.append(tantivy.Query.boolean_query(clauses))
+        if not seg_queries:
+            return None
+        return tantivy.Query.boolean_query([(tantivy.Occur.Must, q) for q in seg_queries])
+
+    def scope_query(self, scope: ScopeFilter) -> tantivy.Query | None:
+        if scope.everything:
+            return None
+        Q, Oc = tantivy.Query, tantivy.Occur
+        visible = [(Oc.Should, Q.term_set_query(SCHEMA, "level", list(scope.public_levels)))]
+        if scope.public_sharing:
+            visible.append((Oc.Should, Q.term_set_query(SCHEMA, "sharing", list(scope.public_sharing))))
+        if scope.school_ids:
+            visible.append((Oc.Should, Q.term_set_query(SCHEMA, "owner_school", sorted(scope.school_ids))))
+        approved = Q.boolean_query([(Oc.Must, self._term("status", APPROVED)), (Oc.Must, Q.boolean_query(visible))])
+        either = [(Oc.Should, approved)]
+        if scope.contributor_id is not None:
+            either.append((Oc.Should, self._term("contributor", int(scope.contributor_id))))
+        return Q.boolean_query(either)
+
+    def filter_query(self, query: SearchQuery, *, skip_facet: str | None = None) -> list[tantivy.Query]:
+        out = []
+        sq = self.scope_query(query.scope)
+        if sq is not None:
+            out.append(sq)
+        for name, values in query.filters:
+            if name == skip_facet:
+                continue
+            out.append(tantivy.Query.term_set_query(SCHEMA, name, list(values)))
+        return out
+
+    def search(self, query: SearchQuery) -> SearchResult:
+        started = time.perf_counter()
+        Q, Oc = tantivy.Query, tantivy.Occur
+        idx = self._index()
+        searcher = idx.searcher()
+        tq = self.text_query(query.text)
+        filters = self.filter_query(query)
+        clauses = []
+        if tq is not None:
+            clauses.append((Oc.Must, tq))
+        clauses += [(Oc.Must, Q.const_score_query(f, 0.0)) for f in filters]
+        if not clauses:
+            full = Q.all_query()
+        elif len(clauses) == 1 and tq is not None:
+            full = tq
+        else:
+            full = Q.boolean_query(clauses)
+        kwargs = {"limit": query.page_size, "offset": query.offset, "count": True}
+        if query.sort == "newest" or (query.sort == "relevance" and tq is None):
+            kwargs.update(order_by_field="created", order=tantivy.Order.Desc)
+        elif query.sort == "most_viewed":
+            kwargs.update(order_by_field="views", order=tantivy.Order.Desc)
+        res = searcher.search(full, **kwargs)
+        terms = analyzer.highlight_terms(query.text) if query.highlight else []
+        hits = []
+        for key, address in res.hits:
+            stored = searcher.doc(address)
+            shown = json.loads(bytes(stored.get_first("shown")).decode())
+            score = float(key) if not kwargs.get("order_by_field") else 0.0
+            hits.append(SearchHit(
+                id=int(stored.get_first("id")),
+                score=score,
+                title_html=analyzer.highlight(shown["t"], terms),
+                snippet_html=analyzer.highlight(shown["d"], terms, limit=120),
+            ))
+        facets = {}
+        if query.facets:
+            facets = self._facets(searcher, query, tq)
+        return SearchResult(hits=tuple(hits), total=int(res.count or 0), facets=facets,
+                            took_ms=(time.perf_counter() - started) * 1000)
+
+    def _facets(self, searcher, query: SearchQuery, tq) -> dict[str, tuple[tuple[str, int], ...]]:
+        """Counts per facet value over the matching documents (each facet ignores its own filter, so the
+        sidebar shows the alternatives a click would give)."""
+        Q, Oc = tantivy.Query, tantivy.Occur
+        selected = query.filter_dict()
+        groups: dict[tuple, list[str]] = {}
+        for name in query.facets:
+            key = (name,) if name in selected else ()
+            groups.setdefault(key, []).append(name)
+        out: dict[str, tuple[tuple[str, int], ...]] = {}
+        for key, names in groups.items():
+            clauses = []
+            if tq is not None:
+                clauses.append((Oc.Must, tq))
+            clauses += [(Oc.Must, f) for f in self.filter_query(query, skip_facet=key[0] if key else None)]
+            q = Q.boolean_query(clauses) if clauses else Q.all_query()
+            agg = {name: {"terms": {"field": name, "size": 200}} for name in names}
+            res = searcher.aggregate(q, agg)
+            for name in names:
+                buckets = res.get(name, {}).get("buckets", [])
+                out[name] = tuple((str(b["key"]), int(b["doc_count"])) for b in buckets if b.get("key") != "")
+        return out
+
+
+def _re_escape(s: str) -> str:
+    import re
+
+    return re.escape(s)
