@@ -47,9 +47,39 @@ def _agent(user) -> dict:
     return user_agent(user.pk)
 
 
-def _term_rows(st: Statement, body: dict) -> list[StatementTerm]:
-    return [StatementTerm(statement=st, kind=kind, key=key[:MAX_TERM], primary=primary)
-            for kind, key, primary in terms(body)]
+def _term_rows(st: Statement, body: dict) -> list[tuple]:
+    return [(st.id, kind, key[:MAX_TERM], primary) for kind, key, primary in terms(body)]
+
+
+def _fast_insert(model, objs: list) -> None:
+    """INSERT by executemany, with each field's own database preparation (what bulk_create does,
+    without building one giant statement per batch, which dominates the cost for wide rows)."""
+    if not objs:
+        return
+    from django.db import connection
+
+    q = connection.ops.quote_name
+    fields = [f for f in model._meta.concrete_fields]
+    sql = (f"INSERT INTO {q(model._meta.db_table)} ({', '.join(q(f.column) for f in fields)}) "
+           f"VALUES ({', '.join(['%s'] * len(fields))})")
+    params = [[f.get_db_prep_save(getattr(o, f.attname), connection) for f in fields] for o in objs]
+    with connection.cursor() as cur:
+        cur.executemany(sql, params)
+
+
+def _insert_terms(rows: list[tuple]) -> None:
+    """Index rows by executemany: several per statement, so the ORM's per-object cost matters here."""
+    if not rows:
+        return
+    from django.db import connection
+
+    q = connection.ops.quote_name
+    sid_field = StatementTerm._meta.get_field("statement").target_field
+    sql = (f"INSERT INTO {q(StatementTerm._meta.db_table)} ({q('statement_id')}, {q('kind')}, {q('key')}, "
+           f"{q('primary')}) VALUES (%s, %s, %s, %s)")
+    params = [(sid_field.get_db_prep_value(sid, connection), kind, key, primary) for sid, kind, key, primary in rows]
+    with connection.cursor() as cur:
+        cur.executemany(sql, params)
 
 
 def record_event(
@@ -114,7 +144,7 @@ def record_event(
         stored=now,
         statement=body,
     )
-    StatementTerm.objects.bulk_create(_term_rows(st, body))
+    _insert_terms(_term_rows(st, body))
     return st
 
 
@@ -244,8 +274,8 @@ def statements_store(*, statements: list, authority: dict, client: LrsClient | N
             for r in rows:
                 if r.actor_id not in known:
                     r.actor_id = None
-        Statement.objects.bulk_create(rows, batch_size=500)
-        StatementTerm.objects.bulk_create(term_rows, batch_size=1000)
+        _fast_insert(Statement, rows)
+        _insert_terms(term_rows)
     if targets:
         for target, by in targets.items():
             Statement.objects.filter(id=uuid.UUID(target)).update(voided=True, voided_by=uuid.UUID(by))

@@ -87,11 +87,10 @@ def terms(statement: dict) -> list[tuple[str, str, bool]]:
         for a in acts if isinstance(acts, list) else [acts]:
             if isinstance(a, dict) and a.get("id"):
                 out.add(("activity", a["id"], False))
-    # A primary term also counts for the related_* filters.
-    for kind, key, primary in list(out):
-        if primary:
-            out.add((kind, key, False))
-    return sorted(out)
+    # One row per (kind, key): primary wins. The related_* filters match any row, the plain ones
+    # only primary rows.
+    primary_keys = {(kind, key) for kind, key, primary in out if primary}
+    return sorted(t for t in out if t[2] or (t[0], t[1]) not in primary_keys)
 
 
 def is_voiding(statement: dict) -> bool:
