@@ -89,8 +89,13 @@ def _apply(rows: list[IndexOutbox], backend) -> int:
         IndexOutbox.objects.filter(id__in=ids).update(attempts=F("attempts") + 1)
         logger.exception("search outbox: %d rows failed, kept for retry", len(ids))
         raise
-    IndexOutbox.objects.filter(id__in=ids).delete()
+    _forget(ids)
     return len(ids)
+
+
+def _forget(ids: list[int]) -> None:
+    """Delete drained rows (only those taken: a newer row for the same object stays for the next drain)."""
+    IndexOutbox.objects.filter(id__in=ids).delete()
 
 
 def index_rebuild(*, backend=None, progress=None) -> int:

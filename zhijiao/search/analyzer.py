@@ -76,17 +76,13 @@ def add_terms(terms) -> int:
     return new
 
 
+_FULLWIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
+_FULLWIDTH[0x3000] = 0x20
+
+
 def normalise(text: str) -> str:
     """Full-width ASCII to half-width, lower case."""
-    out = []
-    for ch in text or "":
-        code = ord(ch)
-        if 0xFF01 <= code <= 0xFF5E:
-            ch = chr(code - 0xFEE0)
-        elif code == 0x3000:
-            ch = " "
-        out.append(ch)
-    return "".join(out).lower()
+    return (text or "").translate(_FULLWIDTH).lower()
 
 
 def _keep(token: str) -> bool:

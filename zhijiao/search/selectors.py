@@ -48,10 +48,47 @@ def search_resources(user, query: SearchQuery) -> SearchResult:
 
     ensure_catalog_terms()
     query = dataclasses.replace(query, scope=scope_filter_for(user))
-    return get_backend().search(query)
+    result = get_backend().search(query)
+    return _recheck(user, result)
+
+
+def _recheck(user, result: SearchResult) -> SearchResult:
+    """Drop any hit the database says this user may not see (the index may lag a change by a moment:
+    an item withdrawn or rejected a second ago is never shown while its outbox row waits)."""
+    ids = [h.id for h in result.hits]
+    if not ids:
+        return result
+    from zhijiao.resources.models import Resource
+    from zhijiao.resources.selectors import published_resources
+
+    allowed = published_resources(user).filter(pk__in=ids)
+    if user is not None and user.is_authenticated:
+        allowed = allowed | Resource.objects.filter(pk__in=ids, contributor_id=user.pk)
+    ok = set(allowed.values_list("pk", flat=True))
+    if len(ok) == len(ids):
+        return result
+    hits = tuple(h for h in result.hits if h.id in ok)
+    return dataclasses.replace(result, hits=hits, total=max(0, result.total - (len(ids) - len(hits))))
 
 
 def pending_outbox_count() -> int:
     from zhijiao.search.models import IndexOutbox
 
     return IndexOutbox.objects.count()
+
+
+def hit_resources(user, ids: list[int]) -> dict:
+    """The resources behind a page of hits, as `user` may see them (for the result cards)."""
+    if not ids:
+        return {}
+    from zhijiao.resources.selectors import visible_resources
+
+    qs = visible_resources(user).filter(pk__in=ids).select_related("subject", "school", "stage", "edition")
+    return {r.pk: r for r in qs}
+
+
+def facet_labels() -> dict[str, dict[str, str]]:
+    """Chinese labels of facet values (codes): 数学 for "math", 三年级 for "3", 微课 for "micro"."""
+    from zhijiao.search.documents import catalog_labels
+
+    return catalog_labels()

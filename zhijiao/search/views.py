@@ -1,0 +1,74 @@
+"""The search page: /search/?q=... with a facet sidebar, sort tabs, highlighted results and pages."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+
+from zhijiao.search import actions, params, selectors
+from zhijiao.search.base import FACET_FIELDS
+
+PAGE_SIZE = 20
+FACET_TITLES = {
+    "section": _("板块"), "stage": _("学段"), "subject": _("学科"), "grade": _("年级"), "edition": _("版本"),
+    "type": _("类型"), "level": _("级别"),
+}
+SORT_TITLES = [("relevance", _("相关度")), ("newest", _("最新")), ("most_viewed", _("最多浏览"))]
+SUGGESTIONS = ["勾股定理", "分数的初步认识", "多位数乘一位数", "微课", "学习任务单", "古诗"]
+
+
+def _detail_url(pk: int) -> str:
+    try:
+        return reverse("resources:detail", args=[pk])
+    except NoReverseMatch:  # the resource library is not installed
+        return ""
+
+
+def _link(base: dict[str, list[str]], **changes) -> str:
+    """?query string of `base` with some parameters replaced (None removes one)."""
+    data = {k: list(v) for k, v in base.items() if k != "page"}
+    for k, v in changes.items():
+        if v is None:
+            data.pop(k, None)
+        else:
+            data[k] = [v]
+    return "?" + urlencode([(k, x) for k, vs in data.items() for x in vs])
+
+
+@login_required
+def results(request):
+    query, errors = params.parse(request.GET, page_size=PAGE_SIZE)
+    base = {k: request.GET.getlist(k) for k in ["q", "sort", *FACET_FIELDS] if request.GET.get(k)}
+    result = None
+    hits = []
+    facets = []
+    if query.text or query.filters:
+        result = selectors.search_resources(request.user, query)
+        actions.search_record(user=request.user, query=query)
+        by_id = selectors.hit_resources(request.user, [h.id for h in result.hits])
+        hits = [{"hit": h, "r": by_id[h.id], "url": _detail_url(h.id)} for h in result.hits if h.id in by_id]
+        labels = selectors.facet_labels()
+        selected = query.filter_dict()
+        for name in FACET_FIELDS:
+            values = []
+            for value, count in result.facets.get(name, ()):
+                on = value in selected.get(name, ())
+                values.append({"value": value, "label": labels.get(name, {}).get(value, value), "count": count,
+                               "on": on, "href": _link(base, **{name: None if on else value})})
+            if values:
+                facets.append({"name": name, "title": FACET_TITLES[name], "values": values,
+                               "clear": _link(base, **{name: None}) if name in selected else ""})
+    pages = None
+    if result is not None:
+        last = max(1, min(params.MAX_PAGE, (result.total + PAGE_SIZE - 1) // PAGE_SIZE))
+        pages = {"page": query.page, "last": last, "has_prev": query.page > 1, "has_next": query.page < last,
+                 "prev": _link(base, page=str(query.page - 1)), "next": _link(base, page=str(query.page + 1))}
+    sorts = [{"key": k, "title": t, "on": k == query.sort, "href": _link(base, sort=k)} for k, t in SORT_TITLES]
+    return render(request, "search/results.html", {
+        "q": query.text, "query": query, "errors": errors, "result": result, "hits": hits, "facets": facets,
+        "sorts": sorts, "pages": pages, "suggestions": [(s, _link({}, q=s)) for s in SUGGESTIONS],
+    })
