@@ -175,9 +175,16 @@ def activity_get(iri: str) -> dict | None:
 
 def person_for(agent: dict) -> dict:
     """The Person object (xAPI agents resource) the LRS knows for an agent: here, the agent's own identifiers."""
-    person: dict = {"objectType": "Person"}
+    person: dict = {"objectType": "Person", "name": []}
     if agent.get("name"):
         person["name"] = [agent["name"]]
+    else:
+        # The name the agent went by in the latest statement stored about them, if any.
+        term = (StatementTerm.objects.filter(kind="agent", key=agent_key(agent) or "", primary=True)
+                .select_related("statement").order_by("-statement__stored").first())
+        actor = term.statement.statement.get("actor", {}) if term else {}
+        if agent_key(actor) == agent_key(agent) and isinstance(actor.get("name"), str):
+            person["name"] = [actor["name"]]
     for k in ("mbox", "mbox_sha1sum", "openid", "account"):
         if k in agent:
             person[k] = [agent[k]]

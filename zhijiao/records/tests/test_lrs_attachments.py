@@ -100,3 +100,21 @@ def test_malformed_jws_refused(lrs):
     body = multipart(dict(s, attachments=[a]), [("application/octet-stream", bad, a["sha2"])])
     assert lrs.post(S, body, content_type=CT).status_code == 400
     assert lrs.post(S, _signed(s, alg="none"), content_type=CT).status_code == 400
+
+
+def test_part_without_binary_transfer_encoding_refused(lrs):
+    data = b"essay"
+    body = multipart(stmt(attachments=[att(data)]), [("text/plain", data, hashlib.sha256(data).hexdigest())])
+    body = body.replace(b"Content-Transfer-Encoding: binary\r\n", b"")
+    assert lrs.post(S, body, content_type=CT).status_code == 400
+
+
+def test_multipart_framing_errors_refused(lrs):
+    data = b"essay"
+    body = multipart(stmt(attachments=[att(data)]), [("text/plain", data, hashlib.sha256(data).hexdigest())])
+    assert lrs.post(S, body, content_type="multipart/mixed;").status_code == 400
+    assert lrs.post(S, body, content_type=f"multipart/form-data; boundary={BOUNDARY}").status_code == 400
+    first_not_json = body.replace(b"Content-Type: application/json", b"Content-Type: text/plain", 1)
+    assert lrs.post(S, first_not_json, content_type=CT).status_code == 400
+    lf_only = body.replace(b"\r\n", b"\n")
+    assert lrs.post(S, lf_only, content_type=CT).status_code == 200

@@ -295,6 +295,8 @@ def test_activities_and_agents_resources(lrs):
     assert lrs.get("/xapi/activities").status_code == 400
     r = lrs.get("/xapi/agents", {"agent": json.dumps({"mbox": "mailto:tester@example.org", "name": "T"})})
     assert r.json() == {"objectType": "Person", "name": ["T"], "mbox": ["mailto:tester@example.org"]}
+    r = lrs.get("/xapi/agents", {"agent": json.dumps({"mbox": "mailto:tester@example.org"})})
+    assert r.json()["name"] == ["测试"]
     assert lrs.get("/xapi/agents", {"agent": "{}"}).status_code == 400
 
 
