@@ -3,7 +3,7 @@
 from datetime import datetime
 
 from django.http import JsonResponse
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from zhijiao.catalog.models import Chapter
 from zhijiao.resources import actions, selectors
@@ -66,7 +66,8 @@ class RateIn(Schema):
 
 
 class CommentIn(Schema):
-    body: str = Field(..., min_length=1, max_length=1000)
+    # Named `text`, not `body`: the platform's 422 handler drops "body" from error locations.
+    text: str = Field(..., min_length=1, max_length=1000, description="评论内容")
 
 
 class CommentOut(Schema):
@@ -183,7 +184,7 @@ def rate(request, resource_id: int, payload: RateIn):
 def comment(request, resource_id: int, payload: CommentIn):
     r = selectors.access_resource(request.auth, resource_id)
     try:
-        c = _run(actions.comment_add, user=request.auth, resource=r, body=payload.body)
+        c = _run(actions.comment_add, user=request.auth, resource=r, body=payload.text)
     except Invalid as exc:
         return exc.response
-    return 201, {"id": c.pk, "status": c.status, "body": c.body, "created_at": c.created_at}
+    return Status(201, {"id": c.pk, "status": c.status, "body": c.body, "created_at": c.created_at})

@@ -246,6 +246,14 @@ def build(ctx) -> None:
         for kp in ch_kps[:2]:
             kps.append((i, kp))
 
+    if small:
+        # The first school's reviewers always find some work in their queue.
+        queued = [r for r in rows if r.school_id == first_school and r.level == Level.SCHOOL
+                  and r.contributor_id not in (laoshi, None)][:4]
+        for r in queued:
+            r.status, r.published_at, r.view_count, r.download_count = Status.PENDING_SCHOOL, None, 0, 0
+            r.favourite_count = r.rating_count = r.rating_sum = 0
+
     # The documented teacher's own uploads, one in each state (small demo only).
     mine = []
     if small and laoshi:
