@@ -16,6 +16,7 @@ class Section(models.Model):
     name = models.CharField(_("名称"), max_length=40)
     order = models.PositiveSmallIntegerField(_("排序"), default=0)
     is_active = models.BooleanField(_("启用"), default=True)
+    description = models.CharField(_("说明"), max_length=200, blank=True)
 
     class Meta:
         verbose_name = _("板块")
@@ -73,6 +74,14 @@ class Edition(models.Model):
         return self.name
 
 
+GRADE_LABELS = {
+    1: "一年级", 2: "二年级", 3: "三年级", 4: "四年级", 5: "五年级", 6: "六年级",
+    7: "七年级", 8: "八年级", 9: "九年级", 10: "高一", 11: "高二", 12: "高三",
+}
+# Chapter.path: one zero-padded step per level ("0003.0002."), so string order is tree order.
+CHAPTER_PATH_STEP = 4
+
+
 class Volume(models.TextChoices):
     FIRST = "上", _("上册")
     SECOND = "下", _("下册")
@@ -100,6 +109,11 @@ class Book(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def volume_label(self) -> str:
+        """The grade and volume alone, e.g. 三年级上册 (for choosing a book once stage/subject/edition are set)."""
+        return f"{GRADE_LABELS.get(self.grade_level, self.grade_level)}{self.get_volume_display()}"
 
 
 class ChapterKind(models.TextChoices):

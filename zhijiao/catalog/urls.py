@@ -1,2 +1,10 @@
+from django.urls import path
+
+from zhijiao.catalog import views
+
 app_name = "catalog"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.browse, name="browse"),
+    path("manage/", views.manage, name="manage"),
+    path("manage/export", views.export, name="export"),
+]
