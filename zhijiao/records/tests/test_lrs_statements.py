@@ -324,3 +324,18 @@ def test_alternate_syntax_get_put_and_refusals(lrs):
     assert r.status_code in (400, 415)
     r = lrs.get(S, {"method": "POST"})
     assert r.status_code == 400
+
+
+def test_methods_not_in_the_spec_are_405_even_without_credentials(lrs):
+    from django.test import Client
+
+    r = Client().delete(f"{S}?statementId={uuid.uuid4()}", HTTP_X_EXPERIENCE_API_VERSION="1.0.1")
+    assert r.status_code == 405
+    assert "GET" in r["Allow"]
+    assert lrs.post("/xapi/activities?activityId=http://example.org/a", {}).status_code == 405
+    assert lrs.put("/xapi/agents?agent=" + json.dumps({"mbox": "mailto:a@b.c"}), {}).status_code == 405
+
+
+def test_parameter_names_are_case_sensitive(lrs):
+    for name in ("StatementId", "Verb", "Limit", "Ascending"):
+        assert lrs.get(S, {name: "x"}).status_code == 400

@@ -234,7 +234,7 @@ def test_parse_timestamp_keeps_the_moment():
 
 
 @pytest.mark.parametrize("v,good", [("1.0.0", True), ("1.0.3", True), ("1.0.99", True), ("1.1.0", False),
-                                    ("0.95", False), ("2.0.0", False), ("1.0", False)])
+                                    ("0.95", False), ("2.0.0", False), ("1.0", True), ("should fail", False)])
 def test_version(v, good):
     if good:
         ok(with_(version=v))
@@ -269,3 +269,19 @@ def test_voiding_statement_object_must_be_statement_ref():
 def test_all_problems_reported_at_once():
     bad = with_(id="x", verb={"id": "nope"}, timestamp="yesterday")
     assert {"id", "verb.id", "timestamp"} <= set(fields(bad))
+
+
+@pytest.mark.parametrize("tag", ["zh-CN", "en-US", "zh-Hans-CN", "und", "es-419", "de-CH-1901", "x-private"])
+def test_good_language_tags(tag):
+    ok(with_(verb={"id": "http://x.org/v", "display": {tag: "x"}}))
+
+
+@pytest.mark.parametrize("tag", ["de-419-DE", "a12345", "en_US", "zh-CN-"])
+def test_bad_language_tags(tag):
+    assert f"verb.display.{tag}" in fields(with_(verb={"id": "http://x.org/v", "display": {tag: "x"}}))
+
+
+def test_null_allowed_only_inside_extensions():
+    ok(with_(result={"extensions": {"http://example.com/null": None}}))
+    assert "verb.display.en-US" in fields(with_(verb={"id": "http://x.org/v", "display": {"en-US": None}}))
+    assert "context.registration" in fields(with_(context={"registration": None}))

@@ -14,8 +14,19 @@ IRI_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:[^\s<>\"{}|\\^`]+$")
 MBOX_RE = re.compile(r"^mailto:[^@\s]+@[^@\s]+$")
 SHA1_RE = re.compile(r"^[0-9a-fA-F]{40}$")
 SHA2_RE = re.compile(r"^[0-9a-fA-F]{56,128}$")
-LANG_RE = re.compile(r"^(?:[A-Za-z]{2,8}|[xXiI])(?:-[A-Za-z0-9]{1,8})*$")
-VERSION_RE = re.compile(r"^1\.0\.\d+$")
+# RFC 5646 language tags: language[-extlang][-script][-region]*[-variant]*[-extension][-privateuse],
+# private-use-only tags and the irregular grandfathered "i-…" forms.
+LANG_RE = re.compile(
+    r"^(?:(?:[a-z]{2,3}(?:-[a-z]{3}){0,3}|[a-z]{4}|[a-z]{5,8})"
+    r"(?:-[a-z]{4})?"
+    r"(?:-(?:[a-z]{2}|\d{3}))?"
+    r"(?:-(?:[a-z0-9]{5,8}|\d[a-z0-9]{3}))*"
+    r"(?:-[0-9a-wyz](?:-[a-z0-9]{2,8})+)*"
+    r"(?:-x(?:-[a-z0-9]{1,8})+)?"
+    r"|x(?:-[a-z0-9]{1,8})+|i-[a-z]{2,8}|en-gb-oed|zh-min-nan|sgn-[a-z]{2}-[a-z]{2})$",
+    re.IGNORECASE,
+)
+VERSION_RE = re.compile(r"^1\.0(\.\d+)?$")
 _NUM = r"\d+(?:[.,]\d+)?"
 DURATION_RE = re.compile(
     rf"^P(?!$)(?:{_NUM}Y)?(?:{_NUM}M)?(?:{_NUM}W)?(?:{_NUM}D)?(?:T(?=\d)(?:{_NUM}H)?(?:{_NUM}M)?(?:{_NUM}S)?)?$"

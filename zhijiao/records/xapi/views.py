@@ -82,6 +82,8 @@ def xapi_view(*, auth: bool = True, methods: tuple = ("GET", "HEAD"), consistent
                 resp = error_response(XapiError(403, str(exc)))
             except XapiError as exc:
                 resp = error_response(exc)
+                if exc.status == 405:
+                    resp["Allow"] = ", ".join((*methods, "OPTIONS"))
             if consistent_through and "X-Experience-API-Consistent-Through" not in resp \
                     and xreq_method(request) in ("GET", "HEAD"):
                 # On every statements GET, whatever the status (Communication 2.1.3).
