@@ -294,23 +294,20 @@ def _define_activities(bodies: list[dict]) -> None:
     for b in bodies:
         for iri, definition in activity_definitions(b):
             if len(iri) <= 2000:
-                defs.setdefault(iri, {}).update(definition)
+                defs[iri] = definition
     if not defs:
         return
     current = {a.iri: a for a in Activity.objects.filter(iri__in=list(defs))}
     Activity.objects.bulk_create([Activity(iri=i, definition=d) for i, d in defs.items() if i not in current],
                                  ignore_conflicts=True)
+    # The latest definition a trusted client sent is canonical (merging two definitions could make one
+    # no client ever sent, e.g. likert scale + choice components).
     changed = []
     for iri, d in defs.items():
-        if iri in current:
-            merged = {**current[iri].definition, **d}
-            for k in ("name", "description"):
-                if k in d and k in current[iri].definition:
-                    merged[k] = {**current[iri].definition[k], **d[k]}
-            if merged != current[iri].definition:
-                current[iri].definition = merged
-                current[iri].updated = timezone.now()
-                changed.append(current[iri])
+        if iri in current and current[iri].definition != d:
+            current[iri].definition = d
+            current[iri].updated = timezone.now()
+            changed.append(current[iri])
     if changed:
         Activity.objects.bulk_update(changed, ["definition", "updated"])
 
