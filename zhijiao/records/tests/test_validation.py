@@ -287,3 +287,13 @@ def test_null_allowed_only_inside_extensions():
     ok(with_(result={"extensions": {"http://example.com/null": None}}))
     assert "verb.display.en-US" in fields(with_(verb={"id": "http://x.org/v", "display": {"en-US": None}}))
     assert "context.registration" in fields(with_(context={"registration": None}))
+
+
+def test_authority_group_must_be_anonymous():
+    two = [{"mbox": "mailto:a@b.c"}, {"account": {"homePage": "http://x.org", "name": "c"}}]
+    assert "authority" in fields(with_(authority={"objectType": "Group", "mbox": "mailto:g@b.c", "member": two}))
+    assert "authority.member" in fields(with_(authority={"objectType": "Group", "openid": "http://o.org/g"}))
+
+
+def test_empty_context_activities_refused():
+    assert "context.contextActivities" in fields(with_(context={"contextActivities": {}}))

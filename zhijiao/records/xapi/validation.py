@@ -365,6 +365,8 @@ class _V:
         if ca is not None and self.obj(ca, f"{field}.contextActivities"):
             f = f"{field}.contextActivities"
             self.keys(ca, f, {"parent", "grouping", "category", "other"})
+            if not ca:
+                self.err(f, "至少要有 parent、grouping、category、other 中的一项")
             for k, acts in ca.items():
                 if k not in {"parent", "grouping", "category", "other"} or acts is None:
                     continue
@@ -444,8 +446,11 @@ class _V:
     def authority(self, value, field: str) -> None:
         if isinstance(value, dict) and value.get("objectType") == "Group":
             self.group(value, field)
-            if isinstance(value.get("member"), list) and len(value["member"]) != 2:
+            members = value.get("member")
+            if not isinstance(members, list) or len(members) != 2:
                 self.err(f"{field}.member", "作为 authority 的 Group 必须恰好有两个成员（OAuth 三方）")
+            if any(k in value for k in IFIS):
+                self.err(field, "作为 authority 的 Group 必须是匿名 Group（不带标识）")
         else:
             self.agent(value, field)
 
