@@ -16,6 +16,7 @@ from django.utils import timezone
 from zhijiao.accounts.models import RoleKind, User
 from zhijiao.accounts.selectors import scope_of
 from zhijiao.catalog.models import Book, Chapter, Edition, Section, Stage, Subject
+from zhijiao.core.models import GRADE_NAMES
 from zhijiao.resources.models import (
     Comment,
     CommentStatus,
@@ -214,6 +215,8 @@ def catalog_nav(*, section: str = "", stage: str = "", subject: str = "", editio
     ctx["edition"] = next((e for e in ctx["editions"] if e.code == edition), None)
     ctx["books"] = (list(books.filter(stage=ctx["stage"], subject=ctx["subject"], edition=ctx["edition"]))
                     if ctx["edition"] else [])
+    for b in ctx["books"]:
+        b.label = f"{GRADE_NAMES.get(b.grade_level, b.grade_level)}{b.get_volume_display()}"
     ctx["book"] = book_obj if book_obj and book_obj in ctx["books"] else None
     ctx["chapter"] = chapter
     ctx["tree"] = chapter_tree(ctx["book"], selected=chapter) if ctx["book"] else []
