@@ -318,9 +318,18 @@ def _header_key(text: str) -> str | None:
 def _detect_kind(sheet_name: str, keys: set[str]) -> str | None:
     base = clean(sheet_name).lower()
     base = re.sub(r"\.(csv|txt|xlsx)$", "", base)
-    for label, kind in KIND_BY_SHEET.items():
-        if base == label or base.endswith(label) or base.startswith(label):
+    if base in KIND_BY_SHEET:
+        return KIND_BY_SHEET[base]
+    by_header = _kind_from_headers(keys)
+    if by_header:
+        return by_header
+    for label, kind in KIND_BY_SHEET.items():  # "学生名单.csv", "2026students"
+        if base.endswith(label) or base.startswith(label):
             return kind
+    return None
+
+
+def _kind_from_headers(keys: set[str]) -> str | None:
     if "student_ref" in keys or ("student_number" in keys and ("parent_phone" in keys or "phone" in keys)
                                  and "class_name" not in keys):
         return PARENTS

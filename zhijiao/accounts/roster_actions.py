@@ -837,10 +837,15 @@ def roster_import(*, actor: User | None, files: list[tuple[str, bytes]], dry_run
     """
     started = time.perf_counter()
     parsed = R.read_roster(files)
+    if dry_run:  # reads only: no transaction, so no write lock on SQLite
+        plan = _Planner(actor, parsed).run()
+        report = RosterReport(issues=plan.issues, notices=parsed.notices, rows=plan.rows, dry_run=True)
+        report.seconds = time.perf_counter() - started
+        return report
     with transaction.atomic():
         plan = _Planner(actor, parsed).run()
-        report = RosterReport(issues=plan.issues, notices=parsed.notices, rows=plan.rows, dry_run=dry_run)
-        if report.issues or dry_run:
+        report = RosterReport(issues=plan.issues, notices=parsed.notices, rows=plan.rows, dry_run=False)
+        if report.issues:
             report.seconds = time.perf_counter() - started
             return report
         report.accounts = _apply(plan)
@@ -903,6 +908,8 @@ def roster_upload_finish(*, token: str, report: RosterReport, result_file: bytes
     """Mark an upload imported: drop the roster files, keep counts and the initial-password file."""
     d = _token_dir(token)
     meta = json.loads((d / "meta.json").read_text())
+    if meta.get("state") == "imported":  # a second click on 确认导入 found nothing left to do
+        return
     for i in range(len(meta["names"])):
         (d / f"{i}.bin").unlink(missing_ok=True)
     if result_file:

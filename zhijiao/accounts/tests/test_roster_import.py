@@ -282,3 +282,12 @@ def test_template_workbook_has_a_sheet_per_kind_and_imports_as_example(users):
     assert [c.value for c in wb["学生"][1]][:5] == ["学校代码", "学校名称", "年级", "班级名称", "姓名"]
     report = roster_import(actor=users["qu_admin"], files=[("example.xlsx", R.template_workbook(example=True))])
     assert report.imported, report.text()
+
+
+def test_several_csv_files_kind_from_headers_when_the_name_is_ambiguous(users, school):
+    students = csv_file("名单.csv", f"{STUDENT_HEAD}\n{school.code},一年级,1班,多文件,G5101089999500001,女,,,,")
+    parents = csv_file("学生家长.csv", "家长姓名,家长手机号,关系,学生学籍号\n多文件妈妈,13655556666,母亲,G5101089999500001")
+    report = roster_import(actor=users["xiao_admin"], files=[students, parents])
+    assert report.imported, report.text()
+    kid = User.objects.get(student_number="G5101089999500001")
+    assert Role.objects.filter(user__phone="13655556666", kind=RoleKind.PARENT, child=kid, relation="母亲").exists()
