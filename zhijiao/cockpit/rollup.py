@@ -211,8 +211,8 @@ def _next_hi(lo, cutoff: datetime, batch_size: int | None):
 def _one_batch(cp: RollupCheckpoint, cutoff: datetime, batch_size: int | None, batch_no: int) -> tuple[int, int] | None:
     lo = (cp.last_stored, cp.last_id) if cp.last_stored is not None else None
     hi = _next_hi(lo, cutoff, batch_size)
-    if hi is None:
-        return None
+    if hi is None or (lo is not None and hi[0] == lo[0] and str(hi[1]) == lo[1]):
+        return None  # nothing new (the second test guards against rows stored in a foreign text format)
     n, voids = _apply_batch(lo, hi)
     _after_counts(batch_no)
     cp.last_stored, cp.last_id = hi[0], str(hi[1])

@@ -1,0 +1,261 @@
+"""Cockpit rollups and pages at district scale.
+
+Builds its own scratch database (PostgreSQL `zj_bench_cockpit`, or SQLite in a temp dir), the demo
+district's org tree and people, then a semester's trail of N statements bulk-loaded (COPY on
+PostgreSQL, executemany on SQLite), and prints: load time, full rollup time, incremental rollup time
+for a day's new statements, a no-op incremental run, and cockpit page render times.
+
+    uv run python bench/cockpit.py --n 1000000                       # PostgreSQL, district org tree
+    uv run python bench/cockpit.py --n 10000000                      # the design point (~10M statements)
+    uv run python bench/cockpit.py --db sqlite --n 200000 --size small
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from _util import PG_BASE, reset_pg  # noqa: E402
+
+DB_NAME = "zj_bench_cockpit"
+ZJ = "https://zhijiao.example.org/xapi/"
+
+
+def setup(db: str, keep: bool) -> None:
+    os.environ["ZHIJIAO_DATA_DIR"] = tempfile.mkdtemp(prefix="zj-bench-cockpit-")
+    os.environ.pop("DATABASE_URL", None)
+    if db == "postgres":
+        if not keep:
+            reset_pg(DB_NAME)
+        os.environ["DATABASE_URL"] = f"{PG_BASE}/{DB_NAME}"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zhijiao.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+def pools():
+    from zhijiao.accounts.models import Role, RoleKind
+    from zhijiao.core.models import NodeKind, OrgNode
+
+    school_of_path = dict(OrgNode.objects.filter(kind=NodeKind.SCHOOL).values_list("path", "pk"))
+    t = {}
+    for uid, path in Role.objects.filter(kind=RoleKind.TEACHER).values_list("user_id", "node__path"):
+        t.setdefault(uid, school_of_path[path[:21]])
+    tclass = {}
+    for uid, cid in Role.objects.filter(kind__in=(RoleKind.HEAD_TEACHER, RoleKind.SUBJECT_TEACHER)).values_list(
+            "user_id", "node_id"):
+        tclass.setdefault(uid, cid)
+    teachers = np.array([(u, s, tclass.get(u, 0)) for u, s in t.items()], dtype=np.int64)
+    students = np.array([(u, school_of_path[p[:21]], c) for u, c, p in Role.objects.filter(
+        kind=RoleKind.STUDENT).values_list("user_id", "node_id", "node__path")], dtype=np.int64)
+    # each school gets its own engagement level (so rankings spread)
+    rng = np.random.default_rng(7)
+    level = {s: rng.beta(2.2, 2.0) for s in school_of_path.values()}
+    tw = np.array([level[s] for s in teachers[:, 1]]) * rng.gamma(2.0, 0.5, len(teachers))
+    sw = np.array([level[s] for s in students[:, 1]]) * rng.gamma(2.0, 0.5, len(students))
+    return teachers, tw / tw.sum(), students, sw / sw.sum()
+
+
+TEACHER_VERBS = [  # (verb IRI, activity kind, share)
+    ("verbs/logged-in", "platform", .10), ("verbs/created", "resource", .06), ("verbs/searched", "search", .08),
+    ("verbs/assigned", "homework", .08), ("verbs/graded", "homework", .30), ("verbs/shared", "resource", .05),
+    ("http://id.tincanapi.com/verb/viewed", "learning-report", .08), ("http://adlnet.gov/expapi/verbs/responded",
+                                                                      "question", .10),
+    ("http://adlnet.gov/expapi/verbs/commented", "resource", .05), ("verbs/posted", "research-post", .04),
+    ("http://adlnet.gov/expapi/verbs/completed", "training", .03), ("verbs/posted", "message", .03),
+]
+STUDENT_VERBS = [
+    ("verbs/logged-in", "platform", .20), ("http://id.tincanapi.com/verb/viewed", "resource", .35),
+    ("verbs/submitted", "homework", .25), ("http://adlnet.gov/expapi/verbs/answered", "question", .15),
+    ("http://adlnet.gov/expapi/verbs/asked", "question", .05),
+]
+TYPES = {"platform": f"{ZJ}activities/platform", "resource": "http://adlnet.gov/expapi/activities/media",
+         "search": f"{ZJ}activities/search", "homework": f"{ZJ}activities/homework",
+         "question": "http://adlnet.gov/expapi/activities/cmi.interaction"}
+
+
+def _iri(v: str) -> str:
+    return v if "://" in v else f"{ZJ}{v}"
+
+
+def _type(kind: str) -> str:
+    return TYPES.get(kind, f"{ZJ}activities/{kind}")
+
+
+def generate(n: int, start: datetime, end: datetime, pool, seed: int, stored_at: datetime | None = None):
+    """Yield row tuples (id hex, actor, role, verb, type, object id, school, class, ts, stored, json)."""
+    teachers, tw, students, sw = pool
+    rng = np.random.default_rng(seed)
+    span = (end - start).total_seconds()
+    tv = [(_iri(v), _type(k), k) for v, k, _s in TEACHER_VERBS]
+    tp = np.array([s for *_x, s in TEACHER_VERBS])
+    sv = [(_iri(v), _type(k), k) for v, k, _s in STUDENT_VERBS]
+    sp = np.array([s for *_x, s in STUDENT_VERBS])
+    chunk = 200_000
+    for lo in range(0, n, chunk):
+        m = min(chunk, n - lo)
+        is_t = rng.random(m) < 0.3
+        ti = rng.choice(len(teachers), size=m, p=tw)
+        si = rng.choice(len(students), size=m, p=sw)
+        tverb = rng.choice(len(tv), size=m, p=tp / tp.sum())
+        sverb = rng.choice(len(sv), size=m, p=sp / sp.sum())
+        secs = rng.random(m) * span
+        keys = rng.integers(1, 1_000_000, size=m)
+        ids = os.urandom(16 * m).hex()
+        for j in range(m):
+            if is_t[j]:
+                actor, school, klass = teachers[ti[j]]
+                verb, otype, kind = tv[tverb[j]]
+                role = "teacher"
+            else:
+                actor, school, klass = students[si[j]]
+                verb, otype, kind = sv[sverb[j]]
+                role = "student"
+            ts = start + timedelta(seconds=float(secs[j]))
+            stored = stored_at or ts + timedelta(seconds=3)
+            sid = ids[32 * j: 32 * j + 32]
+            oid = f"{ZJ}activities/{kind}/{keys[j]}"
+            body = (f'{{"id": "{sid}", "actor": {{"objectType": "Agent", "account": {{"homePage": '
+                    f'"https://zhijiao.example.org/", "name": "{actor}"}}}}, "verb": {{"id": "{verb}"}}, '
+                    f'"object": {{"objectType": "Activity", "id": "{oid}", "definition": {{"type": "{otype}"}}}}, '
+                    f'"context": {{"platform": "zhijiao", "extensions": {{"{ZJ}activities/org-node/school": {school}, '
+                    f'"{ZJ}activities/org-node/class": {klass}, "{ZJ}activities/user/role": "{role}"}}}}, '
+                    f'"timestamp": "{ts.isoformat()}", "version": "1.0.3"}}')
+            yield (sid, int(actor), role, verb, otype, oid, int(school), int(klass) or None, ts, stored, body)
+
+
+COLS = ("id", "actor_id", "actor_role", "verb", "object_type", "object_id", "school_id", "klass_id", "timestamp",
+        "stored", "voided", "statement", "has_attachments")
+
+
+def load(rows, db: str) -> int:
+    from django.db import connection
+
+    count = 0
+    if db == "postgres":
+        with connection.cursor() as cur:
+            raw = cur.cursor if hasattr(cur, "cursor") else cur
+            buf = []
+            with raw.copy(f"COPY records_statement ({', '.join(COLS)}) FROM STDIN") as cp:
+                for r in rows:
+                    klass = r[7] if r[7] is not None else "\\N"
+                    buf.append(f"{r[0]}\t{r[1]}\t{r[2]}\t{r[3]}\t{r[4]}\t{r[5]}\t{r[6]}\t{klass}\t"
+                               f"{r[8].isoformat()}\t{r[9].isoformat()}\tf\t{r[10]}\tf\n")
+                    count += 1
+                    if len(buf) >= 20_000:
+                        cp.write("".join(buf))
+                        buf = []
+                if buf:
+                    cp.write("".join(buf))
+        connection.commit() if not connection.get_autocommit() else None
+        return count
+    sql = f"INSERT INTO records_statement ({', '.join(COLS)}) VALUES ({', '.join(['%s'] * len(COLS))})"
+    dt = connection.ops.adapt_datetimefield_value  # the text Django itself writes
+    batch = []
+    with connection.cursor() as cur:
+        for r in rows:
+            batch.append((r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], dt(r[8]), dt(r[9]),
+                          False, r[10], False))
+            count += 1
+            if len(batch) >= 20_000:
+                cur.executemany(sql, batch)
+                batch = []
+        if batch:
+            cur.executemany(sql, batch)
+    return count
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--n", type=int, default=1_000_000, help="statements over the semester (design point: 10M)")
+    ap.add_argument("--db", choices=["postgres", "sqlite"], default="postgres")
+    ap.add_argument("--size", choices=["small", "district"], default="district", help="demo org tree and people")
+    ap.add_argument("--days", type=int, default=84, help="semester length in days, ending yesterday")
+    ap.add_argument("--renders", type=int, default=3)
+    args = ap.parse_args()
+
+    setup(args.db, keep=False)
+    from django.db import connection
+    from django.test import Client
+    from django.utils import timezone
+
+    from zhijiao.accounts.models import Role, RoleKind, User
+    from zhijiao.cockpit import rollup
+    from zhijiao.cockpit.actions import indicator_configs_seed
+    from zhijiao.demo.builder import build_demo
+
+    print(f"cockpit bench: db={args.db} size={args.size} n={args.n:,} days={args.days}")
+    t = time.monotonic()
+    ctx = build_demo(size=args.size, extensions=False)
+    indicator_configs_seed()
+    print(f"  org tree and people ({len(ctx.schools)} schools, {User.objects.count():,} accounts): "
+          f"{time.monotonic() - t:.1f} s")
+    pool = pools()
+    now = timezone.now().replace(microsecond=0)
+    end = now - timedelta(days=1)
+    start = end - timedelta(days=args.days)
+
+    t = time.monotonic()
+    n = load(generate(args.n, start, end, pool, seed=1), args.db)
+    load_s = time.monotonic() - t
+    print(f"  load {n:,} statements: {load_s:.1f} s ({n / load_s:,.0f}/s)")
+    if args.db == "postgres":
+        with connection.cursor() as cur:
+            cur.execute("ANALYZE records_statement")
+
+    r = rollup.run_full(lag=0)
+    print(f"  full rollup: {r.seconds:.1f} s for {r.statements:,} statements ({r.statements / r.seconds:,.0f}/s)")
+    from zhijiao.cockpit.models import ActorDaily, DailyCount, HourlyCount
+
+    print(f"    rollup rows: hourly {HourlyCount.objects.count():,}, daily {DailyCount.objects.count():,}, "
+          f"per-person daily {ActorDaily.objects.count():,}")
+
+    day_n = max(1, args.n // args.days)
+    today0 = now - timedelta(hours=2)
+    n2 = load(generate(day_n, today0, now - timedelta(minutes=5), pool, seed=2, stored_at=now - timedelta(minutes=2)),
+              args.db)
+    r = rollup.run_incremental(lag=0)
+    print(f"  incremental rollup of one day's {n2:,} new statements: {r.seconds:.2f} s ({r.batches} batches)")
+    r = rollup.run_incremental(lag=0)
+    print(f"  incremental rollup with nothing new: {r.seconds * 1000:.0f} ms")
+
+    admin = User.objects.get(username="qu_admin")
+    cio = User.objects.get(username="xiao_cio")
+    teacher = Role.objects.filter(kind=RoleKind.TEACHER, node=ctx.schools[0]).first().user
+    pages = [
+        ("district, last 30 days", admin, "/cockpit/?period=30"),
+        ("district, semester", admin, "/cockpit/?period=semester"),
+        ("district export ranking", admin, "/cockpit/?period=30&export=ranking"),
+        ("school (CIO), last 30 days", cio, f"/cockpit/school/{ctx.schools[0].pk}/?period=30"),
+        ("school (CIO), semester", cio, f"/cockpit/school/{ctx.schools[0].pk}/?period=semester"),
+        ("teacher drill-down, semester", cio, f"/cockpit/teacher/{teacher.pk}/?period=semester"),
+    ]
+    for label, user, url in pages:
+        client = Client(HTTP_HOST="localhost")
+        client.force_login(user, backend="zhijiao.accounts.backends.AccountOrPhoneBackend")
+        times = []
+        for _ in range(args.renders):
+            t = time.monotonic()
+            resp = client.get(url)
+            times.append(time.monotonic() - t)
+            assert resp.status_code == 200, (url, resp.status_code)
+        print(f"  page {label:<30} median {statistics.median(times) * 1000:7.0f} ms  "
+              f"(min {min(times) * 1000:.0f}, {len(resp.content) // 1024} KB)")
+
+
+if __name__ == "__main__":
+    main()
