@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "zhijiao.homework",
     "zhijiao.learning",
     "zhijiao.cockpit",
+    "zhijiao.openplatform",
     "zhijiao.demo",
 ]
 
@@ -170,6 +171,13 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 # Pluggable backends (architecture section 6): dotted paths, embedded defaults need no service.
 ZHIJIAO_SEARCH_BACKEND = os.environ.get("ZHIJIAO_SEARCH_BACKEND", "zhijiao.search.tantivy_backend.TantivyBackend")
 ZHIJIAO_SEARCH_INDEX_DIR = Path(os.environ.get("ZHIJIAO_SEARCH_INDEX_DIR", DATA_DIR / "search"))
+
+# Sharing with other platforms (OAI-PMH at /oai): the public address and the repository's identity.
+ZHIJIAO_PUBLIC_URL = os.environ.get("ZHIJIAO_PUBLIC_URL", "")
+ZHIJIAO_OAI_REPOSITORY_ID = os.environ.get("ZHIJIAO_OAI_REPOSITORY_ID", "zhijiao.local")
+ZHIJIAO_OAI_REPOSITORY_NAME = os.environ.get("ZHIJIAO_OAI_REPOSITORY_NAME", "智教 区域智慧教育云平台")
+ZHIJIAO_OAI_ADMIN_EMAIL = os.environ.get("ZHIJIAO_OAI_ADMIN_EMAIL", "admin@zhijiao.local")
+ZHIJIAO_OAI_PAGE_SIZE = int(os.environ.get("ZHIJIAO_OAI_PAGE_SIZE", 100))
 
 # Background work: Celery when a broker is configured, otherwise tasks run in-process after commit.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")

@@ -19,5 +19,6 @@ urlpatterns = [
     path("records/", include("zhijiao.records.urls")),
     path("xapi/", include("zhijiao.records.xapi.urls")),
     path("cockpit/", include("zhijiao.cockpit.urls")),
+    path("oai", include("zhijiao.openplatform.urls")),
     path("", include("zhijiao.web.urls")),
 ]
