@@ -488,23 +488,30 @@ def _mask_ip(ip: str | None) -> str:
     return ".".join(parts[:3] + ["*"]) if len(parts) == 4 else "*"
 
 
-def _audit_row(entry) -> dict:
+class _AuditLabels:
+    """Translated labels resolved once per request (lazy strings cost a translation lookup each use)."""
+
+    def __init__(self):
+        self.actions = {k: str(v) for k, v in AuditAction.choices}
+        self.changes = {k: str(v) for k, v in CHANGE_LABELS.items()}
+        self.kinds = {**{k: str(v) for k, v in NodeKind.choices}, **{k: str(v) for k, v in RoleKind.choices}}
+
+
+def _audit_row(entry, labels: _AuditLabels) -> dict:
     detail = dict(entry.detail or {})
     change = detail.pop("change", "")
     parts = []
     if change:
-        parts.append(str(CHANGE_LABELS.get(change, change)))
+        parts.append(labels.changes.get(change, change))
     if "kind" in detail:
         kind = detail.pop("kind")
-        label = RoleKind(kind).label if kind in RoleKind.values else (
-            NodeKind(kind).label if kind in NodeKind.values else kind)
-        parts.append(str(label))
+        parts.append(labels.kinds.get(kind, kind))
     parts += [f"{k}={v}" for k, v in sorted(detail.items())]
     actor = f"{mask_identifier(entry.actor.username)} #{entry.actor_id}" if entry.actor else "—"
     target = f"{entry.target_type} #{entry.target_id}" if entry.target_type else ""
-    return {"at": timezone.localtime(entry.at), "action": entry.get_action_display(), "action_code": entry.action,
-            "actor": actor, "target": target, "school": entry.school.name if entry.school else "",
-            "ip": _mask_ip(entry.ip), "detail": "，".join(parts)}
+    return {"at": timezone.localtime(entry.at), "action": labels.actions.get(entry.action, entry.action),
+            "action_code": entry.action, "actor": actor, "target": target,
+            "school": entry.school.name if entry.school else "", "ip": _mask_ip(entry.ip), "detail": "，".join(parts)}
 
 
 def _audit_filtered(request):
@@ -522,10 +529,11 @@ def audit_log(request):
     _admin(request)
     form, qs = _audit_filtered(request)
     page = Paginator(qs, AUDIT_PER_PAGE).get_page(request.GET.get("page"))
+    labels = _AuditLabels()
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "accounts/audit_log.html", {
-        "tab": "audit", "form": form, "page": page, "rows": [_audit_row(e) for e in page.object_list],
+        "tab": "audit", "form": form, "page": page, "rows": [_audit_row(e, labels) for e in page.object_list],
         "query": query.urlencode(),
     })
 
@@ -540,9 +548,10 @@ def audit_export(request):
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(_("审计日志"))
     ws.append([_("时间"), _("操作"), _("操作人"), _("对象"), _("学校"), _("IP"), _("详情")])
+    labels = _AuditLabels()
     for entry in qs[:AUDIT_EXPORT_MAX_ROWS].iterator(chunk_size=2000):
-        r = _audit_row(entry)
-        ws.append([r["at"].replace(tzinfo=None), str(r["action"]), r["actor"], r["target"], r["school"], r["ip"],
+        r = _audit_row(entry, labels)
+        ws.append([r["at"].replace(tzinfo=None), r["action"], r["actor"], r["target"], r["school"], r["ip"],
                    r["detail"]])
     resp = HttpResponse(content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     resp["Content-Disposition"] = f'attachment; filename="audit-{date.today():%Y%m%d}.xlsx"'

@@ -77,6 +77,15 @@ def _field_error(field: str, message: str) -> ValidationError:
     return ValidationError([{"loc": ["body", "payload", field], "msg": message}])
 
 
+class BoundedPageNumberPagination(PageNumberPagination):
+    """Ninja's page-number pagination with an upper bound on `page`, so an absurd page number is a 422
+    with the field named, not an integer overflow in the database (a 500)."""
+
+    class Input(Schema):
+        page: int = Field(1, ge=1, le=1_000_000)
+        page_size: int | None = Field(None, ge=1, le=100)
+
+
 class PersonOut(Schema):
     id: int
     username: str
@@ -101,7 +110,7 @@ class PersonOut(Schema):
 
 
 @org_router.get("/people", response=list[PersonOut], summary="管理范围内的人员（分页）")
-@paginate(PageNumberPagination, page_size=50)
+@paginate(BoundedPageNumberPagination, page_size=50, max_page_size=100)
 def people(request, role: RoleKind | None = None, school_id: int | None = None):
     """People an admin manages, 50 a page (`?page=2`). Filters are ids and roles only: no names in URLs."""
     _admin(request)

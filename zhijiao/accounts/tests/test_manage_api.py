@@ -30,6 +30,12 @@ def test_people_filters_refuse_bad_input_and_other_schools(api_as, users, demo):
     resp = api.get("/api/v1/org/people?role=emperor")
     assert resp.status_code == 422 and resp.json()["errors"][0]["field"] == "role"
     assert api.get("/api/v1/org/people?page=zero").status_code == 422
+    resp = api.get("/api/v1/org/people?page=100000000000000000000")
+    assert resp.status_code == 422 and resp.json()["errors"][0]["field"] == "page"
+    assert api.get("/api/v1/org/people?page=0").status_code == 422
+    assert len(api.get("/api/v1/org/people?page_size=100").json()["items"]) == 100
+    assert api.get("/api/v1/org/people?page_size=5000").status_code == 422
+    assert api.get("/api/v1/org/people?page=999").json()["items"] == []
     assert api.get(f"/api/v1/org/people?school_id={demo.schools[1].pk}").json()["count"] == 0
     district = api_as(users["qu_admin"]).get(f"/api/v1/org/people?school_id={demo.schools[1].pk}").json()
     assert district["count"] > 0
