@@ -62,10 +62,8 @@ def build_schema() -> tantivy.Schema:
     sb.add_text_field("grams", tokenizer_name="whitespace", index_option="position")
     for name in FACET_FIELDS:
         sb.add_text_field(name, tokenizer_name="raw", index_option="basic", fast=True)
-    sb.add_text_field("status", tokenizer_name="raw", index_option="basic")
-    sb.add_text_field("sharing", tokenizer_name="raw", index_option="basic")
-    sb.add_integer_field("owner_school", indexed=True)
-    sb.add_integer_field("contributor", indexed=True)
+    # Visibility as tokens, so the scope filter is one term-set query (see `visibility_tokens`).
+    sb.add_text_field("vis", tokenizer_name="raw", index_option="basic")
     sb.add_integer_field("created", fast=True)
     sb.add_integer_field("views", fast=True)
     sb.add_bytes_field("shown", stored=True)  # title and description as written, for highlighting
@@ -75,43 +73,71 @@ def build_schema() -> tantivy.Schema:
 SCHEMA = build_schema()
 
 
-def to_tantivy(doc: SearchDocument) -> tantivy.Document:
+def visibility_tokens(doc: SearchDocument) -> list[str]:
+    """Who may see a document, as tokens: approved items carry their level ("l:district"), sharing scope
+    ("s:district") and owner school ("o:17"); every item carries its contributor ("c:42"). A scope is then
+    the set of tokens that open items to the searcher (`scope_tokens`), matched in one term-set query."""
+    out = [f"c:{doc.contributor_id}"] if doc.contributor_id is not None else []
+    if doc.status == APPROVED:
+        out.append(f"l:{doc.level}")
+        if doc.sharing_scope:
+            out.append(f"s:{doc.sharing_scope}")
+        if doc.owner_school_id is not None:
+            out.append(f"o:{doc.owner_school_id}")
+    return out
+
+
+def scope_tokens(scope: ScopeFilter) -> list[str]:
+    out = [f"l:{level}" for level in scope.public_levels]
+    out += [f"s:{sharing}" for sharing in scope.public_sharing]
+    out += [f"o:{pk}" for pk in sorted(scope.school_ids)]
+    if scope.contributor_id is not None:
+        out.append(f"c:{scope.contributor_id}")
+    return out
+
+
+def analyse(doc: SearchDocument) -> dict:
+    """Everything the index stores for `doc`, as plain data (picklable: bulk builds analyse in workers)."""
     w = analyzer.words
-    d = tantivy.Document()
-    d.add_integer("id", int(doc.id))
-    d.add_text("title_w", " ".join(w(doc.title)))
+    text = {"title_w": " ".join(w(doc.title))}
     if doc.description:
-        d.add_text("desc_w", " ".join(w(doc.description)))
-    if doc.tags:
-        d.add_text("tags_w", " ".join(t for tag in doc.tags for t in w(tag)))
-    if doc.authors:
-        d.add_text("authors_w", " ".join(t for a in doc.authors for t in w(a)))
-    if doc.chapters:
-        d.add_text("chapters_w", " ".join(t for c in doc.chapters for t in w(c)))
-    if doc.knowledge_points:
-        d.add_text("kps_w", " ".join(t for k in doc.knowledge_points for t in w(k)))
-    meta = " ".join(t for k in doc.keywords for t in w(k))
-    if meta:
-        d.add_text("meta_w", meta)
-    parts = [" ".join(analyzer.grams(doc.title))]
-    parts += [" ".join(analyzer.grams(a)) for a in doc.authors]
-    parts += [" ".join(analyzer.grams(t)) for t in doc.tags]
-    d.add_text("grams", f" {SEP} ".join(p for p in parts if p))
-    for name in FACET_FIELDS:
-        value = getattr(doc, name)
-        if value:
-            d.add_text(name, value)
-    d.add_text("status", doc.status or "")
-    d.add_text("sharing", doc.sharing_scope or "")
-    if doc.owner_school_id is not None:
-        d.add_integer("owner_school", int(doc.owner_school_id))
-    if doc.contributor_id is not None:
-        d.add_integer("contributor", int(doc.contributor_id))
-    d.add_integer("created", int(doc.created.timestamp()) if doc.created else 0)
-    d.add_integer("views", int(doc.view_count or 0))
+        text["desc_w"] = " ".join(w(doc.description))
+    for field, values in (("tags_w", doc.tags), ("authors_w", doc.authors), ("chapters_w", doc.chapters),
+                          ("kps_w", doc.knowledge_points), ("meta_w", doc.keywords)):
+        if values:
+            text[field] = " ".join(t for v in values for t in w(v))
+    parts = [" ".join(analyzer.grams(x)) for x in (doc.title, *doc.authors, *doc.tags)]
+    text["grams"] = f" {SEP} ".join(p for p in parts if p)
     shown = {"t": doc.title, "d": (doc.description or "")[:600]}
-    d.add_bytes("shown", json.dumps(shown, ensure_ascii=False).encode())
+    return {
+        "id": int(doc.id),
+        "text": text,
+        "facets": {name: getattr(doc, name) for name in FACET_FIELDS if getattr(doc, name)},
+        "vis": visibility_tokens(doc),
+        "created": int(doc.created.timestamp()) if doc.created else 0,
+        "views": int(doc.view_count or 0),
+        "shown": json.dumps(shown, ensure_ascii=False).encode(),
+    }
+
+
+def build_document(data: dict) -> tantivy.Document:
+    d = tantivy.Document()
+    d.add_integer("id", data["id"])
+    for field, value in data["text"].items():
+        if value:
+            d.add_text(field, value)
+    for field, value in data["facets"].items():
+        d.add_text(field, value)
+    for token in data["vis"]:
+        d.add_text("vis", token)
+    d.add_integer("created", data["created"])
+    d.add_integer("views", data["views"])
+    d.add_bytes("shown", data["shown"])
     return d
+
+
+def to_tantivy(doc: SearchDocument) -> tantivy.Document:
+    return build_document(analyse(doc))
 
 
 class TantivyBackend(SearchBackend):
@@ -183,6 +209,7 @@ class TantivyBackend(SearchBackend):
               path: Path | None = None) -> int:
         """Write documents (and deletions) in one commit. The caller holds the writer lock.
 
+        `docs` are SearchDocuments or their `analyse(...)` dicts (bulk builds analyse in worker processes).
         replace=False skips the delete-by-id before each add (a fresh index being built).
         """
         idx = tantivy.Index(SCHEMA, path=str(path)) if path is not None else self._index()
@@ -192,9 +219,10 @@ class TantivyBackend(SearchBackend):
             for pk in delete_ids:
                 writer.delete_documents_by_term("id", int(pk))
             for doc in docs:
+                data = doc if isinstance(doc, dict) else analyse(doc)
                 if replace:
-                    writer.delete_documents_by_term("id", int(doc.id))
-                writer.add_document(to_tantivy(doc))
+                    writer.delete_documents_by_term("id", data["id"])
+                writer.add_document(build_document(data))
                 n += 1
             writer.commit()
         except BaseException:
@@ -278,17 +306,10 @@ class TantivyBackend(SearchBackend):
     def scope_query(self, scope: ScopeFilter) -> tantivy.Query | None:
         if scope.everything:
             return None
-        Q, Oc = tantivy.Query, tantivy.Occur
-        visible = [(Oc.Should, Q.term_set_query(SCHEMA, "level", list(scope.public_levels)))]
-        if scope.public_sharing:
-            visible.append((Oc.Should, Q.term_set_query(SCHEMA, "sharing", list(scope.public_sharing))))
-        if scope.school_ids:
-            visible.append((Oc.Should, Q.term_set_query(SCHEMA, "owner_school", sorted(scope.school_ids))))
-        approved = Q.boolean_query([(Oc.Must, self._term("status", APPROVED)), (Oc.Must, Q.boolean_query(visible))])
-        either = [(Oc.Should, approved)]
-        if scope.contributor_id is not None:
-            either.append((Oc.Should, self._term("contributor", int(scope.contributor_id))))
-        return Q.boolean_query(either)
+        tokens = scope_tokens(scope)
+        if not tokens:
+            return tantivy.Query.empty_query()
+        return tantivy.Query.term_set_query(SCHEMA, "vis", tokens)
 
     def filter_query(self, query: SearchQuery, *, skip_facet: str | None = None) -> list[tantivy.Query]:
         out = []

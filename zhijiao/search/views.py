@@ -59,7 +59,7 @@ def results(request):
                 on = value in selected.get(name, ())
                 values.append({"value": value, "label": labels.get(name, {}).get(value, value), "count": count,
                                "on": on, "href": _link(base, **{name: None if on else value})})
-            if values:
+            if len(values) > 1 or (values and name in selected):  # one choice is no choice: not shown
                 facets.append({"name": name, "title": FACET_TITLES[name], "values": values,
                                "clear": _link(base, **{name: None}) if name in selected else ""})
     pages = None
