@@ -691,17 +691,18 @@ class _Planner:
                      if r["kind"] == RoleKind.PARENT and r["child_id"] == child.user.pk]
         if not links:
             self.grants.append(_Grant(person, RoleKind.PARENT, None, child=child, relation=relation))
-            if person.user is not None:
-                changes.append(_("关联学生"))
         elif relation and links[0]["relation"] != relation:
             self.relation_updates.append((links[0]["id"], relation))
             changes.append(_("关系"))
+        # A 家长 row is a parent–child link: 新建 when the link is new (for a new or an existing account).
         label = f"{name} → {child.fields.get('name') or child.user.name}"
         if person.user is None:
-            op = CREATE if not person.username else UPDATE
             if not person.username:
                 person.username = self._username(phone)
-            self.add(row, R.PARENTS, op, label, [] if op == CREATE else [_("关联学生")])
+                changes.append(_("新账号"))
+            self.add(row, R.PARENTS, CREATE, label, changes)
+        elif not links:
+            self.add(row, R.PARENTS, CREATE, label, [_("已有账号"), *changes])
         else:
             self.add(row, R.PARENTS, UPDATE if changes else UNCHANGED, label, changes)
 
