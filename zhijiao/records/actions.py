@@ -148,6 +148,14 @@ def record_event(
     return st
 
 
+def statements_index(*, statements: list[Statement]) -> int:
+    """Write the LRS index rows (agent/activity filters) for statements someone bulk-inserted without
+    `record_event` (e.g. generated demo data). Call inside the same transaction; returns rows written."""
+    rows = [row for st in statements for row in _term_rows(st, st.statement)]
+    _insert_terms(rows)
+    return len(rows)
+
+
 # --- the learning record store ---------------------------------------------------------------------
 
 class XapiConflict(Exception):

@@ -339,3 +339,17 @@ def test_methods_not_in_the_spec_are_405_even_without_credentials(lrs):
 def test_parameter_names_are_case_sensitive(lrs):
     for name in ("StatementId", "Verb", "Limit", "Ascending"):
         assert lrs.get(S, {name: "x"}).status_code == 400
+
+
+def test_bulk_inserted_rows_can_be_indexed_for_the_filters(lrs):
+    from zhijiao.records.actions import record_event, statements_index
+
+    st = record_event(actor=None, verb="searched", object_kind="search", object_key="q1")
+    raw = Statement.objects.create(id=uuid.uuid4(), verb=st.verb, object_id="http://example.org/bulk/1",
+                                   timestamp=st.timestamp, statement={
+                                       **st.statement, "id": "00000000-0000-4000-8000-000000000001",
+                                       "object": {"objectType": "Activity", "id": "http://example.org/bulk/1"}})
+    assert lrs.get(S, {"activity": "http://example.org/bulk/1"}).json()["statements"] == []
+    assert statements_index(statements=[raw]) >= 2
+    got = lrs.get(S, {"activity": "http://example.org/bulk/1"}).json()["statements"]
+    assert [s["object"]["id"] for s in got] == ["http://example.org/bulk/1"]
