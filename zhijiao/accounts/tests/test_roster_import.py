@@ -291,3 +291,14 @@ def test_several_csv_files_kind_from_headers_when_the_name_is_ambiguous(users, s
     assert report.imported, report.text()
     kid = User.objects.get(student_number="G5101089999500001")
     assert Role.objects.filter(user__phone="13655556666", kind=RoleKind.PARENT, child=kid, relation="母亲").exists()
+
+
+def test_an_existing_teacher_described_as_is_is_unchanged(users, school):
+    laoshi = users["laoshi"]
+    roles = Role.objects.filter(user=laoshi).select_related("node")
+    taught = "、".join(sorted(r.node.name for r in roles if r.kind == RoleKind.SUBJECT_TEACHER))
+    heads = "、".join(sorted(r.node.name for r in roles if r.kind == RoleKind.HEAD_TEACHER))
+    f = csv_file("教师.csv", "学校代码,姓名,手机号,工号,任教学科,任教班级,班主任班级\n"
+                 f"{school.code},{laoshi.name},{laoshi.phone},{laoshi.staff_number},数学,{taught},{heads}")
+    report = roster_import(actor=users["xiao_admin"], files=[f], dry_run=True)
+    assert report.ok and [r.op for r in report.rows] == ["unchanged"], report.text()
