@@ -4,6 +4,7 @@
   `oai:<repositoryIdentifier>:resource/<id>`; datestamp = the item's last change, seconds granularity.
 - Formats: `oai_dc` (Dublin Core) and `lom` (IEEE LOM, 1484.12.3 XML binding), from resources.metadata.
 - Sets: `section`, `section:<code>` (板块), `stage`, `stage:<code>` (学段), `stage:<code>:subject:<code>`.
+- Items harvested from other platforms are not passed on (their origin is the authoritative provider).
 - Deleted records: transient. An item that was published and is now withdrawn or rejected is listed
   with `status="deleted"`; an item removed from the database disappears without trace.
 - Resumption tokens are stateless: the signed query (format, set, from, until fixed at the first
@@ -24,6 +25,7 @@ from django.utils import timezone
 from lxml import etree
 
 from zhijiao.catalog.models import Section, Stage, Subject
+from zhijiao.openplatform.models import HarvestedRecord
 from zhijiao.resources.metadata import (
     LOM,
     LOM_XSD,
@@ -102,7 +104,10 @@ def exposed_resources() -> QuerySet[Resource]:
     """Published national/district items, and the ones that were published and are now gone (deleted)."""
     visible = Q(status=Status.APPROVED, sharing__in=[Sharing.DISTRICT, Sharing.PUBLIC])
     gone = Q(published_at__isnull=False) & ~Q(status=Status.APPROVED)
-    return Resource.objects.filter(level__in=[Level.NATIONAL, Level.DISTRICT]).filter(visible | gone)
+    # Items harvested from elsewhere are not passed on: their origin is the authoritative provider.
+    harvested = HarvestedRecord.objects.filter(resource_id__isnull=False).values("resource_id")
+    return (Resource.objects.filter(level__in=[Level.NATIONAL, Level.DISTRICT]).filter(visible | gone)
+            .exclude(pk__in=harvested))
 
 
 def is_deleted(resource: Resource) -> bool:
@@ -366,8 +371,9 @@ def _first_state(params: dict[str, str], ctx: _Ctx) -> dict:
         if start is not None and start > end:
             raise OaiError("badArgument", "'from' is later than 'until'")
         end = end + (timedelta(days=1) if g2 == "day" else timedelta(seconds=1))  # until is inclusive
-    # Items changed after this response started belong to the next harvest (from = this responseDate).
-    snapshot = ctx.now + timedelta(seconds=1)
+    # Items changed from this response's second on belong to the next harvest (from = this responseDate,
+    # inclusive), so the list is fixed while a harvester pages through it.
+    snapshot = ctx.now
     state["u"] = min(end, snapshot).isoformat() if end else snapshot.isoformat()
     if "set" in params:
         if not all_sets():
