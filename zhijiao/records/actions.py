@@ -306,8 +306,20 @@ def _define_activities(bodies: list[dict]) -> None:
     if not defs:
         return
     current = {a.iri: a for a in Activity.objects.filter(iri__in=list(defs))}
-    Activity.objects.bulk_create([Activity(iri=i, definition=d) for i, d in defs.items() if i not in current],
-                                 ignore_conflicts=True)
+    new = [(i, d) for i, d in defs.items() if i not in current]
+    if new:
+        from django.db import connection
+
+        q = connection.ops.quote_name
+        def_field, upd_field = Activity._meta.get_field("definition"), Activity._meta.get_field("updated")
+        now = timezone.now()
+        with connection.cursor() as cur:
+            # Both SQLite and PostgreSQL: a concurrent request defining the same activity is not an error.
+            cur.executemany(
+                f"INSERT INTO {q(Activity._meta.db_table)} ({q('iri')}, {q('definition')}, {q('updated')}) "
+                f"VALUES (%s, %s, %s) ON CONFLICT ({q('iri')}) DO NOTHING",
+                [(i, def_field.get_db_prep_save(d, connection), upd_field.get_db_prep_save(now, connection))
+                 for i, d in new])
     # The latest definition a trusted client sent is canonical (merging two definitions could make one
     # no client ever sent, e.g. likert scale + choice components).
     changed = []

@@ -67,7 +67,7 @@ def authenticate(header: str) -> XapiAccess | None:
         creds = _basic(header)
         if creds is None:
             return None
-        client = LrsClient.objects.filter(key=creds[0], revoked_at__isnull=True).first()
+        client = LrsClient.objects.filter(key=creds[0], revoked_at__isnull=True).order_by().first()
         if client is None or not hmac.compare_digest(client.secret_hash, LrsClient.hash_secret(creds[1])):
             return None
         return XapiAccess(client=client, scopes=frozenset(client.scopes))
