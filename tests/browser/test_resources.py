@@ -8,11 +8,13 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def library(transactional_db, settings, tmp_path):
+    from zhijiao.catalog import demo as catalog_demo
     from zhijiao.demo.builder import build_demo
     from zhijiao.resources import demo as resources_demo
 
     settings.MEDIA_ROOT = tmp_path / "media"
     ctx = build_demo(size="small", extensions=False)
+    catalog_demo.build(ctx)  # the shipped textbook catalog
     resources_demo.build(ctx)
     return ctx
 
@@ -32,17 +34,16 @@ def _browse_to_first_chapter(p, live_server):
     p.get_by_role("link", name="资源中心").first.click()
     p.wait_for_load_state()
     assert "资源中心" in p.locator("h1").inner_text()
-    p.get_by_role("group", name="学段").get_by_role("link", name="小学").click()
-    p.get_by_role("group", name="学科").get_by_role("link", name="语文").click()
-    p.get_by_role("group", name="版本").get_by_role("link", name="统编版").click()
-    p.get_by_role("group", name="年级册次").get_by_role("link", name="一年级上册").click()
+    p.locator("[data-level=stage]").get_by_role("link", name="小学", exact=True).click()
+    p.locator("[data-level=subject]").get_by_role("link", name="语文", exact=True).click()
+    p.locator("[data-level=edition]").get_by_role("link", name="统编版", exact=True).click()
+    p.locator("[data-level=book]").get_by_role("link", name="一年级上册", exact=True).click()
     p.wait_for_load_state()
     tree = p.locator("[data-testid=chapter-tree]")
-    tree.get_by_text("识字").first.click()  # opens the unit (details/summary) and selects it
+    tree.get_by_role("link", name="第一单元", exact=True).click()  # a unit shows everything under it
     p.wait_for_load_state()
-    p.locator("[data-testid=chapter-tree]").get_by_role("link", name="天地人").click()
-    p.wait_for_load_state()
-    assert "天地人" in p.locator("#res-list-title").inner_text()
+    assert "第一单元" in p.locator("#res-list-title").inner_text()
+    assert p.locator("[data-testid=chapter-tree] [aria-current=page]").inner_text() == "第一单元"
     cards = p.locator("[data-testid=resource-cards] article")
     assert cards.count() >= 1
     return cards
@@ -57,9 +58,12 @@ def test_teacher_browses_by_tree_and_opens_a_resource_on_desktop(library, page, 
     page.wait_for_load_state()
     assert page.locator("h1").inner_text() == title
     assert page.locator("[data-testid=status]").inner_text() == "已通过"
-    page.locator("[data-testid=favourite]").click()
+    fav = page.locator("[data-testid=favourite]")
+    before = fav.inner_text()
+    fav.click()
     page.wait_for_load_state()
-    assert "已收藏" in page.locator(".messages").inner_text()
+    assert fav.inner_text() != before  # 收藏 ⇄ 取消收藏
+    assert "收藏" in page.locator(".messages").inner_text()
     page.get_by_role("button", name="5 星").click()
     page.wait_for_load_state()
     assert page.get_by_role("button", name="5 星").get_attribute("aria-pressed") == "true"

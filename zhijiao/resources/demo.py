@@ -8,6 +8,7 @@ in every state. `district`: hundreds of thousands of items by bulk insert, no fi
 from __future__ import annotations
 
 import random
+import re
 from datetime import timedelta
 
 from django.core.files.base import ContentFile
@@ -63,6 +64,15 @@ TEMPLATES = [
 NATIONAL_AUTHORS = ["国家中小学智慧教育平台", "人民教育出版社", "北京师范大学出版社", "教育部基础教育课程教材发展中心"]
 COMMENTS = ["讲解很清楚，学生很喜欢。", "课件结构清晰，已在我班使用，效果不错。", "练习分层设计得好，推荐给组里老师。",
             "微课时长合适，重难点突出。", "板书设计值得借鉴。", "建议补充一些拓展题。"]
+FOCUS_FALLBACK = ["重难点精讲", "易错点辨析", "知识梳理", "方法总结", "情境导入"]
+NUMBERING = re.compile(r"^(?:识字|课文|阅读|口语交际)?\s*\d+\s*[、.．]?\s*")
+
+
+def _plain(title: str) -> str:
+    """A lesson title without its textbook numbering: "识字 5 对韵歌" → "对韵歌", "2 花的学校" → "花的学校"."""
+    return NUMBERING.sub("", title).strip() or title
+
+
 TAGS = ["同步", "新课标", "公开课", "优质课", "大单元", "分层作业", "双减", "情境教学"]
 
 
@@ -150,13 +160,14 @@ def build(ctx) -> None:
     rng = random.Random(ctx.rng.random())
     if not Book.objects.exists():
         _fallback_catalog()
-    leaves = list(Chapter.objects.filter(children__isnull=True).select_related("book", "parent")
+    leaves = list(Chapter.objects.filter(children__isnull=True).select_related("book__subject", "parent")
                   .order_by("book__grade_level", "book_id", "path"))
     if not leaves:
         return
     small = ctx.size == "small"
     total = COUNTS.get(ctx.size, COUNTS["small"])
-    section = Section.objects.order_by("order", "pk").first()
+    section = (Section.objects.filter(code__in=["kcjx", "course"]).order_by("order", "pk").first()
+               or Section.objects.order_by("order", "pk").first())
     kp_by_chapter: dict[int, list[int]] = {}
     for kp_id, ch_id in KnowledgePoint.chapters.through.objects.filter(chapter__in=leaves).values_list(
             "knowledgepoint_id", "chapter_id"):
@@ -188,16 +199,18 @@ def build(ctx) -> None:
         ch = order[i % len(order)] if i < len(order) else rng.choice(leaves)
         rtype, _w, title_t, desc_t = rng.choices(TEMPLATES, weights=weights)[0]
         book = ch.book
-        unit = ch.parent.title if ch.parent_id else ch.title
+        lesson = _plain(ch.title)
+        unit = _plain(ch.parent.title) if ch.parent_id else lesson
+        if lesson.isascii() and ch.parent_id and lesson.startswith(("Part", "Let's", "Read", "Story")):
+            lesson = f"{unit} {lesson}"  # "Unit 1 Hello! Part A", not a bare "Part A"
         ch_kps = kp_by_chapter.get(ch.pk, [])
-        focus_name = kp_names.get(ch_kps[0], ch.title) if ch_kps else ch.title
-        if rtype == T.MICRO and ch_kps:
-            focus_name = kp_names[rng.choice(ch_kps)]
-        title = title_t.format(lesson=ch.title, unit=unit, focus=focus_name, book=book.name)
+        focus_names = [kp_names[k] for k in ch_kps if _plain(kp_names[k]) != lesson]
+        focus_name = rng.choice(focus_names) if focus_names else rng.choice(FOCUS_FALLBACK)
+        title = title_t.format(lesson=lesson, unit=unit, focus=focus_name, book=book.name)
         if title in used_titles:
             title = f"{title}（{rng.choice(['第二版', '修订版', '区级优质课', '校本版', '精品'])}）"
         used_titles.add(title)
-        description = desc_t.format(lesson=ch.title, unit=unit, focus=focus_name, book=book.name)
+        description = desc_t.format(lesson=lesson, unit=unit, focus=focus_name, book=book.name)
         roll = rng.random()
         if roll < 0.25:
             level, school, contributor, sharing = Level.NATIONAL, None, None, Sharing.PUBLIC
@@ -257,17 +270,18 @@ def build(ctx) -> None:
     # The documented teacher's own uploads, one in each state (small demo only).
     mine = []
     if small and laoshi:
-        math_leaves = [c for c in leaves if c.book.subject.code in ("math",)] or leaves
+        math_leaves = [c for c in leaves if c.book.subject.name == "数学"] or leaves
         states = [Status.APPROVED, Status.APPROVED, Status.APPROVED, Status.PENDING_SCHOOL,
                   Status.CHANGES_REQUESTED, Status.DRAFT]
         for k, st in enumerate(states):
             ch = math_leaves[k % len(math_leaves)]
             rtype = [T.MICRO, T.COURSEWARE, T.EXERCISE, T.LESSON_PLAN, T.MICRO, T.TASK_SHEET][k]
-            title = {T.MICRO: f"{ch.title} 微课：{ch.title}的关键一步", T.COURSEWARE: f"{ch.title} 课件（我的版本）",
-                     T.EXERCISE: f"{ch.title} 课后分层练习（校本）", T.LESSON_PLAN: f"《{ch.title}》第一课时 教学设计（校本）",
-                     T.TASK_SHEET: f"{ch.title} 学习任务单（草稿）"}[rtype]
+            lesson = _plain(ch.title)
+            title = {T.MICRO: f"{lesson} 微课：一分钟学会关键一步", T.COURSEWARE: f"{lesson} 课件（校本版）",
+                     T.EXERCISE: f"{lesson} 课后分层练习（校本）", T.LESSON_PLAN: f"《{lesson}》第一课时 教学设计（校本）",
+                     T.TASK_SHEET: f"{lesson} 学习任务单（草稿）"}[rtype]
             if k == 4:
-                title = f"{ch.title} 微课：易错题讲解"
+                title = f"{lesson} 微课：易错题讲解"
             created = now - timedelta(days=30 - k * 3)
             rows.append(Resource(
                 type=rtype, title=title, description="本人原创，已在一年级(1)班试用。", authors=names.get(laoshi, ""),

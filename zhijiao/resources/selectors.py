@@ -15,8 +15,7 @@ from django.utils import timezone
 
 from zhijiao.accounts.models import RoleKind, User
 from zhijiao.accounts.selectors import scope_of
-from zhijiao.catalog.models import Book, Chapter, Edition, Section, Stage, Subject
-from zhijiao.core.models import GRADE_NAMES
+from zhijiao.catalog.models import Book, Chapter
 from zhijiao.resources.models import (
     Comment,
     CommentStatus,
@@ -177,64 +176,29 @@ def resources_in_chapters(qs: QuerySet[Resource], chapters: QuerySet[Chapter]) -
     return qs.filter(Exists(through.objects.filter(resource_id=OuterRef("pk"), chapter__in=chapters)))
 
 
-def browse_resources(user, *, chapter: Chapter | None = None, book: Book | None = None, type: str = "",
-                     level: str = "", subject_id: int | None = None) -> QuerySet[Resource]:
+def browse_resources(user, *, chapter_ids: list[int] | None = None, chapter: Chapter | None = None,
+                     book: Book | None = None, stage=None, subject=None, edition=None, section=None, type: str = "",
+                     level: str = "") -> QuerySet[Resource]:
+    """Published items in scope, narrowed by the catalog choices (a chapter includes everything under it)."""
     qs = published_resources(user)
-    if chapter is not None:
-        qs = resources_in_chapters(qs, chapter_subtree(chapter))
+    through = Resource.chapters.through
+    if chapter is not None and chapter_ids is None:
+        chapter_ids = list(chapter_subtree(chapter).values_list("pk", flat=True))
+    if chapter_ids is not None:
+        qs = qs.filter(Exists(through.objects.filter(resource_id=OuterRef("pk"), chapter_id__in=chapter_ids)))
     elif book is not None:
-        qs = resources_in_chapters(qs, Chapter.objects.filter(book=book))
+        qs = qs.filter(Exists(through.objects.filter(resource_id=OuterRef("pk"), chapter__book_id=book.pk)))
+    else:
+        for name, value in (("stage", stage), ("subject", subject), ("edition", edition)):
+            if value is not None:
+                qs = qs.filter(**{name: value})
+    if section is not None:
+        qs = qs.filter(section=section)
     if type:
         qs = qs.filter(type=type)
     if level:
         qs = qs.filter(level=level)
-    if subject_id:
-        qs = qs.filter(subject_id=subject_id)
     return qs.select_related("school", "subject").order_by("-published_at", "-pk")
-
-
-def catalog_nav(*, section: str = "", stage: str = "", subject: str = "", edition: str = "", book: str = "",
-                chapter_id: int | None = None) -> dict:
-    """A minimal section → stage → subject → edition → book → chapter tree, from the catalog models."""
-    ctx: dict = {"sections": list(Section.objects.filter(is_active=True)), "stages": list(Stage.objects.all())}
-    ctx["section"] = next((s for s in ctx["sections"] if s.code == section), None)
-    chapter = None
-    if chapter_id:
-        chapter = Chapter.objects.select_related("book__stage", "book__subject", "book__edition").filter(
-            pk=chapter_id).first()
-    book_obj = chapter.book if chapter else Book.objects.select_related("stage", "subject", "edition").filter(
-        code=book).first() if book else None
-    if book_obj:
-        stage, subject, edition = book_obj.stage.code, book_obj.subject.code, book_obj.edition.code
-    ctx["stage"] = next((s for s in ctx["stages"] if s.code == stage), None)
-    books = Book.objects.select_related("stage", "subject", "edition")
-    ctx["subjects"] = list(Subject.objects.filter(books__stage=ctx["stage"]).distinct()) if ctx["stage"] else []
-    ctx["subject"] = next((s for s in ctx["subjects"] if s.code == subject), None)
-    ctx["editions"] = (list(Edition.objects.filter(books__stage=ctx["stage"], books__subject=ctx["subject"]).distinct())
-                       if ctx["subject"] else [])
-    ctx["edition"] = next((e for e in ctx["editions"] if e.code == edition), None)
-    ctx["books"] = (list(books.filter(stage=ctx["stage"], subject=ctx["subject"], edition=ctx["edition"]))
-                    if ctx["edition"] else [])
-    for b in ctx["books"]:
-        b.label = f"{GRADE_NAMES.get(b.grade_level, b.grade_level)}{b.get_volume_display()}"
-    ctx["book"] = book_obj if book_obj and book_obj in ctx["books"] else None
-    ctx["chapter"] = chapter
-    ctx["tree"] = chapter_tree(ctx["book"], selected=chapter) if ctx["book"] else []
-    return ctx
-
-
-def chapter_tree(book: Book, *, selected: Chapter | None = None) -> list[dict]:
-    """The chapter tree of a book as nested dicts: [{'chapter', 'children', 'open', 'current'}, ...]."""
-    nodes: dict[int, dict] = {}
-    roots: list[dict] = []
-    sel_path = selected.path if selected is not None and selected.book_id == book.pk else None
-    for c in Chapter.objects.filter(book=book).order_by("path"):
-        node = {"chapter": c, "children": [], "open": bool(sel_path and sel_path.startswith(c.path)),
-                "current": selected is not None and c.pk == selected.pk}
-        nodes[c.pk] = node
-        parent = nodes.get(c.parent_id) if c.parent_id else None
-        (parent["children"] if parent else roots).append(node)
-    return roots
 
 
 # --- use ------------------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from zhijiao.catalog.models import Book, Chapter, Subject
+from zhijiao.catalog.selectors import browse_context
 from zhijiao.resources import actions, selectors
 from zhijiao.resources.forms import CommentForm, ReviewForm, UploadForm
 from zhijiao.resources.models import (
@@ -72,21 +73,17 @@ def reviewer_required(view):
 
 @login_required
 def browse(request):
+    """Section → stage → subject → edition → grade/volume → chapter tree (the catalog's browse component)."""
     g = request.GET
-    try:
-        chapter_id = int(g.get("chapter", "") or 0) or None
-    except ValueError:
-        chapter_id = None
-    nav = selectors.catalog_nav(section=g.get("section", ""), stage=g.get("stage", ""),
-                                subject=g.get("subject", ""), edition=g.get("edition", ""), book=g.get("book", ""),
-                                chapter_id=chapter_id)
+    nav = browse_context(g, base_url=request.path)
     rtype = g.get("type", "") if g.get("type", "") in ResourceType.values else ""
     level = g.get("level", "") if g.get("level", "") in Level.values else ""
-    subject_id = nav["subject"].pk if nav["subject"] and not nav["book"] else None
-    qs = selectors.browse_resources(request.user, chapter=nav["chapter"], book=nav["book"], type=rtype, level=level,
-                                    subject_id=subject_id)
+    section = nav.section if nav.section is not None and not nav.uses_textbooks else None
+    qs = selectors.browse_resources(request.user, chapter_ids=nav.chapter_ids, book=nav.book, stage=nav.stage,
+                                    subject=nav.subject, edition=nav.edition, section=section, type=rtype,
+                                    level=level)
     return _render(request, "resources/browse.html", "browse", {
-        **nav, "page": _page(request, qs), "types": ResourceType.choices, "levels": Level.choices,
+        "nav": nav, "page": _page(request, qs), "types": ResourceType.choices, "levels": Level.choices,
         "type": rtype, "level": level,
     })
 
