@@ -167,6 +167,11 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
+# Resource library uploads: size limit per kind of file, in MB (ZHIJIAO_UPLOAD_MAX_VIDEO_MB=2048, ...).
+ZHIJIAO_RESOURCE_UPLOAD_LIMITS = {
+    kind: int(os.environ.get(f"ZHIJIAO_UPLOAD_MAX_{kind.upper()}_MB", default)) * 1024 * 1024
+    for kind, default in (("video", 2048), ("audio", 200), ("document", 100), ("image", 20))
+}
 
 # Pluggable backends (architecture section 6): dotted paths, embedded defaults need no service.
 ZHIJIAO_SEARCH_BACKEND = os.environ.get("ZHIJIAO_SEARCH_BACKEND", "zhijiao.search.tantivy_backend.TantivyBackend")
