@@ -353,3 +353,17 @@ def test_bulk_inserted_rows_can_be_indexed_for_the_filters(lrs):
     assert statements_index(statements=[raw]) >= 2
     got = lrs.get(S, {"activity": "http://example.org/bulk/1"}).json()["statements"]
     assert [s["object"]["id"] for s in got] == ["http://example.org/bulk/1"]
+
+
+def test_unauthorised_statements_get_still_has_consistent_through(db):
+    from django.test import Client
+
+    r = Client().get(S, HTTP_X_EXPERIENCE_API_VERSION="1.0.3")
+    assert r.status_code == 401
+    assert r["X-Experience-API-Consistent-Through"]
+
+
+def test_too_large_body_is_413(lrs, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    r = lrs.post(S, [stmt() for _ in range(20)])
+    assert r.status_code == 413

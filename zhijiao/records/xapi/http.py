@@ -118,7 +118,8 @@ def json_response(data, status: int = 200, **headers) -> HttpResponse:
 
 def error_response(err: XapiError) -> HttpResponse:
     return json_response({"error": {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-                                     409: "conflict", 412: "precondition_failed", 415: "unsupported_media_type"}
+                                     409: "conflict", 412: "precondition_failed", 413: "too_large",
+                                     415: "unsupported_media_type"}
                           .get(err.status, "error"), "message": err.message, "errors": err.errors},
                          status=err.status)
 

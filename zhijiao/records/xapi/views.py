@@ -9,6 +9,7 @@ import uuid
 from functools import wraps
 
 from django.core import signing
+from django.core.exceptions import RequestDataTooBig
 from django.db import IntegrityError
 from django.http import HttpResponse
 from django.urls import reverse
@@ -56,19 +57,21 @@ def xapi_view(*, auth: bool = True, methods: tuple = ("GET", "HEAD"), consistent
         def view(request, *args, **kwargs):
             if request.method == "OPTIONS":
                 return finish(HttpResponse(status=200), request)
+            method = xreq_method(request)
             try:
-                xreq = build_xreq(request)
+                try:
+                    xreq = build_xreq(request)
+                except RequestDataTooBig as exc:
+                    raise XapiError(413, "请求体太大") from exc
+                method = xreq.method
                 if xreq.method not in methods:
                     raise XapiError(405, f"该资源不支持 {xreq.method}")
-                if auth:
-                    check_version(xreq)
                 access = None
                 if auth:
+                    check_version(xreq)
                     access = authenticate(xreq.header("authorization") or "")
                     if access is None:
-                        resp = error_response(XapiError(401, "需要有效的凭据（HTTP Basic 客户端密钥或平台令牌）"))
-                        resp["WWW-Authenticate"] = 'Basic realm="xAPI"'
-                        return finish(resp, request)
+                        raise XapiError(401, "需要有效的凭据（HTTP Basic 客户端密钥或平台令牌）")
                     if access.client is not None:
                         actions.lrs_client_touch(client=access.client)
                 resp = handler(xreq, access)
@@ -84,11 +87,13 @@ def xapi_view(*, auth: bool = True, methods: tuple = ("GET", "HEAD"), consistent
                 resp = error_response(exc)
                 if exc.status == 405:
                     resp["Allow"] = ", ".join((*methods, "OPTIONS"))
-            if consistent_through and "X-Experience-API-Consistent-Through" not in resp \
-                    and xreq_method(request) in ("GET", "HEAD"):
+                if exc.status == 401:
+                    resp["WWW-Authenticate"] = 'Basic realm="xAPI"'
+            if consistent_through and method in ("GET", "HEAD") \
+                    and "X-Experience-API-Consistent-Through" not in resp:
                 # On every statements GET, whatever the status (Communication 2.1.3).
                 resp["X-Experience-API-Consistent-Through"] = _iso(timezone.now())
-            if xreq_method(request) == "HEAD":
+            if method == "HEAD":
                 resp.content = b""
             return finish(resp, request)
 
