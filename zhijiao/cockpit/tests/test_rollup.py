@@ -158,3 +158,24 @@ def test_voiding_subtracts_consistently_in_incremental_and_full_runs(demo):
     assert sum(incremental["DailyCount"].values()) == 38
     rollup.run_full(lag=0)
     assert _snapshot() == incremental
+
+
+def test_the_command_and_the_celery_task(demo):
+    import io
+
+    from django.core.management import call_command
+    from django.test import override_settings
+
+    from zhijiao.cockpit.tasks import rollup as rollup_task
+
+    _random_trail(demo, 12, seed=6)
+    out = io.StringIO()
+    call_command("cockpit-rollup", "--lag", "0", "--batch", "5", stdout=out)
+    assert "12 statements" in out.getvalue() and "3 batches" in out.getvalue()
+    out = io.StringIO()
+    call_command("cockpit-rollup", "--full", "--lag", "0", stdout=out)
+    assert "full" in out.getvalue() and "12 statements" in out.getvalue()
+    _random_trail(demo, 3, seed=7)
+    assert rollup_task.apply(kwargs={}).get()["statements"] == 0  # the default 60 s lag holds the newest back
+    with override_settings(ZHIJIAO_COCKPIT_LAG_SECONDS=0):
+        assert rollup_task.apply(kwargs={}).get()["statements"] == 3
