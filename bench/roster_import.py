@@ -1,6 +1,6 @@
 """Roster import (花名册导入) at school size: 2,000 students with a parent each, in one XLSX.
 
-    uv run python bench/roster_import.py [--db sqlite|postgres|both] [--students 2000]
+    uv run python bench/roster_import.py [--db sqlite|postgres|both] [--students 2000] [--no-parents]
 
 On a fresh database with the small demo district (no extensions), as the district admin: one new
 school with 6 grades x 8 classes, N students and N parents (one parent per student, given in the student
@@ -19,7 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
-def workbook(n: int, moved: bool = False) -> bytes:
+def workbook(n: int, moved: bool = False, parents: bool = True) -> bytes:
     from openpyxl import Workbook
 
     code = "510108088801"
@@ -46,14 +46,14 @@ def workbook(n: int, moved: bool = False) -> bytes:
         if moved and i % 10 == 0:
             k = (k + 1) % 8 + (k // 8) * 8  # another class of the same grade
         g, c = classes[k]
-        ws.append([code, g, c, f"学生{i:05d}", f"G51010888{i:010d}", "男女"[i % 2], f"家长{i:05d}",
-                   f"136{i:08d}", "母亲"])
+        parent = [f"家长{i:05d}", f"136{i:08d}", "母亲"] if parents else ["", "", ""]
+        ws.append([code, g, c, f"学生{i:05d}", f"G51010888{i:010d}", "男女"[i % 2], *parent])
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
 
 
-def run(db: str, n: int) -> None:
+def run(db: str, n: int, parents: bool = True) -> None:
     os.environ["ZHIJIAO_DATA_DIR"] = tempfile.mkdtemp(prefix="zj-bench-roster-")
     os.environ.pop("DATABASE_URL", None)
     if db == "postgres":
@@ -75,11 +75,11 @@ def run(db: str, n: int) -> None:
     call_command("migrate", verbosity=0)
     build_demo(size="small", extensions=False)
     actor = User.objects.get(username="qu_admin")
-    data = workbook(n)
-    print(f"[{db}] roster: 1 school, 48 classes, 60 teachers, {n} students, {n} parents; "
+    data = workbook(n, parents=parents)
+    print(f"[{db}] roster: 1 school, 48 classes, 60 teachers, {n} students, {n if parents else 0} parents; "
           f"XLSX {len(data) / 1024:.0f} KB")
     for label, files, dry in [("dry run", data, True), ("import", data, False), ("re-import (unchanged)", data, False),
-                              ("edit: 10% moved class", workbook(n, moved=True), False)]:
+                              ("edit: 10% moved class", workbook(n, moved=True, parents=parents), False)]:
         queries = [0]
 
         def count(execute, sql, params, many, context, queries=queries):
@@ -102,11 +102,13 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="sqlite")
     parser.add_argument("--students", type=int, default=2000)
+    parser.add_argument("--no-parents", action="store_true", help="students only")
     args = parser.parse_args()
     if args.db == "both":
         import subprocess
 
         for db in ("sqlite", "postgres"):
-            subprocess.run([sys.executable, __file__, "--db", db, "--students", str(args.students)], check=True)
+            subprocess.run([sys.executable, __file__, "--db", db, "--students", str(args.students),
+                            *(["--no-parents"] if args.no_parents else [])], check=True)
     else:
-        run(args.db, args.students)
+        run(args.db, args.students, parents=not args.no_parents)
