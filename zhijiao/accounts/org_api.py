@@ -67,9 +67,12 @@ def student(request, student_id: int):
 
 def _admin(request):
     try:
-        return require_admin(request.auth)
+        scope = require_admin(request.auth)
     except PermissionDenied:
         raise HttpError(403, "仅学校或区县管理员可用。")
+    if request.auth.must_change_password:
+        raise HttpError(403, "请先修改临时密码，再使用管理功能。")
+    return scope
 
 
 def _field_error(field: str, message: str) -> ValidationError:

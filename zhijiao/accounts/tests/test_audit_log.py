@@ -81,3 +81,13 @@ def test_teachers_cannot_see_or_export(client_as, users, demo):
     client = client_as(users["laoshi"])
     assert client.get(reverse("accounts:audit_log")).status_code == 403
     assert client.get(reverse("accounts:audit_export")).status_code == 403
+
+
+def test_a_capped_export_says_so(client_as, users, demo, monkeypatch):
+    from zhijiao.accounts import manage_views
+
+    monkeypatch.setattr(manage_views, "AUDIT_EXPORT_MAX_ROWS", 10)
+    AuditLog.objects.bulk_create([AuditLog(action=AuditAction.LOGIN_OK, school=demo.schools[0]) for _ in range(12)])
+    resp = client_as(users["xiao_admin"]).get(reverse("accounts:audit_export"))
+    rows = list(load_workbook(io.BytesIO(resp.content)).active.iter_rows(values_only=True))
+    assert len(rows) == 12 and "仅导出最新的 10 条" in rows[-1][0]

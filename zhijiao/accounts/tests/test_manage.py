@@ -55,6 +55,16 @@ def test_non_admins_are_refused(client_as, users, username):
         assert client.get(reverse(name)).status_code == 403
 
 
+def test_an_admin_with_a_temporary_password_must_change_it_first(client_as, api_as, users):
+    admin = users["xiao_admin"]
+    admin.must_change_password = True
+    admin.save()
+    resp = client_as(admin).get(reverse("accounts:manage_people"))
+    assert resp.status_code == 302 and resp.url == reverse("accounts:password_change")
+    resp = api_as(admin).get("/api/v1/org/people")
+    assert resp.status_code == 403 and "临时密码" in resp.json()["detail"]
+
+
 def test_anonymous_goes_to_login(client, demo):
     resp = client.get(reverse("accounts:manage_people"))
     assert resp.status_code == 302 and "/accounts/login/" in resp.url
