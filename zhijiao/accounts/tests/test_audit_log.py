@@ -91,3 +91,14 @@ def test_a_capped_export_says_so(client_as, users, demo, monkeypatch):
     resp = client_as(users["xiao_admin"]).get(reverse("accounts:audit_export"))
     rows = list(load_workbook(io.BytesIO(resp.content)).active.iter_rows(values_only=True))
     assert len(rows) == 12 and "仅导出最新的 10 条" in rows[-1][0]
+
+
+def test_a_school_admin_who_is_a_parent_elsewhere_sees_only_the_school_they_administer(client_as, users, demo):
+    from zhijiao.accounts.models import Role, RoleKind
+
+    _entries(demo, users)
+    admin = users["xiao_admin"]
+    child_role = Role.objects.filter(kind=RoleKind.STUDENT, node__path__startswith=demo.schools[1].path).first()
+    Role.objects.create(user=admin, kind=RoleKind.PARENT, node=child_role.node, child=child_role.user)
+    html = client_as(admin).get(reverse("accounts:audit_log")).content.decode()
+    assert demo.schools[0].name in html and demo.schools[1].name not in html
