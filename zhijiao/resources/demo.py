@@ -156,7 +156,8 @@ def _store_samples() -> dict[str, tuple[str, str, int, str]]:
 # --- build ------------------------------------------------------------------------------------------------
 
 
-def build(ctx) -> None:
+def build(ctx, *, count: int | None = None) -> None:
+    """The demo library for ctx.size; `count` overrides the number of items (benchmarks add more this way)."""
     rng = random.Random(ctx.rng.random())
     if not Book.objects.exists():
         _fallback_catalog()
@@ -165,7 +166,7 @@ def build(ctx) -> None:
     if not leaves:
         return
     small = ctx.size == "small"
-    total = COUNTS.get(ctx.size, COUNTS["small"])
+    total = count if count is not None else COUNTS.get(ctx.size, COUNTS["small"])
     section = (Section.objects.filter(code__in=["kcjx", "course"]).order_by("order", "pk").first()
                or Section.objects.order_by("order", "pk").first())
     kp_by_chapter: dict[int, list[int]] = {}

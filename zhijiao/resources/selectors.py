@@ -198,7 +198,8 @@ def browse_resources(user, *, chapter_ids: list[int] | None = None, chapter: Cha
         qs = qs.filter(type=type)
     if level:
         qs = qs.filter(level=level)
-    return qs.select_related("school", "subject").order_by("-published_at", "-pk")
+    return (qs.select_related("school", "subject").defer("description", "external_url", "school__code")
+            .order_by("-published_at", "-pk"))
 
 
 # --- use ------------------------------------------------------------------------------------------------
