@@ -367,3 +367,10 @@ def test_too_large_body_is_413(lrs, settings):
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
     r = lrs.post(S, [stmt() for _ in range(20)])
     assert r.status_code == 413
+
+
+def test_session_cookies_do_not_authenticate_xapi(users, client_as):
+    c = client_as(users["qu_admin"])
+    r = c.get(S, HTTP_X_EXPERIENCE_API_VERSION="1.0.3", HTTP_ORIGIN="http://evil.example.org")
+    assert r.status_code == 401
+    assert "Access-Control-Allow-Credentials" not in r

@@ -98,10 +98,11 @@ def check_version(xreq: XReq) -> None:
 def finish(resp: HttpResponse, request) -> HttpResponse:
     """Headers every /xapi/ response carries: the version and CORS."""
     resp["X-Experience-API-Version"] = XAPI_VERSION
+    # Any origin may call: credentials travel in the Authorization header, never in cookies, so no
+    # Access-Control-Allow-Credentials (a page cannot borrow a signed-in user's session here).
     origin = request.headers.get("Origin")
     resp["Access-Control-Allow-Origin"] = origin or "*"
     if origin:
-        resp["Access-Control-Allow-Credentials"] = "true"
         resp["Vary"] = "Origin"
     for k, v in CORS_HEADERS.items():
         resp[k] = v
