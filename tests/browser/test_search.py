@@ -64,7 +64,7 @@ def test_lesson_title_and_partial_phrase(district, request, browser_login, live_
 
 def test_facet_click_narrows(district, page, browser_login, live_server):
     browser_login(page, "laoshi")
-    _search(page, live_server, "课件")
+    _search(page, live_server, "认识")
 
     def total():
         return int(re.search(r"\d+", page.locator("[data-testid=search-total]").inner_text()).group())
@@ -81,7 +81,7 @@ def test_facet_click_narrows(district, page, browser_login, live_server):
     badges = page.locator("article.search-hit .badge").all_inner_texts()
     assert badges.count(label) == min(count, 20)
     # the words stay in the box, and "不限" lifts the filter again
-    assert page.input_value("#search-q") == "课件"
+    assert page.input_value("#search-q") == "认识"
     page.locator("[data-facet=type] h2 a").click()
     page.wait_for_load_state()
     assert total() == before
