@@ -2,6 +2,7 @@
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError, ValidationError
 from ninja.pagination import PageNumberPagination, paginate
@@ -69,9 +70,9 @@ def _admin(request):
     try:
         scope = require_admin(request.auth)
     except PermissionDenied:
-        raise HttpError(403, "仅学校或区县管理员可用。")
+        raise HttpError(403, _("仅学校或区县管理员可用。"))
     if request.auth.must_change_password:
-        raise HttpError(403, "请先修改临时密码，再使用管理功能。")
+        raise HttpError(403, _("请先修改临时密码，再使用管理功能。"))
     return scope
 
 
@@ -144,13 +145,13 @@ def class_create_api(request, payload: ClassIn):
     _admin(request)
     grade = access_admin_node(request.auth, payload.grade_id)
     if grade.kind != NodeKind.GRADE:
-        raise _field_error("grade_id", "班级只能建在年级下。")
+        raise _field_error("grade_id", _("班级只能建在年级下。"))
     campus = None
     if payload.campus_id is not None:
         try:
             campus = access_admin_node(request.auth, payload.campus_id)
         except Http404:
-            raise _field_error("campus_id", "找不到这个校点。")
+            raise _field_error("campus_id", _("找不到这个校点。"))
     try:
         klass = class_create(actor=request.auth, grade=grade, name=payload.name, code=payload.code, campus=campus)
     except ManageError as exc:
