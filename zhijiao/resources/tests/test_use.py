@@ -150,3 +150,13 @@ def test_subscription_feed_shows_new_items(lib, client_as):
     assert "条新资源" not in client.get("/resources/subscriptions/").content.decode()  # seen now
     resp = client.post("/resources/subscriptions/", {"kind": "query", "query": ""}, follow=True)
     assert "请输入搜索词" in resp.content.decode()
+
+
+def test_subscribe_to_an_author_from_the_resource_page(lib, client_as):
+    r = lib.make(title="作者的第一份")
+    client = client_as(lib.users["laoshi2"])
+    assert "订阅作者" in client.get(f"/resources/{r.pk}/").content.decode()
+    client.post("/resources/subscriptions/", {"kind": "author", "author": lib.users["laoshi"].pk,
+                                              "next": f"/resources/{r.pk}/"})
+    lib.make(title="作者的新作品")
+    assert "作者的新作品" in client.get("/resources/subscriptions/").content.decode()
