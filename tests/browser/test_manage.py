@@ -146,3 +146,8 @@ def test_people_search_and_reveal_on_a_phone(district, phone_page, browser_login
     assert p.locator("[data-testid=phone]").inner_text() == teacher.phone
     assert AuditLog.objects.filter(action=AuditAction.SENSITIVE_READ, target_id=str(teacher.pk)).count() == 1
     _fits_phone(p)
+    # The CIO's audit log shows that read, on a phone too.
+    p.click("nav.tabs >> text=审计日志")
+    p.wait_for_load_state()
+    assert p.locator("tr[data-action=sensitive_read]").count() == 1
+    _fits_phone(p)
