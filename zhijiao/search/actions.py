@@ -36,12 +36,17 @@ def index_enqueue(*, kind: str, pk: int | str, op: str = IndexOp.UPSERT) -> Inde
 
 
 def _drain_after_commit() -> None:
+    """Runs after the writer's commit. Never fails the request whose change already committed: on any
+    error the rows stay in the outbox for the next drain (or `zhijiao search-drain`)."""
     from zhijiao.search.tasks import drain_outbox
 
-    if getattr(settings, "CELERY_TASK_ALWAYS_EAGER", True):
-        drain_outbox_now(wait=False)
-    else:
-        drain_outbox.delay()
+    try:
+        if getattr(settings, "CELERY_TASK_ALWAYS_EAGER", True):
+            drain_outbox_now(wait=False)
+        else:
+            drain_outbox.delay()
+    except Exception:
+        logger.exception("search outbox: drain after commit failed; rows kept for the next drain")
 
 
 def drain_outbox_now(*, wait: bool = False, batch: int = 1000, backend=None) -> int:

@@ -182,3 +182,23 @@ def test_threads_index_and_search_concurrently(search_index_dir):
         t.join()
     assert errors == []
     assert backend.count() == 20
+
+
+def test_a_failing_drain_after_commit_does_not_fail_the_writer(make_resource, monkeypatch,
+                                                               django_capture_on_commit_callbacks):
+    backend = get_backend()
+
+    def broken(*args, **kwargs):
+        raise OSError("index directory not writable")
+
+    monkeypatch.setattr(backend, "write", broken)
+    with django_capture_on_commit_callbacks(execute=True):
+        with transaction.atomic():
+            r = make_resource(title="勾股定理 写入成功")
+    from zhijiao.resources.models import Resource
+
+    assert Resource.objects.filter(pk=r.pk).exists()  # the library's change stands
+    assert IndexOutbox.objects.get().attempts == 1  # and the index work waits
+    monkeypatch.undo()
+    drain_outbox_now()
+    assert found("勾股定理") == [r.pk]
