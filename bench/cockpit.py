@@ -186,9 +186,11 @@ def main() -> None:
     ap.add_argument("--size", choices=["small", "district"], default="district", help="demo org tree and people")
     ap.add_argument("--days", type=int, default=84, help="semester length in days, ending yesterday")
     ap.add_argument("--renders", type=int, default=3)
+    ap.add_argument("--reuse", action="store_true",
+                    help="PostgreSQL: keep the scratch database of the previous run (skip building and loading)")
     args = ap.parse_args()
 
-    setup(args.db, keep=False)
+    setup(args.db, keep=args.reuse and args.db == "postgres")
     from django.db import connection
     from django.test import Client
     from django.utils import timezone
@@ -199,20 +201,28 @@ def main() -> None:
     from zhijiao.demo.builder import build_demo
 
     print(f"cockpit bench: db={args.db} size={args.size} n={args.n:,} days={args.days}")
-    t = time.monotonic()
-    ctx = build_demo(size=args.size, extensions=False)
-    indicator_configs_seed()
-    print(f"  org tree and people ({len(ctx.schools)} schools, {User.objects.count():,} accounts): "
-          f"{time.monotonic() - t:.1f} s")
-    pool = pools()
-    now = timezone.now().replace(microsecond=0)
-    end = now - timedelta(days=1)
-    start = end - timedelta(days=args.days)
+    from zhijiao.core.models import NodeKind, OrgNode
+    from zhijiao.records.models import Statement
 
-    t = time.monotonic()
-    n = load(generate(args.n, start, end, pool, seed=1), args.db)
-    load_s = time.monotonic() - t
-    print(f"  load {n:,} statements: {load_s:.1f} s ({n / load_s:,.0f}/s)")
+    pool = None
+    now = timezone.now().replace(microsecond=0)
+    if args.reuse and Statement.objects.exists():
+        schools = list(OrgNode.objects.filter(kind=NodeKind.SCHOOL).order_by("path"))
+        print(f"  reusing {Statement.objects.count():,} statements, {len(schools)} schools")
+    else:
+        t = time.monotonic()
+        ctx = build_demo(size=args.size, extensions=False)
+        schools = ctx.schools
+        indicator_configs_seed()
+        print(f"  org tree and people ({len(schools)} schools, {User.objects.count():,} accounts): "
+              f"{time.monotonic() - t:.1f} s")
+        pool = pools()
+        end = now - timedelta(days=1)
+        start = end - timedelta(days=args.days)
+        t = time.monotonic()
+        n = load(generate(args.n, start, end, pool, seed=1), args.db)
+        load_s = time.monotonic() - t
+        print(f"  load {n:,} statements: {load_s:.1f} s ({n / load_s:,.0f}/s)")
     if args.db == "postgres":
         with connection.cursor() as cur:
             cur.execute("ANALYZE records_statement")
@@ -224,6 +234,7 @@ def main() -> None:
     print(f"    rollup rows: hourly {HourlyCount.objects.count():,}, daily {DailyCount.objects.count():,}, "
           f"per-person daily {ActorDaily.objects.count():,}")
 
+    pool = pool or pools()
     day_n = max(1, args.n // args.days)
     today0 = now - timedelta(hours=2)
     n2 = load(generate(day_n, today0, now - timedelta(minutes=5), pool, seed=2, stored_at=now - timedelta(minutes=2)),
@@ -235,13 +246,13 @@ def main() -> None:
 
     admin = User.objects.get(username="qu_admin")
     cio = User.objects.get(username="xiao_cio")
-    teacher = Role.objects.filter(kind=RoleKind.TEACHER, node=ctx.schools[0]).first().user
+    teacher = Role.objects.filter(kind=RoleKind.TEACHER, node=schools[0]).first().user
     pages = [
         ("district, last 30 days", admin, "/cockpit/?period=30"),
         ("district, semester", admin, "/cockpit/?period=semester"),
         ("district export ranking", admin, "/cockpit/?period=30&export=ranking"),
-        ("school (CIO), last 30 days", cio, f"/cockpit/school/{ctx.schools[0].pk}/?period=30"),
-        ("school (CIO), semester", cio, f"/cockpit/school/{ctx.schools[0].pk}/?period=semester"),
+        ("school (CIO), last 30 days", cio, f"/cockpit/school/{schools[0].pk}/?period=30"),
+        ("school (CIO), semester", cio, f"/cockpit/school/{schools[0].pk}/?period=semester"),
         ("teacher drill-down, semester", cio, f"/cockpit/teacher/{teacher.pk}/?period=semester"),
     ]
     for label, user, url in pages:

@@ -213,6 +213,9 @@ def _one_batch(cp: RollupCheckpoint, cutoff: datetime, batch_size: int | None, b
     hi = _next_hi(lo, cutoff, batch_size)
     if hi is None or (lo is not None and hi[0] == lo[0] and str(hi[1]) == lo[1]):
         return None  # nothing new (the second test guards against rows stored in a foreign text format)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:  # room for the GROUP BYs to hash in memory (this transaction only)
+            cur.execute("SET LOCAL work_mem = '256MB'")
     n, voids = _apply_batch(lo, hi)
     _after_counts(batch_no)
     cp.last_stored, cp.last_id = hi[0], str(hi[1])
@@ -269,6 +272,10 @@ def run_full(*, lag: int | None = None, batch_size: int | None = None) -> Rollup
                 cp.save()
     if batch_size is not None:
         result = run_incremental(batch_size=batch_size, lag=lag)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:  # fresh statistics for the planner after a rebuild
+            for model in (HourlyCount, DailyCount, ActorDaily):
+                cur.execute(f"ANALYZE {model._meta.db_table}")
     result.seconds = time.monotonic() - started
     return result
 

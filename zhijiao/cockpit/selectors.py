@@ -27,6 +27,7 @@ from zhijiao.cockpit.indicators import (
     DEFAULT_DEEP_SCORE,
     DEFAULT_WARNING_SHARE,
     DEFAULTS,
+    DETAILED_GROUPS,
     DIMENSIONS,
     Indicator,
 )
@@ -206,6 +207,30 @@ def _q(ind: Indicator) -> Q:
     return q
 
 
+def _matcher(inds: list[Indicator]):
+    """(verb, type, role) → the indicators it counts for, memoised (a period has few distinct keys)."""
+    memo: dict[tuple, list[Indicator]] = {}
+
+    def match(verb: str, object_type: str, role: str) -> list[Indicator]:
+        key = (verb, object_type, role)
+        if key not in memo:
+            memo[key] = [i for i in inds if (not i.verbs or verb in _iris(i)[0])
+                         and (not i.object_types or object_type in _iris(i)[1]) and (not i.roles or role in i.roles)]
+        return memo[key]
+
+    return match
+
+
+_IRI_CACHE: dict = {}
+
+
+def _iris(ind: Indicator) -> tuple[frozenset, frozenset]:
+    key = (ind.verbs, ind.object_types)
+    if key not in _IRI_CACHE:
+        _IRI_CACHE[key] = (frozenset(ind.verb_iris()), frozenset(ind.type_iris()))
+    return _IRI_CACHE[key]
+
+
 def _aggregates(inds: list[Indicator]) -> dict:
     aggs = {}
     for ind in inds:
@@ -241,29 +266,59 @@ def teacher_scores(teacher_school: dict[int, int], period: Period, inds: list[In
     actor_inds = [i for i in inds if i.attribution == "actor"]
     class_inds = [i for i in inds if i.attribution == "class"]
     if ids and actor_inds:
-        qs = ActorDaily.objects.filter(day__range=(period.start, period.end))
-        qs = qs.filter(actor_id__in=ids) if len(ids) < 2000 else qs.filter(
-            actor_id__in=Role.objects.filter(kind__in=TEACHER_KINDS).values("user_id"))
-        for row in qs.values("actor_id").annotate(**_aggregates(actor_inds)):
-            v = values.get(row["actor_id"])
-            if v is None:
-                continue
-            for i in actor_inds:
-                v[i.code] = float(row[f"v_{i.code}"] or 0)
+        # A teacher's own statements carry the teacher role group (or none): students' rows are skipped.
+        qs = ActorDaily.objects.filter(day__range=(period.start, period.end), role__in=DETAILED_GROUPS)
+        if len(ids) < 2000:
+            qs = qs.filter(actor_id__in=ids)  # else: the whole period, others skipped below (cheaper plan)
+        # Counts: one GROUP BY (person, verb, type, role); indicators are matched in Python.
+        counting = [i for i in actor_inds if i.measure != "days"]
+        if counting:
+            match = _matcher(counting)
+            # verb/type detail is kept for teachers and unknown roles only (see ActorDaily)
+            for row in qs.values_list("actor_id", "verb", "object_type", "role").annotate(n=Sum("n")):
+                v = values.get(row[0])
+                if v is None:
+                    continue
+                for i in match(row[1], row[2], row[3]):
+                    v[i.code] += row[4]
+        # Days: distinct active days, one filtered count per such indicator.
+        days_inds = [i for i in actor_inds if i.measure == "days"]
+        if days_inds:
+            for row in qs.values("actor_id").annotate(**_aggregates(days_inds)):
+                v = values.get(row["actor_id"])
+                if v is None:
+                    continue
+                for i in days_inds:
+                    v[i.code] = float(row[f"v_{i.code}"] or 0)
     if ids and class_inds:
         classes_of: dict[int, set[int]] = defaultdict(set)
         for uid, cid in Role.objects.filter(user_id__in=ids, kind__in=CLASS_TEACHING_KINDS).values_list(
                 "user_id", "node_id"):
             classes_of[uid].add(cid)
         all_classes = set().union(*classes_of.values()) if classes_of else set()
-        per_class: dict[int, dict] = {}
+        per_class: dict[int, dict[str, float]] = defaultdict(lambda: defaultdict(float))
         if all_classes:
-            for row in (DailyCount.objects.filter(day__range=(period.start, period.end), klass_id__in=all_classes)
-                        .values("klass_id").annotate(**_aggregates(class_inds))):
-                per_class[row["klass_id"]] = row
+            qs = DailyCount.objects.filter(day__range=(period.start, period.end)).exclude(klass_id=0)
+            if len(all_classes) < 2000:
+                qs = qs.filter(klass_id__in=all_classes)
+            counting = [i for i in class_inds if i.measure != "days"]
+            match = _matcher(counting)
+            roles = {r for i in class_inds for r in i.roles}
+            if roles and all(i.roles for i in class_inds):
+                qs = qs.filter(role__in=roles)
+            for row in qs.values_list("klass_id", "verb", "object_type", "role").annotate(n=Sum("n")):
+                if row[0] not in all_classes:
+                    continue
+                for i in match(row[1], row[2], row[3]):
+                    per_class[row[0]][i.code] += row[4]
+            days_inds = [i for i in class_inds if i.measure == "days"]
+            if days_inds:
+                for row in qs.values("klass_id").annotate(**_aggregates(days_inds)):
+                    for i in days_inds:
+                        per_class[row["klass_id"]][i.code] = float(row[f"v_{i.code}"] or 0)
         for uid, cids in classes_of.items():
             for i in class_inds:
-                values[uid][i.code] = float(sum((per_class.get(c) or {}).get(f"v_{i.code}") or 0 for c in cids))
+                values[uid][i.code] = float(sum(per_class[c].get(i.code, 0) for c in cids if c in per_class))
     names = dict(User.objects.filter(pk__in=ids).values_list("pk", "name")) if len(ids) < 5000 else {}
     total_w = sum(i.weight for i in inds) or 1.0
     dim_w = defaultdict(float)
@@ -493,3 +548,33 @@ def district_schools(district: OrgNode) -> list[OrgNode]:
 
 
 DIMENSION_ORDER = [d for d, _label in DIMENSIONS]
+
+
+# --- caching ---------------------------------------------------------------------------------------------
+
+def _stamp() -> str:
+    """Changes whenever a figure could: the rollup checkpoint, the bureau's config, the org tree, roles."""
+    from django.db.models import Max
+
+    from zhijiao.cockpit.models import RollupCheckpoint
+
+    cp = RollupCheckpoint.objects.filter(name="statements").values_list("last_stored", "last_id", "full_at").first()
+    cfg = IndicatorConfig.objects.aggregate(m=Max("updated_at"), c=Count("id"))
+    rules = IndexSettings.objects.aggregate(m=Max("updated_at"))
+    org = OrgNode.objects.aggregate(m=Max("updated_at"), c=Count("id"))
+    roles = Role.objects.aggregate(m=Max("created_at"), c=Count("id"))
+    return repr((cp, cfg, rules, org, roles))
+
+
+def cached(key: str, compute, timeout: int = 600):
+    """`compute()` cached under `key` until the data or the configuration changes (or `timeout` s)."""
+    import hashlib
+
+    from django.core.cache import cache
+
+    full = "cockpit:" + hashlib.sha1(f"{key}|{_stamp()}".encode()).hexdigest()
+    value = cache.get(full)
+    if value is None:
+        value = compute()
+        cache.set(full, value, timeout)
+    return value

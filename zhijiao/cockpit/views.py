@@ -112,13 +112,17 @@ def district(request):
     period, error = selectors.period_from(request.GET)
     cp = _fresh()
     schools = selectors.district_schools(district_node)
-    figs, scores = selectors.school_figures(schools, period, with_teachers=True)
+
+    def compute():
+        figs, scores = selectors.school_figures(schools, period, with_teachers=True)
+        return (figs, selectors.indicator_figures(scores, period), selectors.daily_trend(period),
+                selectors.weekly_trend(period), selectors.hourly_profile(period))
+
+    figs, ind_figs, daily, weekly, hourly = selectors.cached(
+        f"district:{district_node.pk}:{period.start}:{period.end}", compute)
     totals = selectors.district_totals(figs)
     rules = selectors.index_rules()
     ranked = sorted(figs, key=lambda f: (-f.share, -f.avg_score, f.school.path))
-    daily = selectors.daily_trend(period)
-    weekly = selectors.weekly_trend(period)
-    hourly = selectors.hourly_profile(period)
     types = dict(SchoolType.choices)
     owners = dict(Ownership.choices)
 
@@ -148,7 +152,7 @@ def district(request):
 
     by_type = Table("by-type", _("按学校类型"), group_headers, group_rows("school_type"))
     by_owner = Table("by-ownership", _("按办学性质"), group_headers, group_rows("ownership"))
-    ind_table = _indicator_table(selectors.indicator_figures(scores, period))
+    ind_table = _indicator_table(ind_figs)
     tables = [ranking, warnings, by_type, by_owner, ind_table, *_trend_tables(daily, weekly)]
     if (resp := _tables_response(request, tables, "district")) is not None:
         return resp
@@ -186,12 +190,16 @@ def school(request, school_id: int):
     school_node = selectors.access_cockpit_school(request.user, school_id)
     period, error = selectors.period_from(request.GET)
     cp = _fresh()
-    figs, scores = selectors.school_figures([school_node], period, with_teachers=True)
-    f = figs[0]
+
+    def compute():
+        figs, scores = selectors.school_figures([school_node], period, with_teachers=True)
+        ids = [school_node.pk]
+        return (figs[0], scores, selectors.daily_trend(period, school_ids=ids),
+                selectors.weekly_trend(period, school_ids=ids), selectors.hourly_profile(period, school_ids=ids))
+
+    f, scores, daily, weekly, hourly = selectors.cached(
+        f"school:{school_node.pk}:{period.start}:{period.end}", compute)
     rules = selectors.index_rules()
-    daily = selectors.daily_trend(period, school_ids=[school_node.pk])
-    weekly = selectors.weekly_trend(period, school_ids=[school_node.pk])
-    hourly = selectors.hourly_profile(period, school_ids=[school_node.pk])
     ranked = sorted(scores.values(), key=lambda t: (-t.score, t.name))
     teachers = Table("teachers", _("教师深度应用情况"),
                      [_("教师"), _("得分"), _("深度应用"), *[str(label) for _d, label in DIMENSIONS]],
