@@ -101,6 +101,13 @@ def knowledge_points_for(chapter: Chapter) -> QuerySet[KnowledgePoint]:
     return KnowledgePoint.objects.filter(chapters__in=chapter_descendant_ids(chapter)).distinct().order_by("code")
 
 
+def knowledge_points_around(chapter: Chapter) -> QuerySet[KnowledgePoint]:
+    """Knowledge points of this chapter, the chapters under it and the ones above it (a lesson inherits
+    its unit's points)."""
+    ids = chapter_descendant_ids(chapter) + [c.pk for c in chapter_ancestors(chapter)]
+    return KnowledgePoint.objects.filter(chapters__in=ids).distinct().order_by("code")
+
+
 def catalog_counts() -> dict[str, int]:
     return {"sections": Section.objects.count(), "stages": Stage.objects.count(), "subjects": Subject.objects.count(),
             "editions": Edition.objects.count(), "books": Book.objects.count(), "chapters": Chapter.objects.count(),

@@ -11,7 +11,7 @@ from zhijiao.accounts.models import RoleKind
 from zhijiao.accounts.selectors import scope_of
 from zhijiao.catalog.actions import CatalogFileError, catalog_export, catalog_import_file
 from zhijiao.catalog.forms import CatalogImportForm
-from zhijiao.catalog.selectors import browse_context, catalog_counts, knowledge_points_for, sections
+from zhijiao.catalog.selectors import browse_context, catalog_counts, knowledge_points_around, sections
 
 EXPORT_TYPES = {"json": "application/json; charset=utf-8",
                 "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
@@ -26,7 +26,7 @@ def _require_district_admin(user) -> None:
 def browse(request):
     """The teaching catalog: choose stage → subject → edition → volume, then read the chapter tree."""
     nav = browse_context(request.GET, base_url=request.path)
-    kps = list(knowledge_points_for(nav.chapter)) if nav.chapter else []
+    kps = list(knowledge_points_around(nav.chapter)) if nav.chapter else []
     return render(request, "catalog/browse.html", {"nav": nav, "knowledge_points": kps})
 
 

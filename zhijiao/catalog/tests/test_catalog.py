@@ -208,7 +208,11 @@ def test_browse_page_marks_the_current_chapter(catalog, users, client_as):
     html = resp.content.decode()
     assert resp.status_code == 200
     assert 'aria-current="page">8 分数的初步认识</a>' in html
-    assert "分数的初步认识" in html and "几分之一" not in html
+    assert '<span class="badge">分数的初步认识</span>' in html
+    # a lesson shows the knowledge points of its unit
+    html = client_as(users["xuesheng"]).get("/catalog/", {"chapter": "rj-sx-g3a/0008.0002."}).content.decode()
+    assert 'aria-current="page">分数的简单计算</a>' in html
+    assert '<span class="badge">分数的初步认识</span>' in html and '<span class="badge">时、分、秒</span>' not in html
 
 
 def test_manage_page_imports_and_reports_errors(catalog, users, client_as):
