@@ -182,6 +182,10 @@ def handle(args, *, base_url: str, site_url: str = "") -> bytes:
         {"Identify": _identify, "ListMetadataFormats": _list_metadata_formats, "ListSets": _list_sets,
          "ListIdentifiers": _list, "ListRecords": _list, "GetRecord": _get_record}[verb](root, verb, params, ctx)
     except OaiError as exc:
+        if exc.code in ("badVerb", "badArgument"):
+            request_el.attrib.clear()  # the protocol: echo only the base URL after these two
+        for child in list(root)[2:]:
+            root.remove(child)  # a verb element begun before the error
         _el(root, "error", exc.message, code=exc.code)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 

@@ -1,6 +1,7 @@
 """The OAI-PMH 2.0 provider at /oai: every verb, both formats, sets, paging, dates and every error code."""
 
 from datetime import UTC, timedelta
+from pathlib import Path
 
 import pytest
 from django.test import Client
@@ -13,6 +14,7 @@ NS = {"o": "http://www.openarchives.org/OAI/2.0/", "dc": "http://purl.org/dc/ele
       "oai_dc": "http://www.openarchives.org/OAI/2.0/oai_dc/", "lom": "http://ltsc.ieee.org/xsd/LOM",
       "id": "http://www.openarchives.org/OAI/2.0/oai-identifier"}
 ORDER = ["responseDate", "request"]
+SCHEMA = etree.XMLSchema(etree.parse(str(Path(__file__).with_name("oai_pmh_structure.xsd"))))
 
 
 def oai(method="get", **params):
@@ -20,6 +22,7 @@ def oai(method="get", **params):
     resp = getattr(client, method)("/oai", params)
     assert resp.status_code == 200 and resp["Content-Type"].startswith("text/xml")
     root = etree.fromstring(resp.content)
+    SCHEMA.assertValid(root)  # the response's structure, as the protocol defines it
     # The envelope every response shares: responseDate, request, then one verb element or errors.
     assert root.tag == "{http://www.openarchives.org/OAI/2.0/}OAI-PMH"
     names = [etree.QName(c).localname for c in root]
@@ -193,7 +196,9 @@ def test_from_and_until(items):
     assert error_code(oai(verb="ListIdentifiers", metadataPrefix="oai_dc", **{"from": tomorrow})) == "noRecordsMatch"
     for bad in ({"from": "2024-13-01"}, {"from": "yesterday"}, {"until": "2024-01-01T00:00:00"},
                 {"from": day, "until": stamp}, {"from": tomorrow, "until": day}):
-        assert error_code(oai(verb="ListRecords", metadataPrefix="oai_dc", **bad)) == "badArgument", bad
+        root = oai(verb="ListRecords", metadataPrefix="oai_dc", **bad)
+        assert error_code(root) == "badArgument", bad
+        assert root.find("o:request", NS).attrib == {}
 
 
 @pytest.mark.parametrize("params,code", [
