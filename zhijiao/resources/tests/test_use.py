@@ -160,3 +160,12 @@ def test_subscribe_to_an_author_from_the_resource_page(lib, client_as):
                                               "next": f"/resources/{r.pk}/"})
     lib.make(title="作者的新作品")
     assert "作者的新作品" in client.get("/resources/subscriptions/").content.decode()
+
+
+def test_national_item_without_contributor_renders(lib, client_as):
+    from zhijiao.resources.models import Resource as R
+
+    r = lib.make(contributor=None, level="national", sharing="public", title="国家平台同步课程")
+    R.objects.filter(pk=r.pk).update(authors="国家中小学智慧教育平台")
+    html = client_as(lib.users["xuesheng"]).get(f"/resources/{r.pk}/").content.decode()
+    assert "国家中小学智慧教育平台" in html and "订阅作者" not in html
