@@ -82,7 +82,10 @@ def test_harvest_one_set_at_district_level_with_the_command(originals, live_serv
 class FakeOai(BaseHTTPRequestHandler):
     answers: dict = {}
 
+    paths: list = []
+
     def do_GET(self):  # noqa: N802
+        self.paths.append(self.path)
         verb = "Identify" if "verb=Identify" in self.path else "ListRecords"
         status, body = self.answers.get(verb, (200, IDENTIFY))
         self.send_response(status)
@@ -114,6 +117,7 @@ def far_side():
     yield f"http://127.0.0.1:{server.server_address[1]}/oai"
     server.shutdown()
     FakeOai.answers = {}
+    FakeOai.paths = []
 
 
 @pytest.mark.parametrize("answer,match", [
@@ -136,6 +140,8 @@ def test_no_records_match_is_a_quiet_success_and_unusable_records_are_skipped(ca
     FakeOai.answers = {"ListRecords": (200, envelope("<error code='noRecordsMatch'>none</error>"))}
     report = harvest_run(url=far_side, from_date="2025-06-01T10:00:00Z")
     assert report.created == 0 and report.next_from == "2026-01-01T00:00:00Z"
+    # the far side's Identify says day granularity: `from` is sent as a date
+    assert FakeOai.paths[-1].endswith("?verb=ListRecords&metadataPrefix=oai_dc&from=2025-06-01")
     record = ("<record><header><identifier>oai:far:{n}</identifier><datestamp>2025-01-01</datestamp></header>"
               "<metadata><oai_dc:dc xmlns:oai_dc='http://www.openarchives.org/OAI/2.0/oai_dc/' "
               "xmlns:dc='http://purl.org/dc/elements/1.1/'>{body}</oai_dc:dc></metadata></record>")

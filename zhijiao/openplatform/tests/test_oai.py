@@ -98,8 +98,13 @@ def test_get_record_dublin_core(items):
     assert [t.text for t in dc.findall("dc:type", NS)] == ["MovingImage", "微课"]
     assert dc.findtext("dc:identifier", namespaces=NS) == f"http://testserver/resources/{r.pk}/"
     assert dc.findtext("dc:rights", namespaces=NS) == "CC-BY-4.0"
-    # Dublin Core elements only, in the oai_dc container
+    # the fifteen Dublin Core elements only, in the oai_dc container (as oai_dc.xsd allows)
     assert {etree.QName(c).namespace for c in dc} == {NS["dc"]}
+    assert {etree.QName(c).localname for c in dc} <= {
+        "title", "creator", "subject", "description", "publisher", "contributor", "date", "type", "format",
+        "identifier", "source", "language", "relation", "coverage", "rights"}
+    assert dc.get("{http://www.w3.org/2001/XMLSchema-instance}schemaLocation") == (
+        "http://www.openarchives.org/OAI/2.0/oai_dc/ http://www.openarchives.org/OAI/2.0/oai_dc.xsd")
 
 
 def test_get_record_lom(items):
