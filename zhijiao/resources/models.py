@@ -123,6 +123,8 @@ class Resource(models.Model):
         ordering = ["-published_at", "-pk"]
         indexes = [
             models.Index(fields=["status", "level", "-published_at"], name="res_status_level"),
+            # newest published first: walked in order, so a page stops after its rows
+            models.Index(fields=["status", "-published_at", "-id"], name="res_status_published"),
             models.Index(fields=["status", "school"], name="res_status_school"),
             models.Index(fields=["contributor", "status"], name="res_contributor"),
             models.Index(fields=["subject", "grade_level"], name="res_subject_grade"),

@@ -184,10 +184,12 @@ def browse_resources(user, *, chapter_ids: list[int] | None = None, chapter: Cha
     through = Resource.chapters.through
     if chapter is not None and chapter_ids is None:
         chapter_ids = list(chapter_subtree(chapter).values_list("pk", flat=True))
+    # "id IN (items of these chapters)": the database starts from the chapter link index, which holds a
+    # few hundred rows per chapter, instead of testing every published item (EXISTS would).
     if chapter_ids is not None:
-        qs = qs.filter(Exists(through.objects.filter(resource_id=OuterRef("pk"), chapter_id__in=chapter_ids)))
+        qs = qs.filter(pk__in=through.objects.filter(chapter_id__in=chapter_ids).values("resource_id"))
     elif book is not None:
-        qs = qs.filter(Exists(through.objects.filter(resource_id=OuterRef("pk"), chapter__book_id=book.pk)))
+        qs = qs.filter(pk__in=through.objects.filter(chapter__book_id=book.pk).values("resource_id"))
     else:
         for name, value in (("stage", stage), ("subject", subject), ("edition", edition)):
             if value is not None:
