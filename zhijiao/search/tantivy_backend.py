@@ -36,16 +36,14 @@ from zhijiao.search.base import (
 )
 from zhijiao.search.locking import writer_lock
 
-# Word fields and their weight when a whole query word matches them.
-WORD_FIELDS: dict[str, float] = {
-    "title_w": 3.0,
-    "tags_w": 2.0,
-    "authors_w": 2.0,
-    "kps_w": 1.5,
-    "chapters_w": 1.2,
-    "meta_w": 1.0,
-    "desc_w": 0.6,
-}
+# Word fields and their weight when a whole query word matches them. Two posting lists per query word
+# keep common words cheap: the title, and everything else (tags, authors, knowledge points, chapters,
+# facet labels, description).
+WORD_FIELDS: dict[str, float] = {"title_w": 3.0, "body_w": 1.0}
+# A query word found as a whole word in at least this many documents needs no bigram alternative:
+# partial-word matching is for rare words, names and words jieba does not know (勾股, 芳芳), and the
+# phrase over common bigrams is what would make 三年级 or 学习任务单 slow on millions of documents.
+GRAM_FALLBACK_MAX_DF = 5000
 WORD_BOOST = 3.0  # a whole-word match outranks ...
 GRAM_BOOST = 1.0  # ... a match found only through character bigrams
 SEP = "\u2042"  # between title, authors and tags in the grams field, so phrases never span two of them
@@ -100,12 +98,12 @@ def analyse(doc: SearchDocument) -> dict:
     """Everything the index stores for `doc`, as plain data (picklable: bulk builds analyse in workers)."""
     w = analyzer.words
     text = {"title_w": " ".join(w(doc.title))}
+    body = [t for values in (doc.tags, doc.authors, doc.knowledge_points, doc.chapters, doc.keywords)
+            for v in values for t in w(v)]
     if doc.description:
-        text["desc_w"] = " ".join(w(doc.description))
-    for field, values in (("tags_w", doc.tags), ("authors_w", doc.authors), ("chapters_w", doc.chapters),
-                          ("kps_w", doc.knowledge_points), ("meta_w", doc.keywords)):
-        if values:
-            text[field] = " ".join(t for v in values for t in w(v))
+        body += w(doc.description)
+    if body:
+        text["body_w"] = " ".join(body)
     parts = [" ".join(analyzer.grams(x)) for x in (doc.title, *doc.authors, *doc.tags)]
     text["grams"] = f" {SEP} ".join(p for p in parts if p)
     shown = {"t": doc.title, "d": (doc.description or "")[:600]}
@@ -276,31 +274,51 @@ class TantivyBackend(SearchBackend):
             return self._term("grams", g)
         return tantivy.Query.phrase_query(SCHEMA, "grams", grams)
 
-    def _unit_query(self, unit: str) -> tantivy.Query:
+    def _common(self, searcher, unit: str) -> bool:
+        """Whether `unit` is a whole word in so many documents that bigrams would add only cost."""
+        if searcher is None:
+            return False
+        if not analyzer._CJK.search(unit):
+            return True  # ASCII words: the word fields hold exactly what the bigram field would
+        df = 0
+        for field in WORD_FIELDS:
+            df += searcher.doc_freq(field, unit)
+            if df >= GRAM_FALLBACK_MAX_DF:
+                return True
+        return False
+
+    def _unit_query(self, unit: str, common: bool) -> tantivy.Query:
         words = tantivy.Query.disjunction_max_query(
             [tantivy.Query.boost_query(self._term(f, unit), b) for f, b in WORD_FIELDS.items()], 0.1
         )
-        clauses = [(tantivy.Occur.Should, tantivy.Query.boost_query(words, WORD_BOOST))]
+        words = tantivy.Query.boost_query(words, WORD_BOOST)
+        if common:
+            return words
+        clauses = [(tantivy.Occur.Should, words)]
         gq = self._gram_query(unit)
         if gq is not None:
             clauses.append((tantivy.Occur.Should, tantivy.Query.boost_query(gq, GRAM_BOOST)))
         return tantivy.Query.boolean_query(clauses)
 
-    def text_query(self, text: str) -> tantivy.Query | None:
+    def text_query(self, text: str, searcher=None) -> tantivy.Query | None:
         seg_queries = []
         for seg in analyzer.segments(text):
             units = analyzer.query_units(seg)
             if not units:
                 continue
-            all_units = tantivy.Query.boolean_query([(tantivy.Occur.Must, self._unit_query(u)) for u in units])
+            common = [self._common(searcher, u) for u in units]
+            all_units = tantivy.Query.boolean_query(
+                [(tantivy.Occur.Must, self._unit_query(u, c)) for u, c in zip(units, common, strict=True)])
             clauses = [(tantivy.Occur.Should, all_units)]
-            if len(units) > 1:
+            if len(units) > 1 and not all(common):
                 gq = self._gram_query(seg)  # the segment as typed, as a run of characters (乘一位)
                 if gq is not None:
                     clauses.append((tantivy.Occur.Should, tantivy.Query.boost_query(gq, GRAM_BOOST)))
-            seg_queries.append(tantivy.Query.boolean_query(clauses))
+            seg_queries.append(tantivy.Query.boolean_query(clauses) if len(clauses) > 1 else all_units)
         if not seg_queries:
             return None
+        if len(seg_queries) == 1:
+            return seg_queries[0]
         return tantivy.Query.boolean_query([(tantivy.Occur.Must, q) for q in seg_queries])
 
     def scope_query(self, scope: ScopeFilter) -> tantivy.Query | None:
@@ -327,7 +345,7 @@ class TantivyBackend(SearchBackend):
         Q, Oc = tantivy.Query, tantivy.Occur
         idx = self._index()
         searcher = idx.searcher()
-        tq = self.text_query(query.text)
+        tq = self.text_query(query.text, searcher)
         filters = self.filter_query(query)
         clauses = []
         if tq is not None:

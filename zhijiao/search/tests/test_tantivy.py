@@ -1,0 +1,27 @@
+"""tantivy-specific behaviour beyond the conformance suite."""
+
+from zhijiao.search import tantivy_backend
+from zhijiao.search.base import ScopeFilter, SearchDocument, SearchQuery
+from zhijiao.search.tantivy_backend import TantivyBackend
+
+EVERYTHING = ScopeFilter(everything=True)
+
+
+def test_common_words_skip_bigrams_but_partial_words_still_match(tmp_path, monkeypatch):
+    """With the bigram fallback limited to rare words (as on millions of documents), a partial word or
+    an unknown name is still found, and common whole words still match."""
+    monkeypatch.setattr(tantivy_backend, "GRAM_FALLBACK_MAX_DF", 2)
+    b = TantivyBackend(tmp_path)
+    b.index([SearchDocument(id=i, title=f"三年级 数学 第{i}课", authors=("李芳芳",)) for i in range(1, 6)]
+            + [SearchDocument(id=10, title="勾股定理的证明", keywords=("数学",))])
+    ids = lambda text: sorted(h.id for h in b.search(SearchQuery(text=text, scope=EVERYTHING)).hits)  # noqa: E731
+    assert ids("勾股") == [10]
+    assert ids("芳芳") == [1, 2, 3, 4, 5]
+    assert ids("三年级 数学") == [1, 2, 3, 4, 5]
+    assert ids("数学") == [1, 2, 3, 4, 5, 10]
+
+
+def test_index_survives_reopen(tmp_path):
+    TantivyBackend(tmp_path).index([SearchDocument(id=1, title="静夜思")])
+    tantivy_backend._open.clear()  # as a fresh process would
+    assert TantivyBackend(tmp_path).count() == 1
