@@ -1,1 +1,111 @@
+"""The question bank (题库): questions of six types, and papers (试卷) assembled from them.
 
+Answers are stored as JSON in one shape per type (see `questions.grading`):
+
+- single: "B"                         - multiple: ["A", "C"]
+- truefalse: true / false             - fill: [["3", "三"], ["60"]]  (one list of accepted answers per blank)
+- short / essay: reference answer text (graded by a teacher)
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from zhijiao.catalog.models import Chapter, KnowledgePoint, Subject
+from zhijiao.core.models import OrgNode
+
+
+class QuestionType(models.TextChoices):
+    SINGLE = "single", _("单选题")
+    MULTIPLE = "multiple", _("多选题")
+    TRUEFALSE = "truefalse", _("判断题")
+    FILL = "fill", _("填空题")
+    SHORT = "short", _("简答题")
+    ESSAY = "essay", _("作文/论述题")
+
+
+OBJECTIVE_TYPES = {QuestionType.SINGLE, QuestionType.MULTIPLE, QuestionType.TRUEFALSE, QuestionType.FILL}
+CHOICE_TYPES = {QuestionType.SINGLE, QuestionType.MULTIPLE}
+
+
+class Share(models.TextChoices):
+    MINE = "mine", _("仅自己")
+    SCHOOL = "school", _("本校共享")
+    DISTRICT = "district", _("全区共享")
+
+
+class Question(models.Model):
+    qtype = models.CharField(_("题型"), max_length=12, choices=QuestionType.choices, db_index=True)
+    stem = models.TextField(_("题干"), help_text=_("公式写在 $...$ 或 $$...$$ 中"))
+    options = models.JSONField(_("选项"), default=list, blank=True)  # [{"key": "A", "text": "..."}]
+    answer = models.JSONField(_("答案"), default=None, null=True, blank=True)
+    analysis = models.TextField(_("解析"), blank=True)
+    stem_image = models.FileField(_("题干图片"), upload_to="questions/%Y/%m/", blank=True)
+    analysis_image = models.FileField(_("解析图片"), upload_to="questions/%Y/%m/", blank=True)
+    difficulty = models.PositiveSmallIntegerField(_("难度"), default=3, db_index=True)  # 1 easy … 5 hard
+    subject = models.ForeignKey(Subject, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                                verbose_name=_("学科"))
+    chapters = models.ManyToManyField(Chapter, related_name="questions", blank=True, verbose_name=_("章节"))
+    knowledge_points = models.ManyToManyField(KnowledgePoint, related_name="questions", blank=True,
+                                              verbose_name=_("知识点"))
+    source = models.CharField(_("来源"), max_length=120, blank=True)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="questions",
+                              verbose_name=_("创建人"))
+    school = models.ForeignKey(OrgNode, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    share = models.CharField(_("共享范围"), max_length=10, choices=Share.choices, default=Share.MINE, db_index=True)
+    # Normalised stem + options, hashed: the same question typed twice collides here.
+    fingerprint = models.CharField(max_length=40, db_index=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("试题")
+        verbose_name_plural = _("试题")
+        ordering = ["-pk"]
+
+    def __str__(self) -> str:
+        return self.stem[:40]
+
+    @property
+    def is_objective(self) -> bool:
+        return self.qtype in OBJECTIVE_TYPES
+
+    @property
+    def blank_count(self) -> int:
+        return len(self.answer or []) if self.qtype == QuestionType.FILL else 0
+
+
+class Paper(models.Model):
+    """A paper (试卷) or practice set: an ordered list of questions with scores."""
+
+    title = models.CharField(_("名称"), max_length=120)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="papers")
+    subject = models.ForeignKey(Subject, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    rules = models.JSONField(default=dict, blank=True)  # how it was drawn, when drawn by rules
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("试卷")
+        verbose_name_plural = _("试卷")
+        ordering = ["-pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def total_score(self) -> float:
+        return float(sum(i.score for i in self.items.all()))
+
+
+class PaperItem(models.Model):
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="items")
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="paper_items")
+    order = models.PositiveSmallIntegerField(default=0)
+    score = models.DecimalField(max_digits=5, decimal_places=1, default=5)
+
+    class Meta:
+        ordering = ["paper", "order", "pk"]
+        constraints = [models.UniqueConstraint(fields=["paper", "question"], name="paper_question_once")]
+
+    def __str__(self) -> str:
+        return f"{self.paper_id}/{self.question_id}"

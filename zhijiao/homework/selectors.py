@@ -1,0 +1,131 @@
+"""Reads of homework, scoped: teachers see assignments of the classes they teach (or set themselves), students
+only their own submissions, parents only their children's, admins everything under their node."""
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from zhijiao.accounts.selectors import scope_of
+from zhijiao.core.models import NodeKind, OrgNode
+from zhijiao.homework.models import Answer, Assignment, StudentGroup, Submission, SubmissionStatus
+
+
+def is_teacher(user) -> bool:
+    return bool(user.is_authenticated and scope_of(user).taught_class_ids)
+
+
+def staff_class_ids(user) -> set[int]:
+    """Classes whose homework this user may read as staff: taught classes, and all under oversight."""
+    scope = scope_of(user)
+    ids = set(scope.taught_class_ids)
+    if scope.oversight_paths:
+        cond = Q()
+        for p in scope.oversight_paths:
+            cond |= Q(path__startswith=p)
+        ids |= set(OrgNode.objects.filter(cond, kind=NodeKind.CLASS).values_list("pk", flat=True))
+    return ids
+
+
+def staff_assignments(user) -> QuerySet[Assignment]:
+    if not user.is_authenticated:
+        return Assignment.objects.none()
+    scope = scope_of(user)
+    cond = Q(teacher=user) | Q(classes__in=scope.taught_class_ids)
+    for p in scope.oversight_paths:
+        cond |= Q(classes__path__startswith=p)
+    return Assignment.objects.filter(cond).distinct()
+
+
+def access_assignment(user, assignment_id: int) -> Assignment:
+    a = staff_assignments(user).filter(pk=assignment_id).first()
+    if a is None:
+        raise Http404("assignment not found")
+    return a
+
+
+def assignment_submissions(user, assignment: Assignment) -> QuerySet[Submission]:
+    """Submissions of an assignment the staff user may see (a subject teacher sees only their classes)."""
+    qs = assignment.submissions.select_related("student", "tier", "klass")
+    if assignment.teacher_id != user.pk:
+        qs = qs.filter(klass_id__in=staff_class_ids(user))
+    return qs.order_by("klass__path", "student__student_number", "student_id")
+
+
+def my_submissions(user) -> QuerySet[Submission]:
+    return (Submission.objects.filter(student=user, assignment__open_at__lte=timezone.now())
+            .select_related("assignment", "tier").order_by("-assignment__due_at"))
+
+
+def children_submissions(user) -> QuerySet[Submission]:
+    ids = scope_of(user).child_ids
+    if not ids:
+        return Submission.objects.none()
+    return (Submission.objects.filter(student_id__in=ids, assignment__open_at__lte=timezone.now())
+            .select_related("assignment", "student", "tier").order_by("student_id", "-assignment__due_at"))
+
+
+def access_own_submission(user, submission_id: int) -> Submission:
+    s = (Submission.objects.select_related("assignment", "tier__paper", "klass")
+         .filter(pk=submission_id, student=user, assignment__open_at__lte=timezone.now()).first())
+    if s is None:
+        raise Http404("submission not found")
+    return s
+
+
+def access_submission_staff(user, submission_id: int) -> Submission:
+    s = Submission.objects.select_related("assignment", "tier__paper", "student", "klass").filter(pk=submission_id).first()
+    if s is None or not (s.assignment.teacher_id == user.pk or s.klass_id in staff_class_ids(user)):
+        raise Http404("submission not found")
+    return s
+
+
+def access_submission_result(user, submission_id: int) -> Submission:
+    """A submission's result page: the student, their parent, or staff of the class."""
+    s = Submission.objects.select_related("assignment", "tier__paper", "student", "klass").filter(pk=submission_id).first()
+    if s is None:
+        raise Http404
+    if s.student_id == user.pk or s.student_id in scope_of(user).child_ids:
+        if s.assignment.open_at > timezone.now():
+            raise Http404
+        return s
+    if s.assignment.teacher_id == user.pk or s.klass_id in staff_class_ids(user):
+        return s
+    raise Http404
+
+
+def answers_visible(submission: Submission) -> bool:
+    """Correct answers and analyses show after the due time, once the student has submitted."""
+    return (timezone.now() >= submission.assignment.due_at
+            and submission.status in (SubmissionStatus.SUBMITTED, SubmissionStatus.GRADED))
+
+
+def question_visible_to_student(user, question, *, analysis: bool = False) -> bool:
+    scope = scope_of(user)
+    ids = {user.pk} | scope.child_ids
+    subs = Submission.objects.filter(student_id__in=ids, tier__paper__items__question=question,
+                                     assignment__open_at__lte=timezone.now()).select_related("assignment")
+    if not analysis:
+        return subs.exists()
+    return any(answers_visible(s) for s in subs)
+
+
+def submission_answers(submission: Submission) -> list[tuple]:
+    """[(paper item, answer or None)] in paper order."""
+    items = list(submission.tier.paper.items.select_related("question").prefetch_related(
+        "question__knowledge_points").order_by("order", "pk"))
+    answers = {a.question_id: a for a in submission.answers.all()}
+    return [(it, answers.get(it.question_id)) for it in items]
+
+
+def teacher_groups(user, klass_id: int | None = None) -> QuerySet[StudentGroup]:
+    qs = StudentGroup.objects.filter(owner=user, klass_id__in=scope_of(user).taught_class_ids)
+    if klass_id:
+        qs = qs.filter(klass_id=klass_id)
+    return qs.prefetch_related("members").select_related("klass")
+
+
+def question_answers(user, assignment: Assignment, question_id: int) -> QuerySet[Answer]:
+    """Every visible student's answer to one question (批改 question by question across the class)."""
+    subs = assignment_submissions(user, assignment)
+    return (Answer.objects.filter(submission__in=subs, question_id=question_id)
+            .select_related("submission__student", "question").order_by("submission__student__student_number"))

@@ -1,0 +1,214 @@
+"""Homework: assigning to classes, groups and single students, layered tiers, autosave, submit with automatic
+grading, the late rule, return and resubmission, teacher grading per question, scoping, parents, reports."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from zhijiao.accounts.selectors import class_students
+from zhijiao.homework import actions
+from zhijiao.homework.models import Submission, SubmissionStatus
+from zhijiao.questions.tests.factories import (
+    assign_class,
+    class_of,
+    make_question,
+    simple_paper,
+    tiny_catalog,
+)
+from zhijiao.records.models import Statement
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def setup(users):
+    cat = tiny_catalog()
+    t = users["laoshi"]
+    qs = [
+        make_question(t, qtype="single", answer="B", kp=cat["hms"]),
+        make_question(t, qtype="multiple", answer=["A", "C"], kp=cat["hms"]),
+        make_question(t, qtype="truefalse", answer=True, options=[], kp=cat["add"]),
+        make_question(t, qtype="fill", answer=[["60", "六十"], ["1"]], options=[], kp=cat["hms"]),
+        make_question(t, qtype="short", answer="参考答案", options=[], kp=cat["add"]),
+    ]
+    paper = simple_paper(t, qs)
+    klass = class_of(users["xuesheng"])
+    return {"cat": cat, "t": t, "qs": qs, "paper": paper, "klass": klass}
+
+
+def _sub(a, user):
+    return Submission.objects.get(assignment=a, student=user)
+
+
+ALL_RIGHT = lambda qs: {qs[0].pk: "B", qs[1].pk: ["A", "C"], qs[2].pk: True, qs[3].pk: ["六十", "1"],  # noqa: E731
+                        qs[4].pk: "我的解答"}
+
+
+def test_assign_to_class_group_and_individual(users, setup):
+    t, klass = setup["t"], setup["klass"]
+    a = assign_class(t, setup["paper"], klass)
+    assert a.submissions.count() == class_students(klass).count()
+    assert Statement.objects.filter(verb__endswith="assigned").count() == 1
+    members = list(class_students(klass)[:3])
+    g = actions.group_create(teacher=t, klass_id=klass.pk, name="提高组", student_ids=[m.pk for m in members])
+    now = timezone.now()
+    a2 = actions.assignment_create(teacher=t, title="小组", kind="in", open_at=now, due_at=now + timedelta(hours=1),
+                                   tiers=[actions.TierSpec(paper_id=setup["paper"].pk, group_ids=[g.pk],
+                                                           student_ids=[users["s0000002"].pk])])
+    assert set(a2.submissions.values_list("student_id", flat=True)) == {m.pk for m in members} | {users["s0000002"].pk}
+    # laoshi2 teaches 语文 in the class but may not use laoshi's paper; nobody assigns outside their classes
+    other = users["xiao_admin"]
+    with pytest.raises(actions.HomeworkError):
+        actions.assignment_create(teacher=other, title="x", kind="after", open_at=now, due_at=now + timedelta(1),
+                                  tiers=[actions.TierSpec(paper_id=setup["paper"].pk, class_ids=[klass.pk])])
+    with pytest.raises(actions.HomeworkError) as err:
+        actions.assignment_create(teacher=t, title="x", kind="after", open_at=now, due_at=now - timedelta(1),
+                                  tiers=[actions.TierSpec(paper_id=setup["paper"].pk, class_ids=[klass.pk])])
+    assert "截止时间" in err.value.message
+
+
+def test_layered_tiers(users, setup):
+    t, klass = setup["t"], setup["klass"]
+    easy = simple_paper(t, setup["qs"][:2])
+    hard = simple_paper(t, setup["qs"][2:])
+    students = list(class_students(klass))
+    now = timezone.now()
+    a = actions.assignment_create(teacher=t, title="分层", kind="after", open_at=now, due_at=now + timedelta(1),
+                                  tiers=[actions.TierSpec(label="A", paper_id=hard.pk,
+                                                          student_ids=[s.pk for s in students[:5]]),
+                                         actions.TierSpec(label="C", paper_id=easy.pk,
+                                                          student_ids=[s.pk for s in students[5:]])])
+    assert a.layered
+    assert {s.tier.label for s in a.submissions.filter(student__in=students[:5])} == {"A"}
+    c = _sub(a, students[-1])
+    assert c.tier.label == "C" and c.max_score == 20
+    with pytest.raises(actions.HomeworkError) as err:
+        actions.assignment_create(teacher=t, title="分层", kind="after", open_at=now, due_at=now + timedelta(1),
+                                  tiers=[actions.TierSpec(label="A", paper_id=hard.pk, student_ids=[students[0].pk]),
+                                         actions.TierSpec(label="B", paper_id=easy.pk, student_ids=[students[0].pk])])
+    assert "两个层级" in err.value.message
+
+
+def test_autosave_submit_and_objective_grading(users, setup, client_as):
+    qs, s = setup["qs"], users["xuesheng"]
+    a = assign_class(setup["t"], setup["paper"], setup["klass"])
+    sub = _sub(a, s)
+    c = client_as(s)
+    resp = c.post(f"/homework/s/{sub.pk}/autosave/", {f"q{qs[0].pk}": "B", f"q{qs[3].pk}": ["60", ""]})
+    assert resp.status_code == 200 and resp.json()["ok"]
+    sub.refresh_from_db()
+    assert sub.status == SubmissionStatus.DRAFT and sub.answers.get(question=qs[0]).response == "B"
+    page = c.get(f"/homework/s/{sub.pk}/").content.decode()
+    assert 'value="B" checked' in page and 'value="60"' in page  # the draft comes back
+    resp = c.post(f"/homework/s/{sub.pk}/", {"action": "submit", f"q{qs[0].pk}": "B", f"q{qs[1].pk}": ["A"],
+                                             f"q{qs[2].pk}": "false", f"q{qs[3].pk}": ["六十", "1"],
+                                             f"q{qs[4].pk}": "我的解答"})
+    assert resp.status_code == 302
+    sub.refresh_from_db()
+    # 10 (single) + 5 (multiple, 少选 half) + 0 (true/false wrong) + 10 (fill) ; short answer waits
+    assert sub.status == SubmissionStatus.SUBMITTED and sub.score == 25 and not sub.late and sub.attempt == 1
+    assert Statement.objects.filter(verb__endswith="answered", actor=s).count() == 4
+    assert Statement.objects.filter(verb__endswith="submitted", actor=s).count() == 1
+    # a submitted homework can no longer be changed
+    resp = c.post(f"/homework/s/{sub.pk}/autosave/", {f"q{qs[0].pk}": "A"})
+    assert resp.status_code == 409
+
+
+def test_late_rule(users, setup):
+    s = users["xuesheng"]
+    late_ok = assign_class(setup["t"], setup["paper"], setup["klass"], due_in=-timedelta(hours=1),
+                           open_ago=timedelta(days=1), late_penalty=20)
+    sub = actions.submission_submit(student=s, submission=_sub(late_ok, s), responses=ALL_RIGHT(setup["qs"]))
+    assert sub.late and sub.score == 32  # 40 objective points less 20 %
+    refused = assign_class(setup["t"], setup["paper"], setup["klass"], due_in=-timedelta(hours=1),
+                           open_ago=timedelta(days=1), allow_late=False)
+    with pytest.raises(actions.HomeworkError) as err:
+        actions.submission_submit(student=s, submission=_sub(refused, s), responses={})
+    assert "不接受迟交" in err.value.message
+    not_open = assign_class(setup["t"], setup["paper"], setup["klass"], open_ago=-timedelta(hours=1))
+    with pytest.raises(actions.HomeworkError):
+        actions.submission_save_draft(student=s, submission=_sub(not_open, s), responses={})
+
+
+def test_grade_per_question_return_and_resubmit(users, setup, client_as):
+    qs, s, t = setup["qs"], users["xuesheng"], setup["t"]
+    a = assign_class(t, setup["paper"], setup["klass"])
+    sub = actions.submission_submit(student=s, submission=_sub(a, s), responses=ALL_RIGHT(qs))
+    actions.submission_submit(student=users["s0000002"], submission=_sub(a, users["s0000002"]),
+                              responses={qs[4].pk: "不会"})
+    c = client_as(t)
+    page = c.get(f"/homework/a/{a.pk}/q/{qs[4].pk}/").content.decode()
+    assert "我的解答" in page and "不会" in page
+    ans_s = sub.answers.get(question=qs[4])
+    ans_o = _sub(a, users["s0000002"]).answers.get(question=qs[4])
+    resp = c.post(f"/homework/a/{a.pk}/q/{qs[4].pk}/", {f"score_{ans_s.pk}": "99", f"score_{ans_o.pk}": "2"})
+    assert resp.status_code == 422 and "0 到 10.0" in resp.content.decode()
+    resp = c.post(f"/homework/a/{a.pk}/q/{qs[4].pk}/", {f"score_{ans_s.pk}": "8", f"comment_{ans_s.pk}": "步骤清楚",
+                                                         f"score_{ans_o.pk}": "2"})
+    assert resp.status_code == 302
+    sub.refresh_from_db()
+    assert sub.status == SubmissionStatus.GRADED and sub.score == 48
+    assert Statement.objects.filter(verb__endswith="graded").count() == 2
+    # return for correction, then the student resubmits
+    resp = c.post(f"/homework/grade/{sub.pk}/", {"action": "return", "comment": "第 2 题再想想"})
+    sub.refresh_from_db()
+    assert sub.status == SubmissionStatus.RETURNED
+    from zhijiao.learning.models import Notification
+
+    assert Notification.objects.filter(user=s, text__contains="退回订正").exists()
+    sub = actions.submission_submit(student=s, submission=sub, responses={qs[4].pk: "订正后的解答"})
+    assert sub.attempt == 2 and sub.status == SubmissionStatus.SUBMITTED
+    assert sub.answers.get(question=qs[4]).score is None  # the corrected answer is graded again
+
+
+def test_students_never_see_each_other(users, setup, client_as, api_as):
+    a = assign_class(setup["t"], setup["paper"], setup["klass"])
+    mine, theirs = _sub(a, users["xuesheng"]), _sub(a, users["s0000002"])
+    actions.submission_submit(student=users["s0000002"], submission=theirs, responses=ALL_RIGHT(setup["qs"]))
+    c = client_as(users["xuesheng"])
+    assert c.get(f"/homework/s/{theirs.pk}/").status_code == 404
+    assert c.get(f"/homework/s/{theirs.pk}/result/").status_code == 404
+    assert c.post(f"/homework/s/{theirs.pk}/autosave/", {}).status_code == 404
+    assert c.get(f"/homework/a/{a.pk}/").status_code == 404
+    assert c.get(f"/homework/s/{mine.pk}/").status_code == 200
+    api = api_as(users["xuesheng"])
+    assert api.post(f"/api/v1/homework/submissions/{theirs.pk}/submit", {"responses": {}},
+                    content_type="application/json").status_code == 404
+    # a teacher of another school cannot see the class's homework either
+    other_teacher = users["laoshi"].__class__.objects.filter(roles__kind="subject_teacher").exclude(
+        roles__node=setup["klass"]).exclude(roles__node__path__startswith=setup["klass"].path[:21]).first()
+    assert client_as(other_teacher).get(f"/homework/a/{a.pk}/").status_code == 404
+
+
+def test_parent_and_results_after_due(users, setup, client_as):
+    a = assign_class(setup["t"], setup["paper"], setup["klass"])
+    sub = actions.submission_submit(student=users["xuesheng"], submission=_sub(a, users["xuesheng"]),
+                                    responses=ALL_RIGHT(setup["qs"]))
+    parent = client_as(users["jiazhang"])
+    page = parent.get("/homework/children/").content.decode()
+    assert a.title in page and "40" in page
+    page = parent.get(f"/homework/s/{sub.pk}/result/").content.decode()
+    assert "截止时间过后可以查看正确答案和解析" in page  # not before the due time
+    a.due_at = timezone.now() - timedelta(minutes=1)
+    a.save()
+    page = client_as(users["xuesheng"]).get(f"/homework/s/{sub.pk}/result/").content.decode()
+    assert "解析" in page and "截止时间过后" not in page
+    other = _sub(a, users["s0000002"])
+    assert parent.get(f"/homework/s/{other.pk}/result/").status_code == 404
+
+
+def test_report(users, setup, client_as, api_as):
+    qs = setup["qs"]
+    a = assign_class(setup["t"], setup["paper"], setup["klass"])
+    actions.submission_submit(student=users["xuesheng"], submission=_sub(a, users["xuesheng"]),
+                              responses=ALL_RIGHT(qs))
+    actions.submission_submit(student=users["s0000002"], submission=_sub(a, users["s0000002"]),
+                              responses={qs[0].pk: "C"})
+    r = api_as(setup["t"]).get(f"/api/v1/homework/assignments/{a.pk}/report").json()
+    assert r["submitted"] == 2 and r["assigned"] == class_students(setup["klass"]).count()
+    assert users["xuesheng"].pk not in r["not_submitted"] and len(r["not_submitted"]) == r["assigned"] - 2
+    q0 = next(q for q in r["questions"] if q["question_id"] == qs[0].pk)
+    assert q0["correct_rate"] == 0.5 and q0["common_wrong"] == [{"answer": "C", "count": 1}]
+    page = client_as(setup["t"]).get(f"/homework/a/{a.pk}/").content.decode()
+    assert "逐题分析" in page and "C ×1" in page and "未提交" in page

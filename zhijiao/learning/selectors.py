@@ -1,0 +1,269 @@
+"""Reads of learning status, every one scoped: class reports for the class's teachers (and admins above),
+a student's own mastery and notebook for the student (and their parents), Q&A for the class."""
+
+from collections import Counter, defaultdict
+
+from django.db.models import Avg, Count, Q, QuerySet
+from django.http import Http404
+
+from zhijiao.accounts.selectors import access_class, class_students, scope_of
+from zhijiao.catalog.models import KnowledgePoint
+from zhijiao.homework.models import Answer, Assignment, Submission, SubmissionStatus
+from zhijiao.homework.selectors import assignment_submissions, staff_class_ids
+from zhijiao.learning.models import Mastery, Notification, Thread, WrongItem
+
+ATTENTION = 0.5  # mastery below this needs attention
+
+
+def answer_log(*, with_codes: bool = False):
+    """Every graded answer as a knowledge-tracing log (student, knowledge point, question, correct), in time
+    order per student: the training data `zhijiao learning-fit` and bench/mastery.py use."""
+    import numpy as np
+
+    from zhijiao.learning import kt
+    rows = (Answer.objects.filter(correct__isnull=False, submission__submitted_at__isnull=False)
+            .values_list("submission__student_id", "question__knowledge_points", "question_id", "correct",
+                         "submission__submitted_at", "pk")
+            .order_by("submission__student_id", "submission__submitted_at", "pk"))
+    data = [(s, k, q, int(c)) for s, k, q, c, _t, _pk in rows if k is not None]
+    codes: dict[int, int] = {}
+    for _s, k, _q, _c in data:
+        codes.setdefault(k, len(codes))
+    if data:
+        a = np.array([(s, codes[k], q, c) for s, k, q, c in data], dtype=np.int64)
+        log = kt.Log(a[:, 0], a[:, 1], a[:, 2], a[:, 3].astype(float))
+    else:
+        e = np.zeros(0, dtype=np.int64)
+        log = kt.Log(e, e, e, e.astype(float))
+    if with_codes:
+        return log, {v: k for k, v in codes.items()}
+    return log
+
+
+def teacher_classes(user) -> QuerySet:
+    from zhijiao.core.models import OrgNode
+
+    return OrgNode.objects.filter(pk__in=staff_class_ids(user)).order_by("path")
+
+
+def access_class_staff(user, class_id: int):
+    """A class whose learning status this user may read as staff (404 for students, parents, others)."""
+    if class_id not in staff_class_ids(user):
+        raise Http404
+    return access_class(user, class_id)
+
+
+def class_kps(klass, subject: str = "") -> list[KnowledgePoint]:
+    """Knowledge points the class has practised (through homework), optionally of one subject."""
+    qs = KnowledgePoint.objects.filter(
+        questions__paper_items__paper__in=Submission.objects.filter(klass=klass).values("tier__paper")).distinct()
+    if subject:
+        qs = qs.filter(subject__name=subject)
+    return list(qs.order_by("code")[:60])
+
+
+def mastery_map(klass, kps: list[KnowledgePoint]) -> dict:
+    """Class mastery map: rows of students × knowledge points, the class mean per point, weakest points,
+    and students needing attention (mean below ATTENTION over the points they have answered)."""
+    students = list(class_students(klass))
+    ids = [k.pk for k in kps]
+    cells = {(m.student_id, m.knowledge_point_id): m for m in
+             Mastery.objects.filter(student__in=students, knowledge_point_id__in=ids)}
+    rows = []
+    attention = []
+    for s in students:
+        values = [cells.get((s.pk, k)) for k in ids]
+        known = [m.p_mastery for m in values if m]
+        mean = sum(known) / len(known) if known else None
+        rows.append({"student": s, "cells": values, "mean": mean})
+        if mean is not None and mean < ATTENTION:
+            weak_kps = [kps[i] for i, m in enumerate(values) if m and m.p_mastery < ATTENTION]
+            attention.append({"student": s, "mean": mean, "weak": weak_kps})
+    means = []
+    for i, k in enumerate(kps):
+        vals = [r["cells"][i].p_mastery for r in rows if r["cells"][i]]
+        means.append({"kp": k, "mean": sum(vals) / len(vals) if vals else None, "n": len(vals),
+                      "below": sum(1 for v in vals if v < ATTENTION)})
+    weakest = sorted([m for m in means if m["mean"] is not None], key=lambda m: m["mean"])[:5]
+    attention.sort(key=lambda a: a["mean"])
+    return {"rows": rows, "kps": kps, "means": means, "weakest": weakest, "attention": attention}
+
+
+def assignment_report(user, assignment: Assignment) -> dict:
+    """Per-assignment report: score distribution, per-question correct rate and most common wrong answers,
+    who has not submitted."""
+    from zhijiao.questions.grading import response_key
+
+    subs = list(assignment_submissions(user, assignment))
+    done = [s for s in subs if s.status in (SubmissionStatus.SUBMITTED, SubmissionStatus.GRADED)]
+    not_submitted = [s for s in subs if s.status in (SubmissionStatus.ASSIGNED, SubmissionStatus.DRAFT,
+                                                     SubmissionStatus.RETURNED)]
+    buckets = [(0, 60, "<60%"), (60, 70, "60–69%"), (70, 80, "70–79%"), (80, 90, "80–89%"), (90, 101, "90–100%")]
+    dist = Counter()
+    for s in done:
+        pct = float(s.score or 0) / float(s.max_score) * 100 if s.max_score else 0
+        for lo, hi, label in buckets:
+            if lo <= pct < hi:
+                dist[label] += 1
+    answers = (Answer.objects.filter(submission__in=[s.pk for s in done])
+               .select_related("question").order_by("question_id"))
+    per_q: dict = defaultdict(lambda: {"n": 0, "right": 0, "score": 0.0, "max": 0.0, "wrong": Counter(),
+                                       "pending": 0})
+    for a in answers:
+        d = per_q[a.question_id]
+        d["question"] = a.question
+        d["n"] += 1
+        if a.score is None:
+            d["pending"] += 1
+            continue
+        d["score"] += float(a.score)
+        d["max"] += float(a.max_score)
+        if a.correct:
+            d["right"] += 1
+        elif a.question.is_objective:
+            d["wrong"][response_key(a.question.qtype, a.response)] += 1
+    order = {}
+    for t in assignment.tiers.all():
+        for it in t.paper.items.all():
+            order.setdefault(it.question_id, (t.label, it.order))
+    questions = []
+    for qid, d in sorted(per_q.items(), key=lambda kv: order.get(kv[0], ("", 0))):
+        graded = d["n"] - d["pending"]
+        questions.append({
+            "question": d["question"], "tier": order.get(qid, ("", 0))[0], "no": order.get(qid, ("", 0))[1],
+            "n": d["n"], "rate": d["right"] / graded if graded else None,
+            "avg": d["score"] / graded if graded else None, "pending": d["pending"],
+            "wrong": d["wrong"].most_common(3)})
+    scores = [float(s.score or 0) for s in done]
+    return {
+        "subs": subs, "done": done, "not_submitted": not_submitted,
+        "late": [s for s in done if s.late],
+        "distribution": [(label, dist.get(label, 0)) for _lo, _hi, label in buckets],
+        "questions": questions, "mean": sum(scores) / len(scores) if scores else None,
+        "max": max(scores) if scores else None, "min": min(scores) if scores else None,
+    }
+
+
+def chapter_report(user, klass, subject: str = "") -> list[dict]:
+    """Per chapter: the class's correct rate on questions of that chapter (from graded answers)."""
+    qs = (Answer.objects.filter(submission__klass=klass, correct__isnull=False)
+          .values("question__chapters__pk", "question__chapters__title", "question__chapters__title_path")
+          .annotate(n=Count("pk"), right=Count("pk", filter=Q(correct=True)))
+          .order_by("question__chapters__title_path"))
+    if subject:
+        qs = qs.filter(submission__assignment__subject=subject)
+    return [{"chapter_id": r["question__chapters__pk"],
+             "title": r["question__chapters__title_path"] or r["question__chapters__title"],
+             "n": r["n"], "rate": r["right"] / r["n"] if r["n"] else None}
+            for r in qs if r["question__chapters__pk"]]
+
+
+def student_mastery(user, student_id: int) -> tuple:
+    """(student, mastery rows) for the student themself, their parents, or staff of their class."""
+    from zhijiao.accounts.selectors import access_student
+
+    student = access_student(user, student_id)
+    rows = (Mastery.objects.filter(student=student).select_related("knowledge_point__subject")
+            .order_by("p_mastery"))
+    return student, list(rows)
+
+
+def weak_points(student, *, limit: int = 5, threshold: float = 0.6) -> list[Mastery]:
+    return list(Mastery.objects.filter(student=student, p_mastery__lt=threshold)
+                .select_related("knowledge_point").order_by("p_mastery")[:limit])
+
+
+def recommendations(student, *, limit: int = 5) -> list[dict]:
+    """For each weak knowledge point: a few unanswered questions of it and micro-lessons of its chapters."""
+    from zhijiao.questions.models import Question
+
+    out = []
+    answered = set(Answer.objects.filter(submission__student=student).values_list("question_id", flat=True))
+    for m in weak_points(student, limit=limit):
+        kp = m.knowledge_point
+        questions = list(Question.objects.filter(knowledge_points=kp, share="district")
+                         .exclude(pk__in=answered).order_by("difficulty", "pk")[:3])
+        out.append({"mastery": m, "kp": kp, "questions": questions, "resources": _micro_lessons(student, kp)})
+    return out
+
+
+def _micro_lessons(user, kp) -> list:
+    """Micro-lessons (微课) of the knowledge point's chapters, through the resources app's own selector when it
+    exists; an empty list otherwise."""
+    try:
+        from zhijiao.resources import selectors as res
+    except ImportError:
+        return []
+    visible = getattr(res, "visible_resources", None)
+    if visible is None:
+        return []
+    try:
+        qs = visible(user)
+        chapter_ids = list(kp.chapters.values_list("pk", flat=True))
+        model = qs.model
+        fields = {f.name for f in model._meta.get_fields()}
+        if "chapters" in fields:
+            qs = qs.filter(chapters__in=chapter_ids)
+        elif "chapter" in fields:
+            qs = qs.filter(chapter__in=chapter_ids)
+        else:
+            return []
+        if "kind" in fields:
+            micro = qs.filter(Q(kind__icontains="micro") | Q(kind__icontains="微课"))
+            qs = micro if micro.exists() else qs
+        return list(qs.distinct()[:3])
+    except Exception:  # the resources app is being built in parallel: never break a report on it
+        return []
+
+
+def notebook(user, *, resolved: bool = False) -> QuerySet[WrongItem]:
+    return (WrongItem.objects.filter(student=user, resolved=resolved)
+            .select_related("question").prefetch_related("question__knowledge_points"))
+
+
+def access_wrong_item(user, item_id: int) -> WrongItem:
+    item = WrongItem.objects.select_related("question").filter(pk=item_id, student=user).first()
+    if item is None:
+        raise Http404
+    return item
+
+
+def notifications(user) -> QuerySet[Notification]:
+    return Notification.objects.filter(user=user)
+
+
+def unread_count(user) -> int:
+    return Notification.objects.filter(user=user, read_at__isnull=True).count()
+
+
+# --- Q&A ------------------------------------------------------------------------------------------
+
+def visible_threads(user) -> QuerySet[Thread]:
+    """Students see their class's questions (learning together); teachers their classes'; admins theirs."""
+    scope = scope_of(user)
+    ids = set(scope.own_class_ids) | staff_class_ids(user)
+    if scope.child_ids:
+        return Thread.objects.filter(Q(klass_id__in=ids) | Q(asker_id__in=scope.child_ids))
+    return Thread.objects.filter(klass_id__in=ids)
+
+
+def search_threads(user, *, text: str = "", resolved: str = "", subject: str = "") -> QuerySet[Thread]:
+    qs = visible_threads(user)
+    for word in (text or "").split():
+        qs = qs.filter(Q(title__icontains=word) | Q(body__icontains=word) | Q(replies__body__icontains=word))
+    if resolved in ("0", "1"):
+        qs = qs.filter(resolved=resolved == "1")
+    if subject:
+        qs = qs.filter(subject=subject)
+    return qs.distinct().select_related("asker", "klass").annotate(n_replies=Count("replies"))
+
+
+def access_thread(user, thread_id: int) -> Thread:
+    t = visible_threads(user).select_related("asker", "klass").filter(pk=thread_id).first()
+    if t is None:
+        raise Http404
+    return t
+
+
+def class_summary(klass) -> dict:
+    return Submission.objects.filter(klass=klass).aggregate(avg=Avg("score"), n=Count("pk"))

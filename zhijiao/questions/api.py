@@ -1,0 +1,102 @@
+"""Question bank API: search, import (JSON, all-or-nothing with row errors), paper assembly by rules."""
+
+from typing import Any
+
+from django.http import Http404
+from ninja import Router, Schema
+from ninja.errors import HttpError
+
+from zhijiao.questions import actions
+from zhijiao.questions.models import QuestionType
+from zhijiao.questions.selectors import can_use_bank, search_questions
+
+router = Router(tags=["questions 题库"])
+
+
+def _staff(request):
+    if not can_use_bank(request.auth):
+        raise Http404
+
+
+class QuestionOut(Schema):
+    id: int
+    qtype: str
+    stem: str
+    options: list
+    difficulty: int
+    knowledge_points: list[str]
+
+
+class ImportIn(Schema):
+    questions: list[dict[str, Any]]
+    skip_duplicates: bool = False
+
+
+class RowError(Schema):
+    row: int
+    message: str
+
+
+class ImportOut(Schema):
+    created: int
+    skipped: list[RowError] = []
+    errors: list[RowError] = []
+
+
+class RuleIn(Schema):
+    qtype: QuestionType
+    count: int
+    difficulty_min: int = 1
+    difficulty_max: int = 5
+    score: float = 5
+
+
+class PaperIn(Schema):
+    title: str
+    rules: list[RuleIn]
+    chapter_ids: list[int] = []
+    kp_ids: list[int] = []
+    seed: int | None = None
+
+
+class PaperOut(Schema):
+    id: int
+    title: str
+    question_ids: list[int]
+
+
+@router.get("/", response=list[QuestionOut], summary="检索试题")
+def search(request, q: str = "", qtype: str = "", difficulty: int | None = None, chapter: int | None = None,
+           kp: int | None = None, limit: int = 50):
+    _staff(request)
+    qs = search_questions(request.auth, text=q, qtype=qtype, difficulty=difficulty, chapter_id=chapter, kp_id=kp)
+    return [{"id": x.pk, "qtype": x.qtype, "stem": x.stem, "options": x.options, "difficulty": x.difficulty,
+             "knowledge_points": [k.code for k in x.knowledge_points.all()]} for x in qs[:max(1, min(limit, 200))]]
+
+
+@router.post("/import", response={201: ImportOut, 422: ImportOut}, summary="导入试题（JSON，全部通过才导入）")
+def import_questions(request, payload: ImportIn):
+    _staff(request)
+    rows = [(i, row) for i, row in enumerate(payload.questions, start=1)]
+    result = actions.questions_import(owner=request.auth, rows=rows, skip_duplicates=payload.skip_duplicates)
+    body = {"created": len(result.created), "skipped": [{"row": n, "message": m} for n, m in result.skipped],
+            "errors": [{"row": n, "message": m} for n, m in result.errors]}
+    return (201 if result.ok else 422), body
+
+
+@router.post("/papers/by-rules", response={201: PaperOut}, summary="按规则组卷")
+def paper_by_rules(request, payload: PaperIn):
+    _staff(request)
+    for r in payload.rules:
+        if not (0 <= r.count <= 100 and 1 <= r.difficulty_min <= r.difficulty_max <= 5):
+            raise HttpError(422, "数量应为 0–100，难度范围 1–5 且下限不大于上限。")
+    try:
+        paper = actions.paper_assemble(
+            owner=request.auth, title=payload.title, chapter_ids=payload.chapter_ids, kp_ids=payload.kp_ids,
+            seed=payload.seed, rules=[actions.DrawRule(qtype=r.qtype, count=r.count, difficulty_min=r.difficulty_min,
+                                                       difficulty_max=r.difficulty_max, score=r.score)
+                                      for r in payload.rules])
+    except actions.PaperError as exc:
+        raise HttpError(422, str(exc)) from exc
+    return 201, {"id": paper.pk, "title": paper.title,
+                 "question_ids": list(paper.items.order_by("order").values_list("question_id", flat=True))}

@@ -1,0 +1,98 @@
+"""Reads of the question bank, scoped by sharing: mine, my school's shared, the district's shared.
+
+Students and parents never browse the bank (it holds answers); they see questions only through their
+own homework.
+"""
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from zhijiao.accounts.models import RoleKind
+from zhijiao.accounts.selectors import scope_of
+from zhijiao.questions.models import Paper, Question, Share
+
+STAFF_ROLES = {RoleKind.TEACHER, RoleKind.HEAD_TEACHER, RoleKind.SUBJECT_TEACHER, RoleKind.SCHOOL_ADMIN,
+               RoleKind.CIO, RoleKind.DISTRICT_ADMIN}
+
+
+def can_use_bank(user) -> bool:
+    return user.is_authenticated and scope_of(user).has(*STAFF_ROLES)
+
+
+def visible_questions(user) -> QuerySet[Question]:
+    if not can_use_bank(user):
+        return Question.objects.none()
+    scope = scope_of(user)
+    cond = Q(owner=user) | Q(share=Share.DISTRICT)
+    if scope.school_ids:
+        cond |= Q(share=Share.SCHOOL, school_id__in=scope.school_ids)
+    for path in scope.oversight_paths:
+        cond |= Q(share=Share.SCHOOL, school__path__startswith=path)
+    return Question.objects.filter(cond)
+
+
+def access_question(user, question_id: int) -> Question:
+    q = visible_questions(user).filter(pk=question_id).first()
+    if q is None:
+        raise Http404("question not found")
+    return q
+
+
+def editable_question(user, question_id: int) -> Question:
+    q = Question.objects.filter(pk=question_id, owner=user).first()
+    if q is None:
+        raise Http404("question not found")
+    return q
+
+
+def search_questions(user, *, text: str = "", qtype: str = "", difficulty: int | None = None,
+                     chapter_id: int | None = None, kp_id: int | None = None, subject_id: int | None = None,
+                     mine: bool = False) -> QuerySet[Question]:
+    qs = visible_questions(user)
+    if mine:
+        qs = qs.filter(owner=user)
+    if text:
+        for word in text.split():
+            qs = qs.filter(Q(stem__icontains=word) | Q(analysis__icontains=word) | Q(source__icontains=word))
+    if qtype:
+        qs = qs.filter(qtype=qtype)
+    if difficulty:
+        qs = qs.filter(difficulty=difficulty)
+    if chapter_id:
+        from zhijiao.catalog.models import Chapter
+
+        ch = Chapter.objects.filter(pk=chapter_id).first()
+        if ch is None:
+            return qs.none()
+        # A chapter includes its sections and lessons.
+        qs = qs.filter(chapters__book_id=ch.book_id, chapters__path__startswith=ch.path)
+    if kp_id:
+        qs = qs.filter(knowledge_points=kp_id)
+    if subject_id:
+        qs = qs.filter(subject_id=subject_id)
+    return qs.distinct().select_related("subject", "owner").prefetch_related("knowledge_points")
+
+
+def duplicates_of(user, fingerprint: str, exclude_id: int | None = None) -> QuerySet[Question]:
+    qs = visible_questions(user).filter(fingerprint=fingerprint)
+    if exclude_id:
+        qs = qs.exclude(pk=exclude_id)
+    return qs
+
+
+def visible_papers(user) -> QuerySet[Paper]:
+    if not can_use_bank(user):
+        return Paper.objects.none()
+    return Paper.objects.filter(owner=user)
+
+
+def access_paper(user, paper_id: int) -> Paper:
+    p = visible_papers(user).filter(pk=paper_id).first()
+    if p is None:
+        raise Http404("paper not found")
+    return p
+
+
+def paper_items(paper: Paper):
+    return paper.items.select_related("question").prefetch_related("question__knowledge_points").order_by("order",
+                                                                                                           "pk")
