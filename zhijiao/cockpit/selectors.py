@@ -325,12 +325,20 @@ def teacher_scores(teacher_school: dict[int, int], period: Period, inds: list[In
     for i in inds:
         dim_w[i.dimension] += i.weight
     out = {}
+    specs = [(i.code, i.weight, i.threshold_for(period.days), i.dimension) for i in inds]
     for uid in ids:
-        parts = {i.code: min(1.0, values[uid][i.code] / i.threshold_for(period.days)) for i in inds}
-        score = 100.0 * sum(i.weight * parts[i.code] for i in inds) / total_w
-        dims = {d: 100.0 * sum(i.weight * parts[i.code] for i in inds if i.dimension == d) / dim_w[d]
-                for d in dim_w}
-        out[uid] = TeacherScore(uid, names.get(uid, ""), teacher_school[uid], values[uid], parts, round(score, 1),
+        v = values[uid]
+        parts = {}
+        weighted = 0.0
+        by_dim = dict.fromkeys(dim_w, 0.0)
+        for code, weight, threshold, dim in specs:
+            part = min(1.0, v[code] / threshold)
+            parts[code] = part
+            weighted += weight * part
+            by_dim[dim] += weight * part
+        score = 100.0 * weighted / total_w
+        dims = {d: 100.0 * by_dim[d] / dim_w[d] for d in dim_w}
+        out[uid] = TeacherScore(uid, names.get(uid, ""), teacher_school[uid], v, parts, round(score, 1),
                                 dims, score >= rules.deep_score)
     return out
 
