@@ -50,6 +50,7 @@ SEP = "\u2042"  # between title, authors and tags in the grams field, so phrases
 
 _open_lock = threading.Lock()
 _open: dict[str, tuple[tantivy.Index, float]] = {}
+_facet_cache: dict[tuple, dict] = {}
 
 
 def build_schema() -> tantivy.Schema:
@@ -377,9 +378,22 @@ class TantivyBackend(SearchBackend):
             ))
         facets = {}
         if query.facets:
-            facets = self._facets(searcher, query, tq)
+            # Counts do not change with the page or the sort: paging and sort tabs reuse them until the
+            # index changes (the key holds the index's commit stamp).
+            key = (self._generation_stamp(), query.text, query.filters, query.scope, query.facets)
+            facets = _facet_cache.get(key)
+            if facets is None:
+                facets = self._facets(searcher, query, tq)
+                with _open_lock:
+                    if len(_facet_cache) >= 512:
+                        _facet_cache.pop(next(iter(_facet_cache)))
+                    _facet_cache[key] = facets
         return SearchResult(hits=tuple(hits), total=int(res.count or 0), facets=facets,
                             took_ms=(time.perf_counter() - started) * 1000)
+
+    def _generation_stamp(self) -> tuple:
+        path = str(self._current_dir())
+        return path, _open.get(path, (None, 0))[1]
 
     def _facets(self, searcher, query: SearchQuery, tq) -> dict[str, tuple[tuple[str, int], ...]]:
         """Counts per facet value over the matching documents (each facet ignores its own filter, so the

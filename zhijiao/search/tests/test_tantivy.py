@@ -25,3 +25,14 @@ def test_index_survives_reopen(tmp_path):
     TantivyBackend(tmp_path).index([SearchDocument(id=1, title="静夜思")])
     tantivy_backend._open.clear()  # as a fresh process would
     assert TantivyBackend(tmp_path).count() == 1
+
+
+def test_facet_counts_are_reused_across_pages_but_follow_index_changes(tmp_path):
+    b = TantivyBackend(tmp_path)
+    b.index([SearchDocument(id=i, title="分数的初步认识", type="micro") for i in range(1, 4)])
+    q = SearchQuery(text="分数", scope=EVERYTHING, facets=("type",), page_size=1)
+    assert dict(b.search(q).facets["type"]) == {"micro": 3}
+    page2 = SearchQuery(text="分数", scope=EVERYTHING, facets=("type",), page_size=1, page=2, sort="newest")
+    assert dict(b.search(page2).facets["type"]) == {"micro": 3}
+    b.index([SearchDocument(id=9, title="分数的意义", type="courseware")])
+    assert dict(b.search(q).facets["type"]) == {"micro": 3, "courseware": 1}
