@@ -107,3 +107,9 @@ def test_api_bad_input_is_422_with_fields(api_as, users, library):
 
 def test_api_needs_auth(client, db):
     assert client.get("/api/v1/search/resources?q=x").status_code == 401
+
+
+def test_search_is_on_every_role_home(client_as, users):
+    for username in ["xuesheng", "laoshi", "jiazhang", "qu_admin"]:
+        html = client_as(users[username]).get("/").content.decode()
+        assert 'href="/search/"' in html, username
