@@ -62,18 +62,22 @@ def drain_outbox_now(*, wait: bool = False, batch: int = 1000, backend=None) -> 
 
     backend = backend or get_backend()
     root = getattr(backend, "root", None)
-    lock = writer_lock(root, wait=wait) if root is not None else contextlib.nullcontext()
     applied = 0
-    try:
-        with lock:
-            while True:
-                rows = list(IndexOutbox.objects.order_by("id")[:batch])
-                if not rows:
-                    break
-                applied += _apply(rows, backend)
-    except IndexBusy:
-        logger.info("search outbox: index busy, leaving rows for the lock holder")
-    return applied
+    while True:
+        lock = writer_lock(root, wait=wait) if root is not None else contextlib.nullcontext()
+        try:
+            with lock:
+                while True:
+                    rows = list(IndexOutbox.objects.order_by("id")[:batch])
+                    if not rows:
+                        break
+                    applied += _apply(rows, backend)
+        except IndexBusy:
+            logger.info("search outbox: index busy, leaving rows for the lock holder")
+            return applied
+        # A drain that found the lock busy just now left its rows to us: look again after releasing.
+        if not IndexOutbox.objects.exists():
+            return applied
 
 
 def _apply(rows: list[IndexOutbox], backend) -> int:
