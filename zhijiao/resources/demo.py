@@ -13,6 +13,7 @@ from datetime import timedelta
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.db import connection
 from django.utils import timezone
 
 from zhijiao.accounts.models import Role, RoleKind, User
@@ -308,6 +309,11 @@ def build(ctx, *, count: int | None = None) -> None:
                                  batch_size=5000)
     ctx.progress(f"{len(rows)} resources")
     if not small:
+        # Fresh planner statistics after a bulk load, or PostgreSQL plans browse pages as if the table
+        # were empty (measured: 2 s instead of 10 ms per page at 50,000 items).
+        with connection.cursor() as cursor:
+            for model in (Resource, through, kthrough):
+                cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
         return
 
     # Files: six tiny generated files, shared by content address.
