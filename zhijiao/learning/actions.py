@@ -329,6 +329,52 @@ def thread_resolve(*, user, thread: Thread) -> Thread:
     return thread
 
 
+def reply_publish(*, teacher, reply: Reply):
+    """Turn a teacher's good answer into a shared resource (答疑精选): an .xlsx 学案 with the question and the
+    answer, created through the resources app's own action, so it goes through review (凡进必审)."""
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from openpyxl import Workbook
+
+    from zhijiao.resources.actions import ResourceError, resource_create
+
+    thread = reply.thread
+    if thread.klass_id not in scope_of(teacher).taught_class_ids or reply.author_id != teacher.pk:
+        raise QAError({"reply": _("只能把自己在任教班级的回答分享为资源。")})
+    if reply.published_resource_id:
+        raise QAError({"reply": _("这条回答已经分享过了。")})
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "答疑"
+    for row in ((_("问题"), thread.title), (_("描述"), thread.body), (_("解答"), reply.body),
+                (_("学科"), thread.subject)):
+        ws.append(row)
+    buf = io.BytesIO()
+    wb.save(buf)
+    upload = SimpleUploadedFile(f"qa-{thread.pk}.xlsx", buf.getvalue(),
+                                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    chapters, kps = [], []
+    if thread.about_kind == "question" and thread.about_id:
+        from zhijiao.questions.models import Question
+
+        q = Question.objects.filter(pk=thread.about_id).first()
+        if q is not None:
+            chapters, kps = list(q.chapters.all()), list(q.knowledge_points.all())
+    try:
+        with transaction.atomic():
+            resource = resource_create(
+                contributor=teacher, type="study_plan", title=_("答疑精选：%(t)s") % {"t": thread.title},
+                description=reply.body[:2000], level="school", sharing="district", chapters=chapters,
+                knowledge_points=kps, tags=[_("答疑"), thread.subject] if thread.subject else [_("答疑")],
+                upload=upload, upload_name=upload.name)
+            reply.published_resource_id = resource.pk
+            reply.save(update_fields=["published_resource_id"])
+    except ResourceError as exc:
+        raise QAError({"reply": str(exc)}) from exc
+    return resource
+
+
 # --- targeted practice ----------------------------------------------------------------------------
 
 @transaction.atomic

@@ -208,8 +208,8 @@ def _micro_lessons(user, kp) -> list:
             qs = qs.filter(chapter__in=chapter_ids)
         else:
             return []
-        if "kind" in fields:
-            micro = qs.filter(Q(kind__icontains="micro") | Q(kind__icontains="微课"))
+        if "type" in fields:
+            micro = qs.filter(type="micro")
             qs = micro if micro.exists() else qs
         return list(qs.distinct()[:3])
     except Exception:  # the resources app is being built in parallel: never break a report on it

@@ -189,6 +189,27 @@ def qa_resolve(request, thread_id: int):
 
 
 @login_required
+@require_POST
+def qa_publish(request, reply_id: int):
+    """A teacher shares a good answer of theirs as a resource (submitted for review)."""
+    from zhijiao.learning.models import Reply
+
+    reply = Reply.objects.select_related("thread").filter(pk=reply_id).first()
+    if reply is None:
+        raise Http404
+    t = selectors.access_thread(request.user, reply.thread_id)
+    if t.klass_id not in scope_of(request.user).taught_class_ids:
+        raise Http404
+    try:
+        actions.reply_publish(teacher=request.user, reply=reply)
+    except actions.QAError as exc:
+        messages.error(request, "；".join(exc.args[0].values()))
+    else:
+        messages.success(request, _("已分享为资源，审核通过后全区可见。"))
+    return redirect("learning:qa_detail", thread_id=t.pk)
+
+
+@login_required
 def qa_image(request, kind: str, pk: int):
     from zhijiao.learning.models import Reply
 

@@ -195,7 +195,7 @@ def test_parent_and_results_after_due(users, setup, client_as):
     page = client_as(users["xuesheng"]).get(f"/homework/s/{sub.pk}/result/").content.decode()
     assert "解析" in page and "截止时间过后" not in page
     other = _sub(a, users["s0000002"])
-    assert parent.get(f"/homework/s/{other.pk}/result/").status_code == 404
+    assert client_as(users["jiazhang"]).get(f"/homework/s/{other.pk}/result/").status_code == 404
 
 
 def test_report(users, setup, client_as, api_as):

@@ -40,6 +40,15 @@ def _other_thread(w, image=False):
     return t.pk
 
 
+def _teacher_reply(w):
+    from zhijiao.learning.actions import thread_reply
+    from zhijiao.learning.models import Reply, Thread
+
+    t = Thread.objects.get(pk=_thread(w))
+    r = Reply.objects.filter(thread=t, author=w.user("laoshi"), published_resource_id__isnull=True).first()
+    return (r or thread_reply(user=w.user("laoshi"), thread=t, body="秒针走一圈是 1 分。")).pk
+
+
 CASES = [
     Case("learning:index", lambda w: "/learning/", allowed="laoshi", denied="xuesheng"),
     Case("learning:class_map", lambda w: f"/learning/class/{w.class_of('xuesheng').pk}/", allowed="laoshi",
@@ -68,6 +77,8 @@ CASES = [
          allowed="xuesheng", denied="s0000002", note="the asker or the teacher"),
     Case("learning:qa_image", lambda w: f"/learning/qa/image/thread/{_other_thread(w, image=True)}/",
          allowed="qu_admin", denied="xuesheng"),
+    Case("learning:qa_publish", lambda w: f"/learning/qa/reply/{_teacher_reply(w)}/publish/", method="POST",
+         allowed="laoshi", denied="xuesheng"),
     Case("learning:notifications", lambda w: "/learning/notifications/", allowed="laoshi", denied=None),
     Case("GET /api/v1/learning/students/{student_id}/mastery",
          lambda w: f"/api/v1/learning/students/{w.user('xuesheng').pk}/mastery", api=True, allowed="jiazhang",

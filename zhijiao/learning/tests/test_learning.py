@@ -154,9 +154,17 @@ def test_qa_notifies_subject_teachers(users, setup, client_as):
     assert "秒针走一圈" in teacher.get("/learning/qa/?q=秒针").content.decode()
     teacher.post(f"/learning/qa/{t.pk}/reply/", {"body": "秒针走一圈是 1 分，也就是 60 秒。"})
     assert Notification.objects.filter(user=s, text__contains="新回答").exists()
+    reply = t.replies.get()
+    teacher.post(f"/learning/qa/reply/{reply.pk}/publish/")
+    reply.refresh_from_db()
+    from zhijiao.resources.models import Resource
+
+    res = Resource.objects.get(pk=reply.published_resource_id)
+    assert "秒针走一圈" in res.title and res.contributor == users["laoshi"]
     teacher.post(f"/learning/qa/{t.pk}/resolve/")
     t.refresh_from_db()
     assert t.resolved
+    assert client_as(users["xuesheng"]).post(f"/learning/qa/reply/{reply.pk}/publish/").status_code == 404
     # a student of another class cannot see it
     other = users["laoshi"].__class__.objects.filter(roles__kind="student").exclude(
         roles__node=setup["klass"]).first()
