@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from zhijiao.accounts.selectors import class_students, scope_of
 from zhijiao.homework import actions
+from zhijiao.homework.forms import responses_from_post
 from zhijiao.homework.models import AssignmentKind, SubmissionStatus
 from zhijiao.homework.selectors import (
     access_assignment,
@@ -28,7 +29,6 @@ from zhijiao.homework.selectors import (
     submission_answers,
     teacher_groups,
 )
-from zhijiao.questions.models import QuestionType
 from zhijiao.questions.selectors import visible_papers
 
 
@@ -245,23 +245,6 @@ def children(request):
         raise Http404
     return render(request, "homework/children.html", {"subs": children_submissions(request.user),
                                                       "now": timezone.now()})
-
-
-def responses_from_post(items, post) -> dict:
-    out = {}
-    for it in items:
-        q = it.question
-        name = f"q{q.pk}"
-        if q.qtype == QuestionType.MULTIPLE:
-            out[q.pk] = post.getlist(name)
-        elif q.qtype == QuestionType.FILL:
-            out[q.pk] = post.getlist(name)
-        elif q.qtype == QuestionType.TRUEFALSE:
-            v = post.get(name, "")
-            out[q.pk] = True if v == "true" else False if v == "false" else None
-        else:
-            out[q.pk] = post.get(name, "")
-    return out
 
 
 @login_required

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from zhijiao.accounts.selectors import scope_of
-from zhijiao.homework.views import responses_from_post
+from zhijiao.homework.forms import responses_from_post
 from zhijiao.learning import actions, selectors
 
 
