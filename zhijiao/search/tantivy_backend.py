@@ -325,10 +325,17 @@ class TantivyBackend(SearchBackend):
     def scope_query(self, scope: ScopeFilter) -> tantivy.Query | None:
         if scope.everything:
             return None
-        tokens = scope_tokens(scope)
-        if not tokens:
+        return self._any_of("vis", scope_tokens(scope))
+
+    def _any_of(self, field: str, values: list) -> tantivy.Query:
+        """Documents with any of `values` in `field`. A union of term queries, not a term-set query: the
+        union is walked lazily alongside the text query (cost follows the matches), where a term set
+        would first collect every document holding any value (cost follows the index size)."""
+        if not values:
             return tantivy.Query.empty_query()
-        return tantivy.Query.term_set_query(SCHEMA, "vis", tokens)
+        if len(values) == 1:
+            return self._term(field, values[0])
+        return tantivy.Query.boolean_query([(tantivy.Occur.Should, self._term(field, v)) for v in values])
 
     def filter_query(self, query: SearchQuery, *, skip_facet: str | None = None) -> list[tantivy.Query]:
         out = []
@@ -338,7 +345,7 @@ class TantivyBackend(SearchBackend):
         for name, values in query.filters:
             if name == skip_facet:
                 continue
-            out.append(tantivy.Query.term_set_query(SCHEMA, name, list(values)))
+            out.append(self._any_of(name, list(values)))
         return out
 
     def search(self, query: SearchQuery) -> SearchResult:
