@@ -9,11 +9,27 @@ from tests.matrix import Case, World, all_cases, all_exemptions
 CASES = all_cases()
 
 
-@pytest.fixture
-def world(db):
+@pytest.fixture(scope="module")
+def demo_world(django_db_setup, django_db_blocker):
+    """The full small demo, built once for the whole matrix (hundreds of cases) and flushed after it.
+
+    Each case still runs inside its own rolled-back transaction (the `db` fixture), so a POST in one
+    case never leaks into the next.
+    """
+    from django.core.management import call_command
+
     from zhijiao.demo.builder import build_demo
 
-    return World(build_demo(size="small"))
+    with django_db_blocker.unblock():
+        ctx = build_demo(size="small")
+    yield ctx
+    with django_db_blocker.unblock():
+        call_command("flush", interactive=False, verbosity=0)
+
+
+@pytest.fixture
+def world(db, demo_world):
+    return World(demo_world)
 
 
 def _client_for(world: World, username: str | None, api: bool) -> Client:
