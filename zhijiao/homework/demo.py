@@ -73,7 +73,7 @@ def build(ctx) -> None:
             return None
 
     p1 = paper(laoshi, "20以内的加减法 课后练习", ["sx-xx-0101", "sx-xx-0102"],
-               [("fill", 3, 1, 5, 10), ("single", 3, 1, 5, 10), ("truefalse", 2, 1, 5, 10)], 1)
+               [("fill", 2, 1, 5, 10), ("single", 2, 1, 5, 10), ("truefalse", 1, 1, 5, 10)], 1)
     p2 = paper(laoshi, "认识钟表 课前导学", ["sx-xx-0113"], [("fill", 3, 1, 5, 10), ("truefalse", 2, 1, 5, 10)], 2)
     pa = paper(laoshi, "进位加法 A 层（提高）", ["sx-xx-0102"], [("fill", 3, 3, 5, 10), ("single", 2, 3, 5, 10)], 3)
     pc = paper(laoshi, "进位加法 C 层（基础）", ["sx-xx-0102"], [("fill", 3, 1, 2, 10), ("single", 2, 1, 2, 10)], 4)
@@ -92,7 +92,7 @@ def build(ctx) -> None:
         a2 = assignment_create(teacher=laoshi, title="认识钟表 课前导学", kind="pre",
                                open_at=now - timedelta(days=2), due_at=now - timedelta(hours=20),
                                tiers=[TierSpec(paper_id=p2.pk, class_ids=[klass.pk])])
-        for sub in Submission.objects.filter(assignment=a2).select_related("tier__paper", "student")[:8]:
+        for sub in Submission.objects.filter(assignment=a2).select_related("tier__paper", "student")[:6]:
             answer_all(sub, sub.student, ability[sub.student_id], rng, a2.due_at - timedelta(hours=3))
         made += 1
     if pa and pc and len(students) >= 4:
@@ -115,7 +115,7 @@ def build(ctx) -> None:
             a4 = assignment_create(teacher=laoshi2, title="拼音与识字 课后作业", kind="after",
                                    open_at=now - timedelta(days=2), due_at=now - timedelta(hours=12),
                                    tiers=[TierSpec(paper_id=p4.pk, class_ids=[klass.pk])])
-            for sub in Submission.objects.filter(assignment=a4).select_related("tier__paper", "student")[:6]:
+            for sub in Submission.objects.filter(assignment=a4).select_related("tier__paper", "student")[:5]:
                 answer_all(sub, sub.student, ability[sub.student_id], rng, a4.due_at - timedelta(hours=5))
             made += 1
     ctx.progress(f"homework: {made} assignments")
