@@ -27,6 +27,8 @@ from zhijiao.search import analyzer
 from zhijiao.search.base import (
     APPROVED,
     FACET_FIELDS,
+    PUBLIC_LEVELS,
+    PUBLIC_SHARING,
     ScopeFilter,
     SearchBackend,
     SearchDocument,
@@ -49,6 +51,7 @@ GRAM_BOOST = 1.0  # ... a match found only through character bigrams
 SEP = "\u2042"  # between title, authors and tags in the grams field, so phrases never span two of them
 
 _open_lock = threading.Lock()
+HIDDEN = "hid"
 _open: dict[str, tuple[tantivy.Index, float]] = {}
 _facet_cache: dict[tuple, dict] = {}
 
@@ -77,6 +80,8 @@ def visibility_tokens(doc: SearchDocument) -> list[str]:
     ("s:district") and owner school ("o:17"); every item carries its contributor ("c:42"). A scope is then
     the set of tokens that open items to the searcher (`scope_tokens`), matched in one term-set query."""
     out = [f"c:{doc.contributor_id}"] if doc.contributor_id is not None else []
+    if not (doc.status == APPROVED and (doc.level in PUBLIC_LEVELS or doc.sharing_scope in PUBLIC_SHARING)):
+        out.append(HIDDEN)  # not open to the whole district: the default scope excludes these cheaply
     if doc.status == APPROVED:
         out.append(f"l:{doc.level}")
         if doc.sharing_scope:
@@ -322,10 +327,24 @@ class TantivyBackend(SearchBackend):
             return seg_queries[0]
         return tantivy.Query.boolean_query([(tantivy.Occur.Must, q) for q in seg_queries])
 
-    def scope_query(self, scope: ScopeFilter) -> tantivy.Query | None:
+    def scope_query(self, scope: ScopeFilter) -> tuple | None:
+        """(occur, query) restricting results to `scope`.
+
+        The default scope (everything open to the district, plus the user's schools and own items) is
+        expressed as an exclusion: not (hidden and not (my school or mine)). Its cost follows the text
+        matches; a union with "open to the district" (most of the index) would be walked in full."""
         if scope.everything:
             return None
-        return self._any_of("vis", scope_tokens(scope))
+        if scope.public_levels == PUBLIC_LEVELS and scope.public_sharing == PUBLIC_SHARING:
+            exceptions = [f"o:{pk}" for pk in sorted(scope.school_ids)]
+            if scope.contributor_id is not None:
+                exceptions.append(f"c:{scope.contributor_id}")
+            hidden = self._term("vis", HIDDEN)
+            if exceptions:
+                hidden = tantivy.Query.boolean_query([(tantivy.Occur.Must, hidden),
+                                                      (tantivy.Occur.MustNot, self._any_of("vis", exceptions))])
+            return (tantivy.Occur.MustNot, hidden)
+        return (tantivy.Occur.Must, self._any_of("vis", scope_tokens(scope)))
 
     def _any_of(self, field: str, values: list) -> tantivy.Query:
         """Documents with any of `values` in `field`. A union of term queries, not a term-set query: the
@@ -337,7 +356,8 @@ class TantivyBackend(SearchBackend):
             return self._term(field, values[0])
         return tantivy.Query.boolean_query([(tantivy.Occur.Should, self._term(field, v)) for v in values])
 
-    def filter_query(self, query: SearchQuery, *, skip_facet: str | None = None) -> list[tantivy.Query]:
+    def filter_query(self, query: SearchQuery, *, skip_facet: str | None = None) -> list[tuple]:
+        """[(occur, query)] of the scope and the facet filters (Must clauses score nothing)."""
         out = []
         sq = self.scope_query(query.scope)
         if sq is not None:
@@ -345,26 +365,26 @@ class TantivyBackend(SearchBackend):
         for name, values in query.filters:
             if name == skip_facet:
                 continue
-            out.append(self._any_of(name, list(values)))
-        return out
+            out.append((tantivy.Occur.Must, self._any_of(name, list(values))))
+        return [(occ, tantivy.Query.const_score_query(q, 0.0) if occ == tantivy.Occur.Must else q)
+                for occ, q in out]
+
+    @staticmethod
+    def combine(tq, filters: list[tuple]) -> tantivy.Query:
+        clauses = [(tantivy.Occur.Must, tq)] if tq is not None else []
+        clauses += filters
+        if not any(occ == tantivy.Occur.Must for occ, _q in clauses):
+            clauses.append((tantivy.Occur.Must, tantivy.Query.all_query()))
+        if len(clauses) == 1:
+            return clauses[0][1]
+        return tantivy.Query.boolean_query(clauses)
 
     def search(self, query: SearchQuery) -> SearchResult:
         started = time.perf_counter()
-        Q, Oc = tantivy.Query, tantivy.Occur
         idx = self._index()
         searcher = idx.searcher()
         tq = self.text_query(query.text, searcher)
-        filters = self.filter_query(query)
-        clauses = []
-        if tq is not None:
-            clauses.append((Oc.Must, tq))
-        clauses += [(Oc.Must, Q.const_score_query(f, 0.0)) for f in filters]
-        if not clauses:
-            full = Q.all_query()
-        elif len(clauses) == 1 and tq is not None:
-            full = tq
-        else:
-            full = Q.boolean_query(clauses)
+        full = self.combine(tq, self.filter_query(query))
         kwargs = {"limit": query.page_size, "offset": query.offset, "count": True}
         if query.sort == "newest" or (query.sort == "relevance" and tq is None):
             kwargs.update(order_by_field="created", order=tantivy.Order.Desc)
@@ -405,7 +425,6 @@ class TantivyBackend(SearchBackend):
     def _facets(self, searcher, query: SearchQuery, tq) -> dict[str, tuple[tuple[str, int], ...]]:
         """Counts per facet value over the matching documents (each facet ignores its own filter, so the
         sidebar shows the alternatives a click would give)."""
-        Q, Oc = tantivy.Query, tantivy.Occur
         selected = query.filter_dict()
         groups: dict[tuple, list[str]] = {}
         for name in query.facets:
@@ -413,11 +432,7 @@ class TantivyBackend(SearchBackend):
             groups.setdefault(key, []).append(name)
         out: dict[str, tuple[tuple[str, int], ...]] = {}
         for key, names in groups.items():
-            clauses = []
-            if tq is not None:
-                clauses.append((Oc.Must, tq))
-            clauses += [(Oc.Must, f) for f in self.filter_query(query, skip_facet=key[0] if key else None)]
-            q = Q.boolean_query(clauses) if clauses else Q.all_query()
+            q = self.combine(tq, self.filter_query(query, skip_facet=key[0] if key else None))
             agg = {name: {"terms": {"field": name, "size": 200}} for name in names}
             res = searcher.aggregate(q, agg)
             for name in names:
