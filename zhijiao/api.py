@@ -23,7 +23,10 @@ def field_level_errors(request, exc: ValidationError):
     """Answer bad input with 422 and one message per field, never a 500."""
     fields = []
     for err in exc.errors:
-        loc = [str(p) for p in err.get("loc", []) if p not in ("body", "query", "path", "payload")]
+        # loc is (where, [argument name,] field…): keep only the field path the client sent.
+        loc = [str(p) for p in err.get("loc", [])]
+        if loc and loc[0] in ("body", "query", "path", "form", "header", "cookie", "file"):
+            loc = loc[2:] if len(loc) > 2 else loc[1:]
         fields.append({"field": ".".join(loc), "message": err.get("msg", "")})
     return api.create_response(request, {"detail": "invalid input", "errors": fields}, status=422)
 

@@ -55,37 +55,41 @@ def _primary_school(user: User) -> OrgNode | None:
 def login_attempt(*, identifier: str, password: str, ip: str | None = None) -> User:
     """Check a login by account name or phone; count failures and lock after too many.
 
-    Raises LoginError with a message fit to show; returns the user on success. The failure count and
-    the audit entry commit before the error is raised (a rollback would undo the lockout).
+    Raises LoginError with a message fit to show; returns the user on success. The password hash is
+    checked outside any transaction (argon2 takes tens of milliseconds, and SQLite has one writer);
+    the counters, audit entry and event then commit in one short transaction, before any error is
+    raised (a rollback would undo the lockout).
     """
+    user = find_login_user(identifier)
+    if user is None or not user.is_active:
+        # Same work and same message as a wrong password, so accounts cannot be enumerated.
+        User().set_password(password or "x")
+        with transaction.atomic():
+            audit_record(actor=None, action=AuditAction.LOGIN_FAILED, ip=ip,
+                         detail={"identifier": mask_identifier(identifier), "reason": "unknown"})
+            record_event(actor=None, verb="login-failed", object_kind="platform", object_key="web")
+        raise LoginError(_("账号或密码不正确。"))
+    password_ok = not user.is_locked and user.check_password(password)
     with transaction.atomic():
-        outcome = _login_check(identifier=identifier, password=password, ip=ip)
+        outcome = _login_record(user=User.objects.select_for_update().get(pk=user.pk), password_ok=password_ok,
+                                ip=ip)
     if isinstance(outcome, LoginError):
         raise outcome
     return outcome
 
 
-def _login_check(*, identifier: str, password: str, ip: str | None) -> "User | LoginError":
-    user = find_login_user(identifier)
-    if user is None or not user.is_active:
-        # Same work and same message as a wrong password, so accounts cannot be enumerated.
-        User().set_password(password or "x")
-        audit_record(actor=None, action=AuditAction.LOGIN_FAILED, ip=ip,
-                     detail={"identifier": mask_identifier(identifier), "reason": "unknown"})
-        record_event(actor=None, verb="login-failed", object_kind="platform", object_key="web")
-        return LoginError(_("账号或密码不正确。"))
-    user = User.objects.select_for_update().get(pk=user.pk)
+def _login_record(*, user: User, password_ok: bool, ip: str | None) -> "User | LoginError":
+    school = _primary_school(user)
     if user.is_locked:
         minutes = max(1, int((user.locked_until - timezone.now()).total_seconds() // 60) + 1)
         audit_record(actor=user, action=AuditAction.LOGIN_FAILED, target_type="user", target_id=user.pk, ip=ip,
-                     detail={"reason": "locked"})
+                     school=school, detail={"reason": "locked"})
         return LoginError(_("密码错误次数过多，账号已锁定，请 %(m)s 分钟后再试，或联系学校管理员重置密码。") % {"m": minutes},
-                         locked=True)
-    if not user.check_password(password):
+                          locked=True)
+    if not password_ok:
         user.failed_login_count = F("failed_login_count") + 1
         user.save(update_fields=["failed_login_count"])
         user.refresh_from_db(fields=["failed_login_count"])
-        school = _primary_school(user)
         audit_record(actor=user, action=AuditAction.LOGIN_FAILED, target_type="user", target_id=user.pk, ip=ip,
                      school=school, detail={"reason": "password", "count": user.failed_login_count})
         record_event(actor=user, verb="login-failed", object_kind="platform", object_key="web", school=school)
@@ -97,13 +101,12 @@ def _login_check(*, identifier: str, password: str, ip: str | None) -> "User | L
             audit_record(actor=user, action=AuditAction.LOCKED, target_type="user", target_id=user.pk, ip=ip,
                          school=school)
             return LoginError(_("密码错误次数过多，账号已锁定 %(m)s 分钟。如忘记密码，请联系学校管理员重置。")
-                             % {"m": settings.ZHIJIAO_LOCKOUT_MINUTES}, locked=True)
+                              % {"m": settings.ZHIJIAO_LOCKOUT_MINUTES}, locked=True)
         return LoginError(_("账号或密码不正确，还可尝试 %(n)s 次。") % {"n": left})
     user.failed_login_count = 0
     user.locked_until = None
     user.last_login = timezone.now()
     user.save(update_fields=["failed_login_count", "locked_until", "last_login"])
-    school = _primary_school(user)
     role = scope_of(user).primary_role or ""
     audit_record(actor=user, action=AuditAction.LOGIN_OK, target_type="user", target_id=user.pk, ip=ip,
                  school=school)

@@ -1,5 +1,6 @@
 from datetime import datetime
 
+from django.utils.translation import gettext as _
 from ninja import Router, Schema
 from ninja.errors import HttpError
 
@@ -37,6 +38,8 @@ def token_login(request, payload: TokenIn):
                              ip=request.META.get("REMOTE_ADDR"))
     except LoginError as exc:
         raise HttpError(423 if exc.locked else 401, exc.message) from None
+    if user.must_change_password:
+        raise HttpError(403, _("账号仍在使用临时密码：请先登录网页修改密码，再使用 API。"))
     issued = token_issue(user=user, name="api-login")
     return {"token": issued.key, "expires_at": issued.expires_at}
 

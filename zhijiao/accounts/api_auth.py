@@ -1,5 +1,7 @@
 """API authentication: a bearer token (`Authorization: Bearer zj_…`) or the browser session."""
 
+from django.utils.translation import gettext as _
+from ninja.errors import HttpError
 from ninja.security import APIKeyCookie, HttpBearer
 
 from zhijiao.accounts.actions import token_user
@@ -16,6 +18,9 @@ class SessionOrTokenAuth(HttpBearer):
 
     def authenticate(self, request, token):
         user = token_user(token)
+        # A temporary (first or reset) password must be replaced on the web before the API opens.
+        if user is not None and user.must_change_password:
+            raise HttpError(403, _("账号仍在使用临时密码：请先登录网页修改密码，再使用 API。"))
         if user is not None:
             request.user = user
         return user

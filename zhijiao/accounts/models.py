@@ -20,7 +20,7 @@ class Gender(models.TextChoices):
 class User(AbstractUser):
     """One account per person. `username` is the account name (账号); login also accepts `phone`."""
 
-    name = models.CharField(_("姓名"), max_length=50, blank=True)
+    name = models.CharField(_("姓名"), max_length=50, blank=True, db_index=True)
     phone = models.CharField(_("手机号"), max_length=11, unique=True, null=True, blank=True)
     gender = models.CharField(_("性别"), max_length=1, choices=Gender.choices, blank=True)
     # 全国学籍号 for students: unique in the country, so unique here.

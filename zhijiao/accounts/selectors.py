@@ -193,22 +193,6 @@ def find_login_user(identifier: str) -> User | None:
     return User.objects.filter(Q(username=identifier) | Q(phone=identifier)).first()
 
 
-def audit_entries(user, *, action: str | None = None) -> QuerySet:
-    """The audit log as a district admin sees it (school admins see their school's entries)."""
-    from zhijiao.accounts.models import AuditLog
-
-    scope = scope_of(user)
-    if scope.has(RoleKind.DISTRICT_ADMIN):
-        qs = AuditLog.objects.all()
-    elif scope.has(RoleKind.SCHOOL_ADMIN, RoleKind.CIO):
-        qs = AuditLog.objects.filter(school_id__in=scope.schools().values("pk"))
-    else:
-        qs = AuditLog.objects.none()
-    if action:
-        qs = qs.filter(action=action)
-    return qs.select_related("actor")
-
-
 # --- management pages (schools, classes, people, audit log) -----------------------------------------
 
 # Roles that make a person "privileged": only an admin strictly above them may change their account.
@@ -387,7 +371,7 @@ def audit_search(user, *, action: str = "", date_from=None, date_to=None) -> Que
         qs = AuditLog.objects.all()
     elif scope.admin_paths:
         # Only the schools the user administers: a school admin who is also a parent at another school
-        # does not see that school's log (`audit_entries` would, through `schools()`).
+        # does not see that school's log (`schools()` would include it).
         qs = AuditLog.objects.filter(school_id__in=list(managed_schools(user).values_list("pk", flat=True)))
     else:
         qs = AuditLog.objects.none()

@@ -97,3 +97,14 @@ def test_api_token_login_and_me(client, users):
 def test_openapi_document_is_served(client, db):
     doc = client.get("/api/v1/openapi.json").json()
     assert "/api/v1/auth/token" in doc["paths"]
+
+
+def test_api_refuses_accounts_still_on_a_temporary_password(client, users, api_as):
+    user = users["laoshi2"]
+    token_client = api_as(user)  # a token issued before the reset
+    user.must_change_password = True
+    user.save()
+    resp = client.post("/api/v1/auth/token", {"username": "laoshi2", "password": DEMO_PASSWORD},
+                       content_type="application/json")
+    assert resp.status_code == 403 and "临时密码" in resp.json()["detail"]
+    assert token_client.get("/api/v1/auth/me").status_code == 403
