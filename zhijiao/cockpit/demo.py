@@ -18,6 +18,7 @@ from zhijiao.cockpit import rollup
 from zhijiao.cockpit.actions import indicator_configs_seed
 from zhijiao.cockpit.indicators import DEFAULTS, type_iri
 from zhijiao.core.models import NodeKind, OrgNode
+from zhijiao.records.actions import statements_index
 from zhijiao.records.models import Statement
 from zhijiao.records.vocabulary import VERBS, activity_id
 
@@ -126,7 +127,10 @@ def build(ctx) -> None:
             rows.append(_statement(actor_id=rng.choice(members), role="student", verb="logged-in", kind="platform",
                                    key="web", school_id=sid, klass_id=cid, ts=when(False), now=now))
     for start in range(0, len(rows), 5000):
-        Statement.objects.bulk_create(rows[start:start + 5000], batch_size=5000)
+        chunk = rows[start:start + 5000]
+        Statement.objects.bulk_create(chunk, batch_size=5000)
+        # The LRS filters (agent, activity) read an index the bulk insert bypasses: write it too.
+        statements_index(statements=chunk)
     ctx.progress(f"cockpit: {len(rows)} activity statements")
     indicator_configs_seed()
     if small:
