@@ -13,8 +13,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--size", choices=sorted(SIZES), default="small")
         parser.add_argument("--seed", type=int, default=2026)
+        parser.add_argument("--no-logins", action="store_true", help="do not print the demo logins")
 
-    def handle(self, *args, size, seed, **options):
+    def handle(self, *args, size, seed, no_logins=False, **options):
         started = time.perf_counter()
         try:
             build_demo(size=size, seed=seed, progress=lambda m: self.stdout.write(f"  {m}"),
@@ -23,4 +24,5 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from None
         self.stdout.write(self.style.SUCCESS(f"示范区县已生成 demo district built ({size}) in "
                                              f"{time.perf_counter() - started:.1f}s"))
-        print_logins(self.stdout, "http://127.0.0.1:8000/", running=False)
+        if not no_logins:
+            print_logins(self.stdout, "http://127.0.0.1:8000/", running=False)

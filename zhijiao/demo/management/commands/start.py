@@ -15,7 +15,7 @@ class Command(BaseCommand):
         call_command("migrate", interactive=False, verbosity=0)
         self.stdout.write("数据库已就绪 / database ready")
         if not no_demo and not OrgNode.objects.exists():
-            call_command("demo", size="small")
+            call_command("demo", size="small", no_logins=True)
         from zhijiao.demo.logins import print_logins
 
         host, _, port = bind.rpartition(":")
