@@ -20,6 +20,7 @@ from django.db.models.functions import TruncWeek
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from zhijiao.accounts.models import Role, RoleKind, User
 from zhijiao.accounts.selectors import scope_of
@@ -93,7 +94,7 @@ class Period:
         return f"period={self.key}"
 
 
-PERIOD_CHOICES = [("7", "近7天"), ("30", "近30天"), ("semester", "本学期")]
+PERIOD_CHOICES = [("7", gettext_lazy("近7天")), ("30", gettext_lazy("近30天")), ("semester", gettext_lazy("本学期"))]
 
 
 def semester_start(today: date) -> date:

@@ -82,7 +82,7 @@ def _trend_charts(daily, weekly, hourly) -> list[dict]:
             "series": [{"name": _("访问量"), "type": "bar", "data": [w["visits"] for w in weekly]}]}},
         {"id": "chart-hourly", "title": _("一天中各时段访问量"), "option": {
             "tooltip": {"trigger": "axis"}, "grid": {"left": 8, "right": 8, "bottom": 8, "containLabel": True},
-            "xAxis": {"type": "category", "data": [f"{h}时" for h in range(24)]},
+            "xAxis": {"type": "category", "data": [_("%(h)s时") % {"h": h} for h in range(24)]},
             "yAxis": {"type": "value"},
             "series": [{"name": _("访问量"), "type": "bar", "data": hourly}]}},
     ]

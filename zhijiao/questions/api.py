@@ -3,6 +3,7 @@
 from typing import Any
 
 from django.http import Http404
+from django.utils.translation import gettext as _
 from ninja import Router, Schema
 from ninja.errors import HttpError
 
@@ -89,7 +90,7 @@ def paper_by_rules(request, payload: PaperIn):
     _staff(request)
     for r in payload.rules:
         if not (0 <= r.count <= 100 and 1 <= r.difficulty_min <= r.difficulty_max <= 5):
-            raise HttpError(422, "数量应为 0–100，难度范围 1–5 且下限不大于上限。")
+            raise HttpError(422, _("数量应为 0–100，难度范围 1–5 且下限不大于上限。"))
     try:
         paper = actions.paper_assemble(
             owner=request.auth, title=payload.title, chapter_ids=payload.chapter_ids, kp_ids=payload.kp_ids,

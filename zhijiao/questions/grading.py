@@ -16,6 +16,8 @@ import unicodedata
 from dataclasses import dataclass
 from fractions import Fraction
 
+from django.utils.translation import gettext as _
+
 from zhijiao.questions.models import QuestionType
 
 
@@ -102,14 +104,14 @@ def grade(qtype: str, answer, response) -> Grade:
 def response_key(qtype: str, response) -> str:
     """A short canonical form of a response, to count the most common wrong answers."""
     if qtype in (QuestionType.SINGLE, QuestionType.MULTIPLE):
-        return "".join(sorted(_choice_set(response))) or "（未答）"
+        return "".join(sorted(_choice_set(response))) or _("（未答）")
     if qtype == QuestionType.TRUEFALSE:
         b = as_bool(response)
-        return "（未答）" if b is None else ("对" if b else "错")
+        return _("（未答）") if b is None else (_("对") if b else _("错"))
     if qtype == QuestionType.FILL:
         parts = response if isinstance(response, list) else [response]
-        return " | ".join(normalise_text(p) or "（空）" for p in parts)
-    return normalise_text(response)[:30] or "（未答）"
+        return " | ".join(normalise_text(p) or _("（空）") for p in parts)
+    return normalise_text(response)[:30] or _("（未答）")
 
 
 def fingerprint(stem: str, options: list | None) -> str:

@@ -11,6 +11,7 @@ from urllib.parse import quote
 
 from django.core.files.storage import default_storage
 from django.http import HttpResponse, StreamingHttpResponse
+from django.utils.translation import gettext as _
 
 from zhijiao.resources.models import ResourceFile
 
@@ -61,7 +62,7 @@ def file_response(request, rf: ResourceFile, *, attachment: bool) -> HttpRespons
     try:
         fh = default_storage.open(rf.file.name, "rb")
     except FileNotFoundError:
-        return HttpResponse("文件不存在或已被移除。", status=404, content_type="text/plain; charset=utf-8")
+        return HttpResponse(_("文件不存在或已被移除。"), status=404, content_type="text/plain; charset=utf-8")
     inline_ok = rf.mime_type.startswith(INLINE_PREFIXES) or rf.mime_type in INLINE_TYPES
     disposition = "attachment" if attachment or not inline_ok else "inline"
     start, end, status = 0, size - 1, 200

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import filetype
 from django.conf import settings
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from zhijiao.resources.models import MICRO_MAX_SECONDS, ResourceType
 
@@ -35,30 +36,31 @@ class Kind:
 
 
 KINDS = {k.code: k for k in [
-    Kind("pdf", "application/pdf", "PDF 文档", "document", ("pdf",)),
-    Kind("docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "Word 文档",
+    Kind("pdf", "application/pdf", gettext_lazy("PDF 文档"), "document", ("pdf",)),
+    Kind("docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", gettext_lazy("Word 文档"),
          "document", ("docx",)),
-    Kind("pptx", "application/vnd.openxmlformats-officedocument.presentationml.presentation", "PowerPoint 演示文稿",
+    Kind("pptx", "application/vnd.openxmlformats-officedocument.presentationml.presentation", gettext_lazy("PowerPoint 演示文稿"),
          "document", ("pptx",)),
-    Kind("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "Excel 表格",
+    Kind("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", gettext_lazy("Excel 表格"),
          "document", ("xlsx",)),
     # Old binary Office files share one container (OLE2); the extension tells Word from PowerPoint.
-    Kind("ole", "application/x-ole-storage", "旧版 Office 文件", "document", ("doc", "ppt", "xls")),
-    Kind("mp4", "video/mp4", "MP4 视频", "video", ("mp4", "m4v")),
-    Kind("m4a", "audio/mp4", "M4A 音频", "audio", ("m4a",)),
-    Kind("mp3", "audio/mpeg", "MP3 音频", "audio", ("mp3",)),
-    Kind("wav", "audio/wav", "WAV 音频", "audio", ("wav",)),
-    Kind("png", "image/png", "PNG 图片", "image", ("png",)),
-    Kind("jpeg", "image/jpeg", "JPEG 图片", "image", ("jpg", "jpeg")),
-    Kind("gif", "image/gif", "GIF 图片", "image", ("gif",)),
-    Kind("webp", "image/webp", "WebP 图片", "image", ("webp",)),
+    Kind("ole", "application/x-ole-storage", gettext_lazy("旧版 Office 文件"), "document", ("doc", "ppt", "xls")),
+    Kind("mp4", "video/mp4", gettext_lazy("MP4 视频"), "video", ("mp4", "m4v")),
+    Kind("m4a", "audio/mp4", gettext_lazy("M4A 音频"), "audio", ("m4a",)),
+    Kind("mp3", "audio/mpeg", gettext_lazy("MP3 音频"), "audio", ("mp3",)),
+    Kind("wav", "audio/wav", gettext_lazy("WAV 音频"), "audio", ("wav",)),
+    Kind("png", "image/png", gettext_lazy("PNG 图片"), "image", ("png",)),
+    Kind("jpeg", "image/jpeg", gettext_lazy("JPEG 图片"), "image", ("jpg", "jpeg")),
+    Kind("gif", "image/gif", gettext_lazy("GIF 图片"), "image", ("gif",)),
+    Kind("webp", "image/webp", gettext_lazy("WebP 图片"), "image", ("webp",)),
 ]}
 OLE_MIME_BY_EXT = {
     "doc": "application/msword", "ppt": "application/vnd.ms-powerpoint", "xls": "application/vnd.ms-excel",
 }
 KIND_BY_EXT = {ext: k for k in KINDS.values() for ext in k.extensions}
 
-CATEGORY_LABELS = {"video": "视频", "audio": "音频", "image": "图片", "document": "文件"}
+CATEGORY_LABELS = {"video": pgettext_lazy("文件类别", "视频"), "audio": pgettext_lazy("文件类别", "音频"),
+                   "image": pgettext_lazy("文件类别", "图片"), "document": pgettext_lazy("文件类别", "文件")}
 
 # Which file categories each resource type takes.
 TYPE_CATEGORIES = {
@@ -128,7 +130,7 @@ def sniff(head: bytes, fileobj=None) -> tuple[str | None, str]:
         if brand in (b"M4A ", b"M4B "):
             return "m4a", KINDS["m4a"].label
         if brand in (b"qt  ",):
-            return None, "QuickTime 视频（请转换为 MP4）"
+            return None, _("QuickTime 视频（请转换为 MP4）")
         return "mp4", KINDS["mp4"].label
     if head.startswith(b"ID3") or (len(head) > 1 and head[0] == 0xFF and head[1] in (0xFB, 0xF3, 0xF2, 0xFA)):
         return "mp3", KINDS["mp3"].label
@@ -137,16 +139,16 @@ def sniff(head: bytes, fileobj=None) -> tuple[str | None, str]:
     if head.startswith(b"PK\x03\x04"):
         code = _zip_kind(head, fileobj) if fileobj is not None else "zip"
         if code == "zip":
-            return None, "ZIP 压缩包"
+            return None, _("ZIP 压缩包")
         return code, KINDS[code].label
     guessed = filetype.guess(head)
     if guessed is not None:
-        return None, f"{guessed.extension.upper()} 文件（{guessed.mime}）"
+        return None, _("%(ext)s 文件（%(mime)s）") % {"ext": guessed.extension.upper(), "mime": guessed.mime}
     try:
         head.decode("utf-8")
-        return None, "纯文本"
+        return None, _("纯文本")
     except UnicodeDecodeError:
-        return None, "无法识别的内容"
+        return None, _("无法识别的内容")
 
 
 def mp4_duration_seconds(fileobj) -> int | None:
@@ -227,13 +229,13 @@ def inspect_upload(*, fileobj, name: str, size: int, resource_type: str) -> Chec
                             % {"ext": ext, "content": content_label})
     allowed = TYPE_CATEGORIES[ResourceType(resource_type)]
     if expected.category not in allowed:
-        wanted = "、".join(CATEGORY_LABELS[c] for c in sorted(allowed)) or _("文件（外部链接无需上传）")
+        wanted = _("、").join(str(CATEGORY_LABELS[c]) for c in sorted(allowed)) or _("文件（外部链接无需上传）")
         raise UploadRefused(_("%(type)s需要上传%(wanted)s，您上传的是 %(content)s。")
                             % {"type": type_label, "wanted": wanted, "content": content_label})
     limit = size_limits()[expected.category]
     if size > limit:
-        cat = CATEGORY_LABELS[expected.category]
-        what = type_label if cat in type_label else f"{type_label}{cat}"
+        cat = str(CATEGORY_LABELS[expected.category])
+        what = type_label if cat in type_label else _("%(type)s%(cat)s") % {"type": type_label, "cat": cat}
         raise UploadRefused(_("文件过大：%(what)s不能超过 %(limit)s（此文件 %(size)s）。")
                             % {"what": what, "limit": human_size(limit), "size": human_size(size)})
     duration = None
