@@ -181,7 +181,8 @@ def load(rows, db: str) -> int:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--n", type=int, default=1_000_000, help="statements over the semester (design point: 10M)")
+    ap.add_argument("--n", type=int, default=10_000_000,
+                    help="statements over the semester (default: the design point, 10M; --n 1000000 for a quick run)")
     ap.add_argument("--db", choices=["postgres", "sqlite"], default="postgres")
     ap.add_argument("--size", choices=["small", "district"], default="district", help="demo org tree and people")
     ap.add_argument("--days", type=int, default=84, help="semester length in days, ending yesterday")
