@@ -8,9 +8,13 @@
 CSV columns (header names, case-insensitive; the first alias present wins):
   student : student, user_id, student_id, studentid, anon_student_id
   skill   : skill, skill_id, skill_name, knowledge_point, kc, kc_id
-  item    : item, problem_id, item_id, question_id, question        (optional: the skill when absent)
-  correct : correct, is_correct, outcome   (1/0, true/false, CORRECT/INCORRECT; values > 1 are dropped)
-  order   : order, order_id, timestamp, start_time, time, ts        (optional: file order when absent)
+  item    : item, problem_id, item_id, question_id, problemid, problem_name  (optional: the skill when absent)
+  correct : correct, is_correct, outcome, correct_first_attempt
+            (1/0, true/false, CORRECT/INCORRECT; other values such as partial credit are dropped)
+  order   : order, order_id, timestamp, start_time, starttime, first_transaction_time  (optional: file order)
+Spaces and hyphens in header names count as underscores ("Anon Student Id", "KC(Default)"), and the
+delimiter (comma, tab, semicolon) is detected, so ASSISTments 2009/2012/2017 and KDD Cup 2010 / DataShop
+exports load as they are.
 Rows with an empty skill are dropped (as usual for ASSISTments). Rows are sorted by student, then order.
 Fitting uses only the training part; AUC and RMSE are on the held-out part.
 """
@@ -18,6 +22,7 @@ Fitting uses only the training part; AUC and RMSE are on the held-out part.
 import argparse
 import csv
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -31,14 +36,19 @@ from zhijiao.learning import kt  # noqa: E402
 ALIASES = {
     "student": ["student", "user_id", "student_id", "studentid", "anon_student_id", "user"],
     "skill": ["skill", "skill_id", "skill_name", "knowledge_point", "kc", "kc_id", "kc(default)"],
-    "item": ["item", "problem_id", "item_id", "question_id", "question", "problem"],
-    "correct": ["correct", "is_correct", "outcome", "first_attempt_correct"],
-    "order": ["order", "order_id", "timestamp", "start_time", "time", "ts"],
+    "item": ["item", "problem_id", "item_id", "question_id", "question", "problem", "problemid", "problem_name"],
+    "correct": ["correct", "is_correct", "outcome", "first_attempt_correct", "correct_first_attempt"],
+    "order": ["order", "order_id", "timestamp", "start_time", "starttime", "first_transaction_time", "time", "ts"],
 }
 
 
+def _norm(h: str) -> str:
+    # "Anon Student Id" (KDD Cup 2010, DataShop exports) and "anon_student_id" name the same column
+    return re.sub(r"[\s\-]+", "_", h.strip().lower())
+
+
 def _col(header: list[str], name: str, required: bool = True) -> int | None:
-    lower = [h.strip().lower() for h in header]
+    lower = [_norm(h) for h in header]
     for alias in ALIASES[name]:
         if alias in lower:
             return lower.index(alias)
