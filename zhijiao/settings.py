@@ -190,6 +190,9 @@ CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 
 # Cockpit rollups leave statements stored in the last N seconds for the next run (late commits).
 ZHIJIAO_COCKPIT_LAG_SECONDS = int(os.environ.get("ZHIJIAO_COCKPIT_LAG_SECONDS", 60))
+# Cockpit pages may show figures up to N seconds behind the newest rollup instead of recomputing the
+# district on every visit; `zhijiao cockpit-rollup` (and its Celery task) computes them ahead.
+ZHIJIAO_COCKPIT_MAX_AGE_SECONDS = int(os.environ.get("ZHIJIAO_COCKPIT_MAX_AGE_SECONDS", 300))
 
 LOGGING = {
     "version": 1,

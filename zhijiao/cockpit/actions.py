@@ -3,9 +3,10 @@
 from django.db import transaction
 
 from zhijiao.accounts.models import User
-from zhijiao.cockpit import rollup
+from zhijiao.cockpit import rollup, selectors
 from zhijiao.cockpit.indicators import DEFAULTS, Indicator
 from zhijiao.cockpit.models import IndexSettings, IndicatorConfig
+from zhijiao.core.models import NodeKind, OrgNode
 from zhijiao.records.actions import record_event
 
 
@@ -56,3 +57,19 @@ def rollup_run(*, full: bool = False, batch_size: int | None = 100_000, max_batc
     if full:
         return rollup.run_full(lag=lag)
     return rollup.run_incremental(batch_size=batch_size, max_batches=max_batches, lag=lag)
+
+
+def figures_warm(*, schools: bool = False) -> int:
+    """Compute the district pages' figures (and with `schools`, every school's) for the tab periods into
+    the cache, so the first visitor after a rollup does not wait for them. Useful where the cache is shared
+    between processes (Redis); returns the number of pages computed."""
+    n = 0
+    for district in OrgNode.objects.filter(kind=NodeKind.DISTRICT, is_active=True):
+        for period in selectors.default_periods():
+            selectors.district_page_figures(district, period, refresh=True)
+            n += 1
+            if schools:
+                for school in selectors.district_schools(district):
+                    selectors.school_page_figures(school, period, refresh=True)
+                    n += 1
+    return n

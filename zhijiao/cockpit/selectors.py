@@ -561,29 +561,72 @@ DIMENSION_ORDER = [d for d, _label in DIMENSIONS]
 
 # --- caching ---------------------------------------------------------------------------------------------
 
-def _stamp() -> str:
-    """Changes whenever a figure could: the rollup checkpoint, the bureau's config, the org tree, roles."""
+@dataclass
+class Figures:
+    """A page's figures and the rollup time they were computed from ("数据更新于")."""
+    value: object
+    as_of: object  # datetime of the rollup checkpoint, or None before the first rollup
+    marker: tuple = ()
+    computed_at: float = 0.0
+
+
+def _config_stamp() -> str:
+    """Changes whenever the meaning of a figure could: the bureau's config, the org tree, roles."""
     from django.db.models import Max
 
-    from zhijiao.cockpit.models import RollupCheckpoint
-
-    cp = RollupCheckpoint.objects.filter(name="statements").values_list("last_stored", "last_id", "full_at").first()
     cfg = IndicatorConfig.objects.aggregate(m=Max("updated_at"), c=Count("id"))
     rules = IndexSettings.objects.aggregate(m=Max("updated_at"))
     org = OrgNode.objects.aggregate(m=Max("updated_at"), c=Count("id"))
     roles = Role.objects.aggregate(m=Max("created_at"), c=Count("id"))
-    return repr((cp, cfg, rules, org, roles))
+    return repr((cfg, rules, org, roles))
 
 
-def cached(key: str, compute, timeout: int = 600):
-    """`compute()` cached under `key` until the data or the configuration changes (or `timeout` s)."""
+def cached(key: str, compute, *, refresh: bool = False) -> Figures:
+    """`compute()` cached under `key`. A configuration or org change recomputes at once; new rollup data
+    recomputes once the cached figures are older than ZHIJIAO_COCKPIT_MAX_AGE_SECONDS (a district-wide
+    page at design size takes many seconds, and the rollup moves every minute while people work)."""
     import hashlib
+    import time
 
+    from django.conf import settings
     from django.core.cache import cache
 
-    full = "cockpit:" + hashlib.sha1(f"{key}|{_stamp()}".encode()).hexdigest()
-    value = cache.get(full)
-    if value is None:
-        value = compute()
-        cache.set(full, value, timeout)
-    return value
+    from zhijiao.cockpit.models import RollupCheckpoint
+
+    cp = RollupCheckpoint.objects.filter(name="statements").values_list(
+        "last_stored", "last_id", "full_at", "updated_at").first()
+    marker, as_of = (cp[:3], cp[3]) if cp else ((), None)
+    full = "cockpit:" + hashlib.sha1(f"{key}|{_config_stamp()}".encode()).hexdigest()
+    max_age = settings.ZHIJIAO_COCKPIT_MAX_AGE_SECONDS
+    entry = None if refresh else cache.get(full)
+    if entry is not None and (entry.marker == marker or time.time() - entry.computed_at < max_age):
+        return entry
+    entry = Figures(compute(), as_of, marker, time.time())
+    cache.set(full, entry, max(max_age, 3600))
+    return entry
+
+
+def district_page_figures(district: OrgNode, period: Period, *, refresh: bool = False) -> Figures:
+    """(school figures, indicator figures, daily, weekly, hourly) for the district page."""
+    def compute():
+        figs, scores = school_figures(district_schools(district), period, with_teachers=True)
+        return (figs, indicator_figures(scores, period), daily_trend(period), weekly_trend(period),
+                hourly_profile(period))
+
+    return cached(f"district:{district.pk}:{period.start}:{period.end}", compute, refresh=refresh)
+
+
+def school_page_figures(school: OrgNode, period: Period, *, refresh: bool = False) -> Figures:
+    """(school figures, teacher scores, daily, weekly, hourly) for one school's page."""
+    def compute():
+        figs, scores = school_figures([school], period, with_teachers=True)
+        ids = [school.pk]
+        return (figs[0], scores, daily_trend(period, school_ids=ids), weekly_trend(period, school_ids=ids),
+                hourly_profile(period, school_ids=ids))
+
+    return cached(f"school:{school.pk}:{period.start}:{period.end}", compute, refresh=refresh)
+
+
+def default_periods() -> list[Period]:
+    """The periods the cockpit's tabs offer (what `warm` computes ahead)."""
+    return [period_from({"period": key})[0] for key, _label in PERIOD_CHOICES]

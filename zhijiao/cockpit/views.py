@@ -110,16 +110,9 @@ def _indicator_table(ind_figs) -> Table:
 def district(request):
     district_node = selectors.cockpit_district(request.user)
     period, error = selectors.period_from(request.GET)
-    cp = _fresh()
-    schools = selectors.district_schools(district_node)
-
-    def compute():
-        figs, scores = selectors.school_figures(schools, period, with_teachers=True)
-        return (figs, selectors.indicator_figures(scores, period), selectors.daily_trend(period),
-                selectors.weekly_trend(period), selectors.hourly_profile(period))
-
-    figs, ind_figs, daily, weekly, hourly = selectors.cached(
-        f"district:{district_node.pk}:{period.start}:{period.end}", compute)
+    _fresh()
+    figures = selectors.district_page_figures(district_node, period)
+    figs, ind_figs, daily, weekly, hourly = figures.value
     totals = selectors.district_totals(figs)
     rules = selectors.index_rules()
     ranked = sorted(figs, key=lambda f: (-f.share, -f.avg_score, f.school.path))
@@ -180,7 +173,7 @@ def district(request):
     return render(request, "cockpit/district.html", {
         "district": district_node, "period": period, "error": error, "totals": totals, "rules": rules,
         "ranking": ranking, "warnings": warnings, "groups": [by_type, by_owner], "indicators": ind_table,
-        "trends": _trend_tables(daily, weekly), "charts": charts, "checkpoint": cp,
+        "trends": _trend_tables(daily, weekly), "charts": charts, "as_of": figures.as_of,
         "periods": selectors.PERIOD_CHOICES, "can_configure": selectors.can_configure(request.user),
     })
 
@@ -189,16 +182,9 @@ def district(request):
 def school(request, school_id: int):
     school_node = selectors.access_cockpit_school(request.user, school_id)
     period, error = selectors.period_from(request.GET)
-    cp = _fresh()
-
-    def compute():
-        figs, scores = selectors.school_figures([school_node], period, with_teachers=True)
-        ids = [school_node.pk]
-        return (figs[0], scores, selectors.daily_trend(period, school_ids=ids),
-                selectors.weekly_trend(period, school_ids=ids), selectors.hourly_profile(period, school_ids=ids))
-
-    f, scores, daily, weekly, hourly = selectors.cached(
-        f"school:{school_node.pk}:{period.start}:{period.end}", compute)
+    _fresh()
+    figures = selectors.school_page_figures(school_node, period)
+    f, scores, daily, weekly, hourly = figures.value
     rules = selectors.index_rules()
     ranked = sorted(scores.values(), key=lambda t: (-t.score, t.name))
     teachers = Table("teachers", _("教师深度应用情况"),
@@ -226,7 +212,7 @@ def school(request, school_id: int):
     return render(request, "cockpit/school.html", {
         "school": school_node, "figures": f, "period": period, "error": error, "rules": rules,
         "teachers": teachers, "indicators": ind_table, "trends": _trend_tables(daily, weekly), "charts": charts,
-        "checkpoint": cp, "periods": selectors.PERIOD_CHOICES,
+        "as_of": figures.as_of, "periods": selectors.PERIOD_CHOICES,
         "can_district": selectors.can_read_district(request.user),
     })
 
@@ -235,7 +221,7 @@ def school(request, school_id: int):
 def teacher(request, teacher_id: int):
     person, school_node = selectors.access_cockpit_teacher(request.user, teacher_id)
     period, error = selectors.period_from(request.GET)
-    cp = _fresh()
+    cp = _fresh()  # one teacher's figures are cheap: always from the newest rollup
     scores = selectors.teacher_scores({person.pk: school_node.pk}, period)
     t = scores[person.pk]
     inds = [i for i in selectors.indicators() if i.enabled and i.weight > 0]
@@ -261,7 +247,7 @@ def teacher(request, teacher_id: int):
     return render(request, "cockpit/teacher.html", {
         "person": person, "school": school_node, "score": t, "period": period, "error": error,
         "rules": selectors.index_rules(), "indicators": table, "trend": trend, "charts": charts,
-        "checkpoint": cp, "periods": selectors.PERIOD_CHOICES,
+        "as_of": cp.updated_at if cp else None, "periods": selectors.PERIOD_CHOICES,
     })
 
 

@@ -1,8 +1,11 @@
-"""zhijiao cockpit-rollup [--full] [--batch N] [--lag SECONDS]: bring the cockpit's rollups up to date."""
+"""zhijiao cockpit-rollup [--full] [--batch N] [--lag SECONDS] [--no-warm] [--warm-schools]: bring the cockpit's
+rollups up to date, then compute the district pages' figures ahead into the cache."""
+
+import time
 
 from django.core.management.base import BaseCommand
 
-from zhijiao.cockpit.actions import rollup_run
+from zhijiao.cockpit.actions import figures_warm, rollup_run
 
 
 class Command(BaseCommand):
@@ -13,9 +16,15 @@ class Command(BaseCommand):
         parser.add_argument("--batch", type=int, default=100_000, help="statements per transaction (incremental)")
         parser.add_argument("--lag", type=int, default=None,
                             help="safety lag in seconds: statements stored more recently wait for the next run")
+        parser.add_argument("--no-warm", action="store_true", help="do not compute the district pages ahead")
+        parser.add_argument("--warm-schools", action="store_true", help="also compute every school's page ahead")
 
-    def handle(self, *args, full=False, batch=100_000, lag=None, **options):
+    def handle(self, *args, full=False, batch=100_000, lag=None, no_warm=False, warm_schools=False, **options):
         r = rollup_run(full=full, batch_size=batch, lag=lag)
         kind = "full" if full else "incremental"
         self.stdout.write(f"cockpit rollup ({kind}): {r.statements} statements, {r.voids} voided, "
                           f"{r.batches} batches, {r.seconds:.2f} s")
+        if not no_warm and (r.statements or r.voids or full or warm_schools):
+            t0 = time.perf_counter()
+            n = figures_warm(schools=warm_schools)
+            self.stdout.write(f"cockpit pages computed ahead: {n}, {time.perf_counter() - t0:.2f} s")
