@@ -22,7 +22,7 @@ GPROF = url("/xapi/agents/profile", agent=AGENT, profileId="p1")
 @pytest.mark.parametrize("doc_url", [STATE, APROF, GPROF])
 def test_put_get_delete_with_etag(lrs, doc_url):
     assert lrs.get(doc_url).status_code == 404
-    assert lrs.put(doc_url, "page 7", content_type="text/plain").status_code == 204
+    assert lrs.put(doc_url, "page 7", content_type="text/plain", HTTP_IF_NONE_MATCH="*").status_code == 204
     r = lrs.get(doc_url)
     assert r.status_code == 200
     assert r.content == b"page 7"
@@ -37,8 +37,11 @@ def test_put_get_delete_with_etag(lrs, doc_url):
 
 
 @pytest.mark.parametrize("doc_url", [APROF, GPROF])
-def test_profiles_need_a_precondition_to_overwrite(lrs, doc_url):
-    assert lrs.put(doc_url, {"a": 1}).status_code == 204
+def test_profiles_need_a_precondition_to_create_or_overwrite(lrs, doc_url):
+    r = lrs.put(doc_url, {"a": 0})  # no If-Match / If-None-Match: refused (the ADL suite checks this)
+    assert r.status_code == 400 and "If-None-Match" in r.content.decode()
+    assert lrs.get(doc_url).status_code == 404
+    assert lrs.put(doc_url, {"a": 1}, HTTP_IF_NONE_MATCH="*").status_code == 204
     r = lrs.put(doc_url, {"a": 2})
     assert r.status_code == 409
     assert r.json()["message"]
@@ -106,6 +109,14 @@ def test_bad_document_parameters(lrs, bad):
 
 
 def test_profile_ids_listing(lrs):
-    assert lrs.put(url("/xapi/agents/profile", agent=AGENT, profileId="b"), {"v": 1}).status_code == 204
-    assert lrs.put(url("/xapi/agents/profile", agent=AGENT, profileId="a"), {"v": 1}).status_code == 204
+    for pid in ("b", "a"):
+        u = url("/xapi/agents/profile", agent=AGENT, profileId=pid)
+        assert lrs.put(u, {"v": 1}, HTTP_IF_NONE_MATCH="*").status_code == 204
     assert lrs.get(url("/xapi/agents/profile", agent=AGENT)).json() == ["a", "b"]
+
+
+def test_post_of_invalid_json_to_a_new_profile_is_refused(lrs):
+    u = url("/xapi/activities/profile", activityId=ACT, profileId="broken")
+    r = lrs.post(u, '{"name": "x"}[', content_type="application/json")
+    assert r.status_code == 400
+    assert lrs.get(u).status_code == 404

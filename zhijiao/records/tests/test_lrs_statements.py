@@ -169,12 +169,35 @@ def test_voided_only_by_voided_statement_id(lrs):
     assert target not in ids and voiding in ids
 
 
-def test_voiding_a_voiding_statement_refused(lrs):
+def test_voiding_a_voiding_statement_is_stored_but_changes_nothing(lrs):
     target = post_ok(lrs, stmt())[0]
     voiding = _void(lrs, target).json()[0]
-    r = _void(lrs, voiding)
-    assert r.status_code == 400
-    assert lrs.get(S, {"statementId": voiding}).status_code == 200
+    r = _void(lrs, voiding)  # the specification: such a statement SHOULD be ignored (the ADL suite stores it)
+    assert r.status_code == 200
+    assert lrs.get(S, {"statementId": voiding}).status_code == 200  # still there, not voided
+    assert lrs.get(S, {"statementId": r.json()[0]}).status_code == 200
+    assert lrs.get(S, {"statementId": target}).status_code == 404  # still voided
+    assert lrs.get(S, {"voidedStatementId": target}).status_code == 200
+
+
+def test_a_voiding_statement_that_voided_nothing_can_be_voided(lrs):
+    orphan = _void(lrs, str(uuid.uuid4())).json()[0]  # its target never reached this LRS
+    assert _void(lrs, orphan).status_code == 200
+    assert lrs.get(S, {"statementId": orphan}).status_code == 404
+    assert lrs.get(S, {"voidedStatementId": orphan}).status_code == 200
+
+
+def test_a_second_voiding_of_the_same_statement_does_not_take_over(lrs):
+    target = post_ok(lrs, stmt())[0]
+    first = _void(lrs, target).json()[0]
+    assert _void(lrs, target).status_code == 200  # accepted, changes nothing
+    assert _void(lrs, first).status_code == 200  # the first one still voided something: not voidable
+    assert lrs.get(S, {"statementId": first}).status_code == 200
+
+
+def test_attachments_that_are_not_a_list_get_a_400_not_a_500(lrs):
+    r = lrs.post(S, dict(stmt(), attachments=12345))
+    assert r.status_code == 400 and "attachments" in r.content.decode()
 
 
 def test_statement_id_with_other_params_refused(lrs):
@@ -277,7 +300,7 @@ def test_format_ids_and_canonical(lrs):
     ids = lrs.get(S, {"statementId": sid, "format": "ids"}).json()
     assert ids["actor"] == {"objectType": "Agent", "mbox": "mailto:tester@example.org"}
     assert ids["verb"] == {"id": "http://adlnet.gov/expapi/verbs/experienced"}
-    assert ids["object"] == {"objectType": "Activity", "id": "http://example.org/c1"}
+    assert ids["object"] == {"id": "http://example.org/c1"}  # the minimum that identifies an activity
     canon = lrs.get(S, {"statementId": sid, "format": "canonical"}, HTTP_ACCEPT_LANGUAGE="en-GB").json()
     assert canon["verb"]["display"] == {"en-GB": "y"}
     assert canon["object"]["definition"]["name"] == {"en-GB": "GB"}
@@ -293,6 +316,14 @@ def test_activities_and_agents_resources(lrs):
     assert r.json() == {"objectType": "Activity", "id": "http://example.org/c2",
                         "definition": {"name": {"en-US": "C2"}}}
     assert lrs.get("/xapi/activities").status_code == 400
+
+
+def test_activity_definitions_from_two_statements_merge_their_languages(lrs):
+    iri = f"http://example.org/meeting/{uuid.uuid4()}"
+    post_ok(lrs, [stmt(object={"id": iri, "definition": {"name": {"en-GB": "meeting", "en-US": "example meeting"}}}),
+                  stmt(object={"id": iri, "definition": {"name": {"en-GB": "meeting!", "fr-FR": "réunion"}}})])
+    name = lrs.get("/xapi/activities", {"activityId": iri}).json()["definition"]["name"]
+    assert name == {"en-GB": "meeting!", "en-US": "example meeting", "fr-FR": "réunion"}
     r = lrs.get("/xapi/agents", {"agent": json.dumps({"mbox": "mailto:tester@example.org", "name": "T"})})
     assert r.json() == {"objectType": "Person", "name": ["T"], "mbox": ["mailto:tester@example.org"]}
     r = lrs.get("/xapi/agents", {"agent": json.dumps({"mbox": "mailto:tester@example.org"})})
@@ -321,7 +352,14 @@ def test_alternate_syntax_get_put_and_refusals(lrs):
     r = c.post(f"{S}?method=PUT&statementId={uuid.uuid4()}", form, content_type="application/x-www-form-urlencoded")
     assert r.status_code == 400
     r = c.post(f"{S}?method=PUT", json.dumps({"statementId": sid}), content_type="application/json")
-    assert r.status_code in (400, 415)
+    assert r.status_code == 415
+    assert c.post(f"{S}?method=PUT", b"", content_type="").status_code == 400  # no body at all
+    # the version in the form is the request's version, and it is checked
+    old = urlencode({"statementId": str(uuid.uuid4()), "content": json.dumps(stmt()), "Authorization": lrs.auth,
+                     "X-Experience-API-Version": "0.8"})
+    r = c.post(f"{S}?method=PUT", old, content_type="application/x-www-form-urlencoded",
+               HTTP_X_EXPERIENCE_API_VERSION="1.0.3")
+    assert r.status_code == 400
     r = lrs.get(S, {"method": "POST"})
     assert r.status_code == 400
 

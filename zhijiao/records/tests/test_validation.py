@@ -112,9 +112,24 @@ def test_language_map_rules():
     assert "verb.display" in fields(with_(verb={"id": "http://x.org/v", "display": "attempted"}))
     assert "verb.display.a12345" in fields(with_(verb={"id": "http://x.org/v", "display": {"a12345": "x"}}))
     ok(with_(verb={"id": "http://x.org/v", "display": {"zh-CN": "尝试", "en-US": "tried", "und": "?"}}))
+    # a 4-letter primary language subtag is reserved by RFC 5646: "test" is not a language
+    assert "verb.display.test" in fields(with_(verb={"id": "http://x.org/v", "display": {"en-US": "a", "test": "b"}}))
 
 
 # --- objects --------------------------------------------------------------------------------------
+
+def test_activity_definition_may_not_be_an_empty_object():
+    assert "object.definition" in fields(with_(object={"id": "http://example.org/a", "definition": {}}))
+    sub = {"objectType": "SubStatement", "actor": BASE["actor"], "verb": BASE["verb"],
+           "object": {"id": "http://example.org/a", "definition": {}}}
+    assert "object.object.definition" in fields(with_(object=sub))
+
+
+def test_interaction_component_descriptions_are_language_maps():
+    choices = [{"id": "a", "description": {"en-US": "Golf", "test": "value"}}]
+    obj = {"id": "http://example.org/q", "definition": {"interactionType": "choice", "choices": choices}}
+    assert any(f.startswith("object.definition.choices") for f in fields(with_(object=obj)))
+
 
 def test_object_agent_needs_object_type():
     assert "object.objectType" in fields(with_(object={"mbox": "mailto:a@b.c", "objectType": "agent"}))
@@ -173,7 +188,7 @@ def test_result_types_and_duration():
     ok(with_(result={"score": {"scaled": 0.5, "raw": 5, "min": 0, "max": 10}, "success": True,
                      "completion": False, "response": "a", "duration": "PT1H30M5.5S"}))
     assert "result.success" in fields(with_(result={"success": "yes"}))
-    for bad in ("1 hour", "P", "PT", "P1H", "PT1.5"):
+    for bad in ("1 hour", "P", "PT", "P1H", "PT1.5", "P4W1D", "P1WT1H"):  # weeks only on their own
         assert "result.duration" in fields(with_(result={"duration": bad})), bad
     ok(with_(result={"duration": "P1Y2M3DT4H5M6S"}))
     ok(with_(result={"duration": "P2W"}))

@@ -62,8 +62,10 @@ def build_xreq(request) -> XReq:
         alt = request.GET["method"].upper()
         if alt not in {"GET", "PUT", "POST", "DELETE", "HEAD"}:
             raise XapiError(400, "method 参数只能是 GET、PUT、POST、DELETE")
-        if headers.get("content-type", "").split(";")[0].strip().lower() != "application/x-www-form-urlencoded":
-            raise XapiError(415, "替代请求语法要求 Content-Type: application/x-www-form-urlencoded")
+        ctype = headers.get("content-type", "").split(";")[0].strip().lower()
+        if ctype != "application/x-www-form-urlencoded":
+            # no body at all is a bad request; a body of another type is an unsupported media type
+            raise XapiError(415 if ctype else 400, "替代请求语法要求 Content-Type: application/x-www-form-urlencoded")
         try:
             form = parse_qs(request.body.decode("utf-8"), keep_blank_values=True)
         except UnicodeDecodeError as exc:
@@ -79,8 +81,13 @@ def build_xreq(request) -> XReq:
                 params[name] = value
         if content and "content-type" not in alt_headers:
             alt_headers["content-type"] = "application/json"
+        # A version given in the form is the request's version (and is checked); a real header must be
+        # valid too, so neither can hide a bad one.
+        real_version = headers.get("x-experience-api-version")
+        if real_version is not None and not VERSION_HEADER_RE.match(real_version.strip()):
+            raise XapiError(400, f"不支持的 xAPI 版本：{real_version}（支持 1.0.x）")
         for k in ("origin", "accept-language", "authorization", "x-experience-api-version"):
-            if k in headers and (k not in alt_headers or k == "x-experience-api-version"):
+            if k in headers and k not in alt_headers:
                 alt_headers[k] = headers[k]
         return XReq(method=alt, params=params, headers=alt_headers, body=content, path=request.path)
     params = {k: request.GET.getlist(k)[-1] for k in request.GET}

@@ -166,7 +166,7 @@ def format_ids(statement: dict) -> dict:
         if isinstance(obj, dict):
             t = obj.get("objectType", "Activity")
             if t == "Activity":
-                node["object"] = {"objectType": "Activity", "id": obj.get("id")}
+                node["object"] = {"id": obj.get("id")}  # Activity is the default objectType: the id is the minimum
             elif t in ("Agent", "Group"):
                 node["object"] = _ids_agent(obj)
             elif t == "SubStatement":
@@ -179,7 +179,7 @@ def format_ids(statement: dict) -> dict:
                 if isinstance(ctx.get(role), dict):
                     ctx[role] = _ids_agent(ctx[role])
             for k, acts in (ctx.get("contextActivities") or {}).items():
-                ctx["contextActivities"][k] = [{"objectType": "Activity", "id": a.get("id")} for a in acts]
+                ctx["contextActivities"][k] = [{"id": a.get("id")} for a in acts]
 
     body(s)
     return s

@@ -15,9 +15,10 @@ MBOX_RE = re.compile(r"^mailto:[^@\s]+@[^@\s]+$")
 SHA1_RE = re.compile(r"^[0-9a-fA-F]{40}$")
 SHA2_RE = re.compile(r"^[0-9a-fA-F]{56,128}$")
 # RFC 5646 language tags: language[-extlang][-script][-region]*[-variant]*[-extension][-privateuse],
-# private-use-only tags and the irregular grandfathered "i-…" forms.
+# private-use-only tags and the irregular grandfathered "i-…" forms. A 4-letter primary subtag is
+# reserved by the RFC (never assigned), so "test" is not a language tag (the ADL suite checks this).
 LANG_RE = re.compile(
-    r"^(?:(?:[a-z]{2,3}(?:-[a-z]{3}){0,3}|[a-z]{4}|[a-z]{5,8})"
+    r"^(?:(?:[a-z]{2,3}(?:-[a-z]{3}){0,3}|[a-z]{5,8})"
     r"(?:-[a-z]{4})?"
     r"(?:-(?:[a-z]{2}|\d{3}))?"
     r"(?:-(?:[a-z0-9]{5,8}|\d[a-z0-9]{3}))*"
@@ -28,8 +29,9 @@ LANG_RE = re.compile(
 )
 VERSION_RE = re.compile(r"^1\.0(\.\d+)?$")
 _NUM = r"\d+(?:[.,]\d+)?"
+# ISO 8601 durations: PnYnMnDTnHnMnS, or weeks on their own (PnW): "P4W1D" is not a duration.
 DURATION_RE = re.compile(
-    rf"^P(?!$)(?:{_NUM}Y)?(?:{_NUM}M)?(?:{_NUM}W)?(?:{_NUM}D)?(?:T(?=\d)(?:{_NUM}H)?(?:{_NUM}M)?(?:{_NUM}S)?)?$"
+    rf"^P(?:(?!$)(?:{_NUM}Y)?(?:{_NUM}M)?(?:{_NUM}D)?(?:T(?=\d)(?:{_NUM}H)?(?:{_NUM}M)?(?:{_NUM}S)?)?|{_NUM}W)$"
 )
 TS_EXTENDED = re.compile(
     r"^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?(Z|[+-]\d{2}(?::?\d{2})?)$"
@@ -239,6 +241,9 @@ class _V:
             return
         allowed = {"name", "description", "type", "moreInfo", "extensions", "interactionType",
                    "correctResponsesPattern", *COMPONENT_LISTS}
+        if not value:
+            self.err(field, "活动定义不能为空对象：省略 definition，或至少给出一项属性")
+            return
         self.keys(value, field, allowed)
         for k in ("name", "description"):
             if k in value:

@@ -220,9 +220,10 @@ def _b64url(s: str) -> bytes:
 def _check_signatures(stmts: list, raw_atts: dict) -> None:
     """Signed statements (Data 2.6): the JWS must be well formed and its payload the statement itself."""
     for i, st in enumerate(stmts):
-        if not isinstance(st, dict):
-            continue
-        for att in st.get("attachments", []) or []:
+        atts = st.get("attachments") if isinstance(st, dict) else None
+        if not isinstance(atts, list):
+            continue  # not a statement / no attachment list: validation reports it with a field path
+        for att in atts:
             if not isinstance(att, dict) or att.get("usageType") != SIGNATURE_USAGE:
                 continue
             field = f"[{i}].attachments" if len(stmts) > 1 else "attachments"
