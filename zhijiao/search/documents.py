@@ -18,16 +18,23 @@ _AUTHOR_SPLIT = re.compile(r"[,，、;；/]+")
 
 @lru_cache(maxsize=1)
 def _static_labels() -> dict[str, dict[str, str]]:
+    """The Chinese labels, whatever language the calling thread has active: they are cached for the process
+    and become index keywords, so an English request (or test) that happens to call first must not turn
+    them into English."""
+    from django.conf import settings
+    from django.utils import translation
+
     from zhijiao.catalog.models import GRADE_LABELS
     from zhijiao.resources.models import Level, ResourceType, Sharing, Status
 
-    return {
-        "grade": {str(k): v for k, v in GRADE_LABELS.items()},
-        "type": {c.value: str(c.label) for c in ResourceType},
-        "level": {c.value: str(c.label) for c in Level},
-        "sharing": {c.value: str(c.label) for c in Sharing},
-        "status": {c.value: str(c.label) for c in Status},
-    }
+    with translation.override(settings.LANGUAGE_CODE):
+        return {
+            "grade": {str(k): str(v) for k, v in GRADE_LABELS.items()},
+            "type": {c.value: str(c.label) for c in ResourceType},
+            "level": {c.value: str(c.label) for c in Level},
+            "sharing": {c.value: str(c.label) for c in Sharing},
+            "status": {c.value: str(c.label) for c in Status},
+        }
 
 
 def catalog_labels() -> dict[str, dict[str, str]]:

@@ -113,3 +113,19 @@ def test_search_is_on_every_role_home(client_as, users):
     for username in ["xuesheng", "laoshi", "jiazhang", "qu_admin"]:
         html = client_as(users[username]).get("/").content.decode()
         assert 'href="/search/"' in html, username
+
+
+def test_facet_labels_stay_chinese_when_english_is_active_first():
+    """The labels are cached per process and feed the index keywords: an English request that happens to
+    compute them first must not make them English for everyone after."""
+    from django.utils import translation
+
+    from zhijiao.search.documents import _static_labels
+
+    _static_labels.cache_clear()
+    try:
+        with translation.override("en"):
+            labels = _static_labels()
+        assert labels["type"]["lesson_plan"] == "教案" and labels["level"]["school"] == "校级"
+    finally:
+        _static_labels.cache_clear()
