@@ -14,6 +14,7 @@ from django.apps import apps
 
 ALLOWED_DEFAULT = frozenset({200, 201, 204, 302})
 DENIED_DEFAULT = frozenset({401, 403, 404})
+ANONYMOUS = "(anonymous)"  # as `denied`: a visitor who is not signed in (sent to the login page or refused)
 
 
 @dataclass(frozen=True)
@@ -22,7 +23,7 @@ class Case:
     endpoint: str
     url: Callable[["World"], str]
     allowed: str | None  # demo username that may (None: nobody in particular, e.g. public pages)
-    denied: str | None  # demo username that may not (None: the endpoint is public)
+    denied: str | None  # demo username that may not, or ANONYMOUS (None: the endpoint is public)
     method: str = "GET"
     data: Callable[["World"], dict] | None = None
     api: bool = False  # send a bearer token instead of a session

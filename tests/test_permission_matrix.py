@@ -4,7 +4,7 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from tests.matrix import Case, World, all_cases, all_exemptions
+from tests.matrix import ANONYMOUS, Case, World, all_cases, all_exemptions
 
 CASES = all_cases()
 
@@ -33,7 +33,7 @@ def world(db, demo_world):
 
 
 def _client_for(world: World, username: str | None, api: bool) -> Client:
-    if username is None:
+    if username is None or username == ANONYMOUS:
         return Client()
     user = world.user(username)
     if api:

@@ -143,7 +143,7 @@ def test_teacher_and_students_full_flow(district, page, browser, browser_login, 
 
 
 def test_student_on_phone_sees_no_bank_and_asks_a_question(district, phone_page, browser_login, live_server):
-    from zhijiao.learning.models import Notification
+    from zhijiao.core.models import Notification
 
     p = phone_page
     browser_login(p, "xuesheng")

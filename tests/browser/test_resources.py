@@ -126,7 +126,8 @@ def test_upload_then_school_review(library, page, browser, browser_login, live_s
     assert "已处理" in admin.locator(".messages").inner_text()
     ctx.close()
 
-    page.goto(f"{live_server.url}/resources/notifications/")
-    assert "已通过审核" in page.locator("main").inner_text()
+    page.goto(f"{live_server.url}/resources/notifications/")  # the old address leads to the one inbox
+    assert page.url == f"{live_server.url}/inbox/"
+    assert "已通过审核" in page.locator("[data-testid=inbox]").inner_text()
     page.goto(f"{live_server.url}/resources/mine/?status=approved")
     assert "时、分、秒 微课：认识秒针" in page.locator("table").inner_text()

@@ -1,9 +1,13 @@
-"""Writers of the org tree."""
+"""Writers of the shared kernel: the org tree and the notification inbox."""
 
+from collections.abc import Iterable
+
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Max
+from django.utils import timezone
 
-from zhijiao.core.models import PATH_STEP, NodeKind, OrgNode, child_path
+from zhijiao.core.models import PATH_STEP, NodeKind, Notification, OrgNode, child_path
 
 # Which kind may hang under which.
 ALLOWED_PARENTS = {
@@ -53,3 +57,29 @@ def node_update(*, node: OrgNode, **fields) -> OrgNode:
         setattr(node, key, value)
     node.save()
     return node
+
+
+# --- the notification inbox ------------------------------------------------------------------------
+
+@transaction.atomic
+def notify(*, users: Iterable[AbstractBaseUser | int | None], kind: str, title: str, url: str = "",
+           body: str = "") -> list[Notification]:
+    """Put one message in each user's inbox (users as objects or primary keys; None and repeats skipped).
+
+    The one writer of `Notification`, for every app. It runs inside the caller's transaction, so a
+    notification exists exactly when the change it reports was committed; the caller records the event.
+    """
+    ids = list(dict.fromkeys(u if isinstance(u, int) else u.pk for u in users if u is not None))
+    now = timezone.now()
+    return Notification.objects.bulk_create(
+        Notification(user_id=pk, kind=kind[:40], title=title[:200], body=body, url=url[:300], created_at=now)
+        for pk in ids)
+
+
+@transaction.atomic
+def notifications_mark_read(*, user: AbstractBaseUser, ids: Iterable[int] | None = None) -> int:
+    """Mark the user's unread notifications read (only those in `ids` when given); returns how many."""
+    qs = Notification.objects.filter(user_id=user.pk, read_at__isnull=True)
+    if ids is not None:
+        qs = qs.filter(pk__in=list(ids))
+    return qs.update(read_at=timezone.now())

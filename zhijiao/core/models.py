@@ -1,10 +1,13 @@
-"""The district's org tree: region → district → school → (campus) → grade → class.
+"""The shared kernel's data: the district's org tree and the one per-user notification inbox.
 
-Each node stores a materialised `path` ("000001.000004.000019.") so that "everything under this
-node" is one indexed prefix query (`path__startswith`), on SQLite and PostgreSQL alike.
+Org tree: region → district → school → (campus) → grade → class. Each node stores a materialised `path`
+("000001.000004.000019.") so that "everything under this node" is one indexed prefix query
+(`path__startswith`), on SQLite and PostgreSQL alike.
 """
 
+from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 PATH_STEP = 6  # digits per level: up to 999,999 siblings under one parent
@@ -103,3 +106,27 @@ class OrgNode(models.Model):
     def full_name(self) -> str:
         """A class's name with its school, e.g. 'XX小学 三年级(2)班'."""
         return self.name
+
+
+class Notification(models.Model):
+    """One message in a user's inbox (消息通知), whichever app sent it: review results, hidden comments,
+    Q&A questions and answers, homework sent back. What it is about is only a link (`url`), so the kernel
+    holds no foreign key into a domain app."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(_("类型"), max_length=40, blank=True)  # e.g. review_approved, qa_answered, homework_returned
+    title = models.CharField(_("标题"), max_length=200)
+    body = models.TextField(_("内容"), blank=True)
+    url = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(_("时间"), default=timezone.now)
+    read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("通知")
+        verbose_name_plural = _("通知")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["user", "read_at"], name="core_notif_user_read"),
+                   models.Index(fields=["user", "-created_at"], name="core_notif_user_new")]
+
+    def __str__(self) -> str:
+        return self.title

@@ -1,8 +1,10 @@
-"""Reads of the org tree. Scoping by role lives in accounts.selectors (it needs roles)."""
+"""Reads of the org tree and of the notification inbox. Scoping of the org tree by role lives in
+accounts.selectors (it needs roles); a user's inbox is theirs alone."""
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db.models import QuerySet
 
-from zhijiao.core.models import NodeKind, OrgNode
+from zhijiao.core.models import NodeKind, Notification, OrgNode
 
 
 def subtree(node: OrgNode, *, kind: str | None = None, include_self: bool = True) -> QuerySet[OrgNode]:
@@ -33,3 +35,14 @@ def school_of(node: OrgNode) -> OrgNode | None:
 
 def district_root() -> OrgNode | None:
     return OrgNode.objects.filter(kind=NodeKind.DISTRICT).order_by("path").first()
+
+
+def notifications(*, user: AbstractBaseUser) -> QuerySet[Notification]:
+    """The user's own notifications, newest first (nobody reads another's inbox, not even an admin)."""
+    return Notification.objects.filter(user_id=user.pk).order_by("-created_at", "-pk")
+
+
+def unread_notification_count(*, user: AbstractBaseUser) -> int:
+    if not user.is_authenticated:
+        return 0
+    return Notification.objects.filter(user_id=user.pk, read_at__isnull=True).count()

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from zhijiao.accounts.models import Role, RoleKind, User
 from zhijiao.accounts.selectors import scope_of
+from zhijiao.core.actions import notify
 from zhijiao.core.models import OrgNode
 from zhijiao.homework.models import (
     Answer,
@@ -363,10 +364,8 @@ def submission_return(*, teacher: User, submission: Submission, comment: str = "
     sub.save(update_fields=["status", "comment"])
     from django.urls import reverse
 
-    from zhijiao.learning.actions import notify
-
-    notify(users=[sub.student], text=_("作业“%(t)s”被退回订正") % {"t": sub.assignment.title},
-           url=reverse("homework:do", args=[sub.pk]))
+    notify(users=[sub.student], kind="homework_returned", title=_("作业“%(t)s”被退回订正") % {"t": sub.assignment.title},
+           body=sub.comment if comment else "", url=reverse("homework:do", args=[sub.pk]))
     record_event(actor=teacher, verb="https://zhijiao.example.org/xapi/verbs/returned", object_kind="homework",
                  object_key=sub.assignment_id, actor_role="teacher", klass=sub.klass,
                  extensions={f"{EXT}student": sub.student_id})

@@ -1,5 +1,5 @@
-"""The only writers of learning status: mastery updates, model refits, the wrong-question notebook,
-notifications, Q&A, and pushing targeted practice."""
+"""The only writers of learning status: mastery updates, model refits, the wrong-question notebook, Q&A
+(which notifies through `core.actions.notify`), and pushing targeted practice."""
 
 import time
 from dataclasses import dataclass
@@ -9,8 +9,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zhijiao.accounts.selectors import class_teachers, scope_of
+from zhijiao.core.actions import notify
 from zhijiao.learning import tracing as kt
-from zhijiao.learning.models import Mastery, ModelParams, Notification, Reply, Thread, WrongItem
+from zhijiao.learning.models import Mastery, ModelParams, Reply, Thread, WrongItem
 from zhijiao.records.actions import record_event
 
 _PARAMS_CACHE: dict = {}
@@ -236,17 +237,6 @@ def notebook_practise(*, student, item: WrongItem, response) -> PracticeResult:
     return PracticeResult(g.correct, g.fraction)
 
 
-# --- notifications --------------------------------------------------------------------------------
-
-def notify(*, users, text: str, url: str = "") -> None:
-    Notification.objects.bulk_create(Notification(user=u, text=text[:200], url=url) for u in users)
-
-
-@transaction.atomic
-def notifications_mark_read(*, user) -> int:
-    return Notification.objects.filter(user=user, read_at__isnull=True).update(read_at=timezone.now())
-
-
 # --- Q&A ------------------------------------------------------------------------------------------
 
 class QAError(Exception):
@@ -290,7 +280,7 @@ def thread_ask(*, student, title: str, body: str, subject: str = "", image=None,
     if not teachers:
         teachers = {r.user for r in roles}
     url = reverse("learning:qa_detail", args=[t.pk])
-    notify(users=teachers, text=_("学生提问：%(t)s") % {"t": t.title}, url=url)
+    notify(users=teachers, kind="qa_asked", title=_("学生提问：%(t)s") % {"t": t.title}, url=url)
     record_event(actor=student, verb="asked", object_kind="question", object_key=f"qa-{t.pk}",
                  actor_role="student", klass=klass, school=klass.school())
     return t
@@ -313,7 +303,7 @@ def thread_reply(*, user, thread: Thread, body: str, image=None) -> Reply:
         r.image = image
         r.save(update_fields=["image"])
     if user.pk != thread.asker_id:
-        notify(users=[thread.asker], text=_("你的提问有了新回答：%(t)s") % {"t": thread.title},
+        notify(users=[thread.asker], kind="qa_answered", title=_("你的提问有了新回答：%(t)s") % {"t": thread.title},
                url=reverse("learning:qa_detail", args=[thread.pk]))
     record_event(actor=user, verb="responded", object_kind="question", object_key=f"qa-{thread.pk}",
                  actor_role="teacher" if is_teacher else "student", klass=thread.klass)

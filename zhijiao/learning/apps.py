@@ -20,6 +20,3 @@ class LearningConfig(AppConfig):
         register_app(key="qa", label=_("答疑"), category="learning", url_name="learning:qa_list",
                      roles={"student", "head_teacher", "subject_teacher"}, icon="💬",
                      description=_("向任课老师提问"), order=13)
-        register_app(key="notifications", label=_("消息通知"), category="learning",
-                     url_name="learning:notifications", roles={"student", "head_teacher", "subject_teacher"},
-                     icon="🔔", description=_("答疑、作业退回等提醒"), order=14)

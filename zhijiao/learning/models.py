@@ -1,5 +1,6 @@
 """Learning status (学情): mastery per student and knowledge point, model parameters fitted from the platform's
-own answers, the wrong-question notebook (错题本), online Q&A (线上答疑) and in-app notifications."""
+own answers, the wrong-question notebook (错题本) and online Q&A (线上答疑). Notifications go to the one inbox,
+`core.Notification`."""
 
 from django.conf import settings
 from django.db import models
@@ -68,21 +69,6 @@ class WrongItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.student_id}/{self.question_id}"
-
-
-class Notification(models.Model):
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
-    text = models.CharField(max_length=200)
-    url = models.CharField(max_length=300, blank=True)
-    read_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-
-    class Meta:
-        ordering = ["-created_at"]
-        indexes = [models.Index(fields=["user", "read_at"])]
-
-    def __str__(self) -> str:
-        return self.text
 
 
 class AboutKind(models.TextChoices):

@@ -10,7 +10,7 @@ from zhijiao.accounts.selectors import access_class, class_students, scope_of
 from zhijiao.catalog.models import KnowledgePoint
 from zhijiao.homework.models import Answer, Assignment, Submission, SubmissionStatus
 from zhijiao.homework.selectors import assignment_submissions, staff_class_ids
-from zhijiao.learning.models import Mastery, Notification, Thread, WrongItem
+from zhijiao.learning.models import Mastery, Thread, WrongItem
 
 ATTENTION = 0.5  # mastery below this needs attention
 
@@ -226,14 +226,6 @@ def access_wrong_item(user, item_id: int) -> WrongItem:
     if item is None:
         raise Http404
     return item
-
-
-def notifications(user) -> QuerySet[Notification]:
-    return Notification.objects.filter(user=user)
-
-
-def unread_count(user) -> int:
-    return Notification.objects.filter(user=user, read_at__isnull=True).count()
 
 
 # --- Q&A ------------------------------------------------------------------------------------------

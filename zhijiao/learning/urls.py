@@ -18,5 +18,5 @@ urlpatterns = [
     path("qa/<int:thread_id>/resolve/", views.qa_resolve, name="qa_resolve"),
     path("qa/reply/<int:reply_id>/publish/", views.qa_publish, name="qa_publish"),
     path("qa/image/<str:kind>/<int:pk>/", views.qa_image, name="qa_image"),
-    path("notifications/", views.notifications, name="notifications"),
+    path("notifications/", views.notifications, name="notifications"),  # old address: redirects to web:inbox
 ]

@@ -1,5 +1,5 @@
 """Learning-status pages: class mastery map and reports, a student's mastery with recommendations, the
-wrong-question notebook, targeted practice, Q&A and notifications."""
+wrong-question notebook, targeted practice and Q&A."""
 
 import mimetypes
 
@@ -233,8 +233,5 @@ def qa_image(request, kind: str, pk: int):
 
 @login_required
 def notifications(request):
-    if request.method == "POST":
-        actions.notifications_mark_read(user=request.user)
-        return redirect("learning:notifications")
-    page = Paginator(selectors.notifications(request.user), 30).get_page(request.GET.get("page"))
-    return render(request, "learning/notifications.html", {"page": page})
+    """The old notifications address: they now live in the one inbox."""
+    return redirect("web:inbox")

@@ -13,12 +13,14 @@ from datetime import datetime, time
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zhijiao.accounts.models import User
 from zhijiao.accounts.selectors import scope_of
 from zhijiao.catalog.models import Chapter, KnowledgePoint, Section
+from zhijiao.core.actions import notify
 from zhijiao.core.models import OrgNode
 from zhijiao.records.actions import record_event
 from zhijiao.resources.models import (
@@ -30,7 +32,6 @@ from zhijiao.resources.models import (
     Favourite,
     Level,
     Licence,
-    Notification,
     PointsAccount,
     PointsEvent,
     PointsLedger,
@@ -99,10 +100,9 @@ def _bump(resource: Resource, **deltas: int) -> None:
 
 
 def _notify(*, user_id: int | None, kind: str, title: str, body: str = "", resource: Resource | None = None) -> None:
-    if not user_id:
-        return
-    url = f"/resources/{resource.pk}/" if resource is not None else ""
-    Notification.objects.create(user_id=user_id, kind=kind, title=title, body=body, url=url, resource=resource)
+    """Tell one user (the contributor, a comment's author) in their inbox, linking to the resource."""
+    url = reverse("resources:detail", args=[resource.pk]) if resource is not None else ""
+    notify(users=[user_id], kind=kind, title=title, body=body, url=url)
 
 
 def _rule(event: str) -> tuple[int, int] | None:
@@ -493,7 +493,7 @@ def comment_moderate(*, moderator: User, comment: Comment, status: str) -> Comme
     return comment
 
 
-# --- subscriptions and notifications ---------------------------------------------------------------------
+# --- subscriptions ---------------------------------------------------------------------------------
 
 @transaction.atomic
 def subscription_create(*, user: User, kind: str, chapter: Chapter | None = None, subject=None,
@@ -524,11 +524,3 @@ def subscription_delete(*, user: User, subscription_id: int) -> None:
 @transaction.atomic
 def feed_mark_seen(*, user: User) -> None:
     Subscription.objects.filter(user=user).update(last_seen_at=timezone.now())
-
-
-@transaction.atomic
-def notification_mark_read(*, user: User, notification_id: int | None = None) -> int:
-    qs = Notification.objects.filter(user=user, read_at__isnull=True)
-    if notification_id is not None:
-        qs = qs.filter(pk=notification_id)
-    return qs.update(read_at=timezone.now())

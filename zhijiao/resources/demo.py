@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from zhijiao.accounts.models import Role, RoleKind, User
 from zhijiao.catalog.models import Book, Chapter, Edition, KnowledgePoint, Section, Stage, Subject
+from zhijiao.core.actions import notify
 from zhijiao.resources import samples
 from zhijiao.resources.models import (
     Comment,
@@ -26,7 +27,6 @@ from zhijiao.resources.models import (
     Favourite,
     Level,
     Licence,
-    Notification,
     PointsAccount,
     PointsEvent,
     PointsLedger,
@@ -346,9 +346,8 @@ def build(ctx, *, count: int | None = None) -> None:
     Review.objects.bulk_create(reviews, batch_size=2000)
     if mine:
         changes = rows[mine[4]]
-        Notification.objects.create(user_id=laoshi, kind="review_changes_requested", resource_id=changes.pk,
-                                    title=f"您上传的资源《{changes.title}》需要修改",
-                                    body="请补充教学反思，并核对练习题答案。", url=f"/resources/{changes.pk}/")
+        notify(users=[laoshi], kind="review_changes_requested", title=f"您上传的资源《{changes.title}》需要修改",
+               body="请补充教学反思，并核对练习题答案。", url=f"/resources/{changes.pk}/")
         balance, ledger = 0, []
         for k in mine[:3]:
             for event, pts in ((PointsEvent.APPROVED, 10), (PointsEvent.VIEWED, 5), (PointsEvent.RATED, 3)):

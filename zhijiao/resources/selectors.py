@@ -21,7 +21,6 @@ from zhijiao.resources.models import (
     CommentStatus,
     Favourite,
     Level,
-    Notification,
     PointsAccount,
     PointsLedger,
     Rating,
@@ -246,14 +245,6 @@ def points_balance(user) -> int:
 
 def points_ledger(user) -> QuerySet[PointsLedger]:
     return PointsLedger.objects.filter(user_id=user.pk).select_related("resource")
-
-
-def notifications(user) -> QuerySet[Notification]:
-    return Notification.objects.filter(user_id=user.pk)
-
-
-def unread_notification_count(user) -> int:
-    return Notification.objects.filter(user_id=user.pk, read_at__isnull=True).count()
 
 
 # --- subscriptions --------------------------------------------------------------------------------------

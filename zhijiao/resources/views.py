@@ -28,11 +28,11 @@ PAGE_SIZE = 24
 
 
 def _render(request, template: str, active: str, ctx: dict):
-    """Render with what the resource centre's tabs need (role-dependent tabs, unread notifications)."""
+    """Render with what the resource centre's tabs need (role-dependent tabs; the unread count of the
+    "通知" tab comes from the shell's context processor, as `inbox_unread`)."""
     user = request.user
     ctx.update(active=active, res_is_contributor=selectors.is_contributor(user),
-               res_is_reviewer=selectors.is_reviewer(user),
-               res_unread=selectors.unread_notification_count(user) if active != "notifications" else 0)
+               res_is_reviewer=selectors.is_reviewer(user))
     return render(request, template, ctx)
 
 
@@ -401,7 +401,5 @@ def subscription_delete(request, sub_id: int):
 
 @login_required
 def notifications(request):
-    page = _page(request, selectors.notifications(request.user))
-    resp = _render(request, "resources/notifications.html", "notifications", {"page": page})
-    actions.notification_mark_read(user=request.user)
-    return resp
+    """The old inbox address: notifications now live in the one inbox."""
+    return redirect("web:inbox")

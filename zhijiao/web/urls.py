@@ -5,4 +5,5 @@ from zhijiao.web import views
 app_name = "web"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("inbox/", views.inbox, name="inbox"),
 ]

@@ -154,9 +154,10 @@ def test_grade_per_question_return_and_resubmit(users, setup, client_as):
     resp = c.post(f"/homework/grade/{sub.pk}/", {"action": "return", "comment": "第 2 题再想想"})
     sub.refresh_from_db()
     assert sub.status == SubmissionStatus.RETURNED
-    from zhijiao.learning.models import Notification
+    from zhijiao.core.models import Notification
 
-    assert Notification.objects.filter(user=s, text__contains="退回订正").exists()
+    note = Notification.objects.get(user=s, kind="homework_returned")
+    assert "退回订正" in note.title and note.body == "第 2 题再想想" and note.url == f"/homework/s/{sub.pk}/"
     sub = actions.submission_submit(student=s, submission=sub, responses={qs[4].pk: "订正后的解答"})
     assert sub.attempt == 2 and sub.status == SubmissionStatus.SUBMITTED
     assert sub.answers.get(question=qs[4]).score is None  # the corrected answer is graded again

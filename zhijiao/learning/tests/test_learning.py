@@ -7,10 +7,11 @@ import numpy as np
 import pytest
 from django.core.management import call_command
 
+from zhijiao.core.models import Notification
 from zhijiao.homework import actions as hw
 from zhijiao.homework.models import Assignment, Submission
 from zhijiao.learning import actions, kt
-from zhijiao.learning.models import Mastery, ModelParams, Notification, Thread, WrongItem
+from zhijiao.learning.models import Mastery, ModelParams, Thread, WrongItem
 from zhijiao.questions.tests.factories import (
     assign_class,
     class_of,
@@ -147,13 +148,13 @@ def test_qa_notifies_subject_teachers(users, setup, client_as):
     resp = c.post("/learning/qa/ask/", {"title": "秒针走一圈是多少时间？", "body": "书上第 3 页看不懂", "subject": "数学"})
     t = Thread.objects.get()
     assert resp.status_code == 302 and t.klass == setup["klass"]
-    assert Notification.objects.filter(user=users["laoshi"], url__endswith=f"/qa/{t.pk}/").exists()
+    assert Notification.objects.filter(user=users["laoshi"], kind="qa_asked", url__endswith=f"/qa/{t.pk}/").exists()
     assert not Notification.objects.filter(user=users["laoshi2"]).exists()  # 语文 teacher not bothered
     assert Statement.objects.filter(actor=s, verb__endswith="asked").count() == 1
     teacher = client_as(users["laoshi"])
     assert "秒针走一圈" in teacher.get("/learning/qa/?q=秒针").content.decode()
     teacher.post(f"/learning/qa/{t.pk}/reply/", {"body": "秒针走一圈是 1 分，也就是 60 秒。"})
-    assert Notification.objects.filter(user=s, text__contains="新回答").exists()
+    assert Notification.objects.filter(user=s, kind="qa_answered", title__contains="新回答").exists()
     reply = t.replies.get()
     teacher.post(f"/learning/qa/reply/{reply.pk}/publish/")
     reply.refresh_from_db()

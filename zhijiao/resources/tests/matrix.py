@@ -1,6 +1,6 @@
 """Permission matrix of the resource centre: one allowed and one denied demo account per endpoint."""
 
-from tests.matrix import Case
+from tests.matrix import ANONYMOUS, Case
 
 
 def _res(**filters):
@@ -64,8 +64,8 @@ CASES = [
          note="one's own subscriptions"),
     Case("resources:subscription_delete", lambda w: "/resources/subscriptions/999999/delete/", method="POST",
          allowed="laoshi", denied=None, note="deletes only the caller's own subscription"),
-    Case("resources:notifications", lambda w: "/resources/notifications/", allowed="xuesheng", denied=None,
-         note="one's own inbox"),
+    Case("resources:notifications", lambda w: "/resources/notifications/", allowed="xuesheng", denied=ANONYMOUS,
+         allowed_status=frozenset({302}), note="old address: redirects to the one inbox (web:inbox)"),
     Case("resources:review_queue", lambda w: "/resources/review/", allowed="xiao_admin", denied="laoshi"),
     Case("resources:review_queue", lambda w: "/resources/review/", allowed="qu_admin", denied="xuesheng"),
     Case("resources:review", lambda w: f"/resources/{laoshi_item(w, 'pending_school').pk}/review/", method="POST",

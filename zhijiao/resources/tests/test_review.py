@@ -1,8 +1,9 @@
 """Contribution and review end to end: upload, send back, resubmit, approve; notifications and points."""
 
+from zhijiao.core.models import Notification
 from zhijiao.records.models import Statement
 from zhijiao.resources import samples
-from zhijiao.resources.models import Notification, PointsLedger, Resource, Status
+from zhijiao.resources.models import PointsLedger, Resource, Status
 from zhijiao.search.models import IndexOutbox
 
 
@@ -39,9 +40,12 @@ def test_school_review_end_to_end(lib, client_as):
 
     # The contributor is told why, edits and resubmits.
     teacher = client_as(users["laoshi"])
-    note = Notification.objects.get(user=users["laoshi"], resource=r)
-    assert "需要修改" in note.title and note.body == "请补充板书设计。"
-    page = teacher.get("/resources/notifications/").content.decode()
+    note = Notification.objects.get(user=users["laoshi"], url=f"/resources/{r.pk}/")
+    assert "需要修改" in note.title and note.body == "请补充板书设计。" and note.kind == "review_changes_requested"
+    # The resource centre's old "通知" address leads to the one inbox.
+    resp = teacher.get("/resources/notifications/", follow=True)
+    assert resp.redirect_chain == [("/inbox/", 302)]
+    page = resp.content.decode()
     assert "需要修改" in page and "请补充板书设计。" in page
     assert "需修改" in teacher.get("/resources/mine/").content.decode()
     resp = teacher.post(f"/resources/{r.pk}/edit/", {"title": r.title, "description": "第一课时，含板书设计",
@@ -56,7 +60,7 @@ def test_school_review_end_to_end(lib, client_as):
     cio.post(f"/resources/{r.pk}/review/", {"decision": "approved"})
     r.refresh_from_db()
     assert r.status == Status.APPROVED and r.published_at is not None
-    assert Notification.objects.filter(user=users["laoshi"], resource=r, kind="review_approved").exists()
+    assert Notification.objects.filter(user=users["laoshi"], url=f"/resources/{r.pk}/", kind="review_approved").exists()
     assert PointsLedger.objects.get(user=users["laoshi"], event="approved", resource=r).points == 10
     assert client_as(users["xuesheng"]).get(f"/resources/{r.pk}/").status_code == 200
     verbs = set(Statement.objects.filter(object_id__endswith=f"/resource/{r.pk}").values_list("verb", flat=True))

@@ -2,12 +2,12 @@
 
 import pytest
 
+from zhijiao.core.models import Notification
 from zhijiao.records.models import Statement
 from zhijiao.resources import actions
 from zhijiao.resources.models import (
     Comment,
     CommentStatus,
-    Notification,
     PointsLedger,
     PointsRule,
     Resource,

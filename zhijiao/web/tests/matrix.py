@@ -1,0 +1,12 @@
+"""Permission matrix of the shell's own pages (the role home, web:home, is in accounts' matrix)."""
+
+from tests.matrix import ANONYMOUS, Case
+
+CASES = [
+    Case("web:inbox", lambda w: "/inbox/", allowed="laoshi", denied=ANONYMOUS,
+         note="one's own inbox; nobody else's notifications ever show (zhijiao/web/tests/test_inbox.py)"),
+    Case("web:inbox", lambda w: "/inbox/", method="POST", data=lambda w: {}, allowed="xuesheng", denied=ANONYMOUS,
+         note="全部标为已读 marks only the caller's own"),
+]
+
+EXEMPT: dict[str, str] = {}
