@@ -207,15 +207,21 @@ def _save(q: Question, cleaned: dict) -> Question:
     return q
 
 
-@transaction.atomic
-def question_create(*, owner, data: dict, stem_image=None, analysis_image=None,
-                    allow_duplicate: bool = False) -> Question:
-    cleaned, errors = clean_question(data, user=owner)
+def _cleaned_or_raise(data: dict, *, user, stem_image, analysis_image) -> dict:
+    """The question's cleaned fields, or QuestionInvalid with every field's message (images included)."""
+    cleaned, errors = clean_question(data, user=user)
     for key, img in (("stem_image", stem_image), ("analysis_image", analysis_image)):
         if msg := check_image(img):
             errors[key] = msg
     if errors:
         raise QuestionInvalid(errors)
+    return cleaned
+
+
+@transaction.atomic
+def question_create(*, owner, data: dict, stem_image=None, analysis_image=None,
+                    allow_duplicate: bool = False) -> Question:
+    cleaned = _cleaned_or_raise(data, user=owner, stem_image=stem_image, analysis_image=analysis_image)
     if not allow_duplicate:
         dup = duplicates_of(owner, fingerprint(cleaned["stem"], cleaned["options"])).first()
         if dup is not None:
@@ -234,12 +240,7 @@ def question_create(*, owner, data: dict, stem_image=None, analysis_image=None,
 def question_update(*, user, question: Question, data: dict, stem_image=None, analysis_image=None) -> Question:
     if question.owner_id != user.pk:
         raise QuestionInvalid({"stem": _("只能修改自己创建的试题。")})
-    cleaned, errors = clean_question(data, user=user)
-    for key, img in (("stem_image", stem_image), ("analysis_image", analysis_image)):
-        if msg := check_image(img):
-            errors[key] = msg
-    if errors:
-        raise QuestionInvalid(errors)
+    cleaned = _cleaned_or_raise(data, user=user, stem_image=stem_image, analysis_image=analysis_image)
     if stem_image:
         question.stem_image = stem_image
     if analysis_image:

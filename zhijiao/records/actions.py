@@ -240,7 +240,8 @@ def statements_store(*, statements: list, authority: dict, client: LrsClient | N
     # voided like an ordinary statement (the ADL conformance suite relies on both).
     targets = {b["object"]["id"].lower(): b["id"] for b in new if is_voiding(b)}
     if targets:
-        ignored = {t for t in targets if t in {b["id"].lower() for b in new if is_voiding(b)}}
+        voiding_in_batch = {by.lower() for by in targets.values()}
+        ignored = {t for t in targets if t in voiding_in_batch}
         voiding_targets = {s.object_ref: str(s.id) for s in Statement.objects.filter(id__in=list(targets))
                            .only("id", "statement", "object_ref") if is_voiding(s.statement) and s.object_ref}
         ignored |= {voiding_targets[ref] for ref, by in Statement.objects.filter(  # primary-key lookups only

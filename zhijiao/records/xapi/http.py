@@ -83,9 +83,8 @@ def build_xreq(request) -> XReq:
             alt_headers["content-type"] = "application/json"
         # A version given in the form is the request's version (and is checked); a real header must be
         # valid too, so neither can hide a bad one.
-        real_version = headers.get("x-experience-api-version")
-        if real_version is not None and not VERSION_HEADER_RE.match(real_version.strip()):
-            raise XapiError(400, f"不支持的 xAPI 版本：{real_version}（支持 1.0.x）")
+        if (real_version := headers.get("x-experience-api-version")) is not None:
+            _check_version_value(real_version)
         for k in ("origin", "accept-language", "authorization", "x-experience-api-version"):
             if k in headers and k not in alt_headers:
                 alt_headers[k] = headers[k]
@@ -98,6 +97,10 @@ def check_version(xreq: XReq) -> None:
     v = xreq.header("x-experience-api-version")
     if not v:
         raise XapiError(400, "缺少 X-Experience-API-Version 请求头")
+    _check_version_value(v)
+
+
+def _check_version_value(v: str) -> None:
     if not VERSION_HEADER_RE.match(v.strip()):
         raise XapiError(400, f"不支持的 xAPI 版本：{v}（支持 1.0.x）")
 
