@@ -176,7 +176,8 @@ def make_teachers(rng):
     return {s: [(s * 1000 + i, person(rng)) for i in range(38)] for s in range(1, 267)}  # ~10,000 teachers
 
 
-def make_queries(count: int, seed: int, lessons, teachers) -> list[str]:
+def make_queries(count: int, seed: int, lessons, teachers) -> list[tuple[str, str]]:
+    """(kind, text) pairs: the kinds of query a teacher types, in a fixed mix."""
     rng = random.Random(seed + 1)
     all_lessons = [lesson for ls in lessons.values() for _u, lesson in ls if re.search(r"[\u4e00-\u9fff]", lesson)]
     names = [n for ts in teachers.values() for _i, n in ts]
@@ -185,20 +186,23 @@ def make_queries(count: int, seed: int, lessons, teachers) -> list[str]:
     while len(out) < count:
         kind = kinds[len(out) % len(kinds)]
         if kind == "title":
-            out.append(rng.choice(all_lessons))
+            out.append((kind, rng.choice(all_lessons)))
         elif kind == "partial":
             lesson = re.sub(r"[^\u4e00-\u9fff]", "", rng.choice(all_lessons))
             if len(lesson) >= 3:
                 i = rng.randrange(0, len(lesson) - 1)
-                out.append(lesson[i : i + rng.choice([2, 2, 3])])
+                out.append((kind, lesson[i : i + rng.choice([2, 2, 3])]))
         elif kind == "name":
             name = rng.choice(names)
-            out.append(name[-2:] if len(name) == 3 and rng.random() < 0.5 else name[:2])
+            out.append((kind, name[-2:] if len(name) == 3 and rng.random() < 0.5 else name[:2]))
         elif kind == "subject_grade":
-            out.append(f"{rng.choice(list(GRADES.values())[:9])} {rng.choice(['语文', '数学', '英语'])}")
+            out.append((kind, f"{rng.choice(list(GRADES.values())[:9])} {rng.choice(['语文', '数学', '英语'])}"))
         else:
-            out.append(f"{rng.choice(all_lessons)} {rng.choice(['微课', '课件', '教案', '学习任务单'])}")
+            out.append((kind, f"{rng.choice(all_lessons)} {rng.choice(['微课', '课件', '教案', '学习任务单'])}"))
     return out
+
+
+SCOPED = "text + scope (as search_resources)"
 
 
 def pct(values: list[float], p: float) -> float:
@@ -273,29 +277,37 @@ def main() -> None:
     teacher_scope = ScopeFilter(school_ids=frozenset({teacher_school}), contributor_id=teacher_school * 1000 + 3)
     modes = {
         "text only, no scope": lambda text: SearchQuery(text=text, scope=ScopeFilter(everything=True)),
-        "text + scope (as search_resources)": lambda text: SearchQuery(text=text, scope=teacher_scope),
+        SCOPED: lambda text: SearchQuery(text=text, scope=teacher_scope),
         "text + scope + 7 facet counts": lambda text: SearchQuery(text=text, scope=teacher_scope,
                                                                   facets=FACET_FIELDS),
         "text + scope + facet filter (数学)": lambda text: SearchQuery(text=text, scope=teacher_scope,
                                                                      filters={"subject": ["sx"]}),
         "text + scope, newest first": lambda text: SearchQuery(text=text, scope=teacher_scope, sort="newest"),
     }
-    for text in queries[:50]:  # warm the page cache and the analyzer's query cache
+    for _kind, text in queries[:50]:  # warm the page cache and the analyzer's query cache
         backend.search(SearchQuery(text=text, scope=teacher_scope))
-    print(f"\n{len(queries)} queries per mode (e.g. {', '.join(queries[:7])}); latency in ms, one thread:")
+    examples = ", ".join(text for _kind, text in queries[:7])
+    print(f"\n{len(queries)} queries per mode (e.g. {examples}); latency in ms, one thread:")
     print(f"{'mode':<40}{'p50':>8}{'p95':>8}{'p99':>8}{'max':>8}{'avg hits':>12}")
+    by_kind: dict[str, list[float]] = {}
     for name, make in modes.items():
         times, totals = [], []
-        for text in queries:
+        for kind, text in queries:
             q = make(text)
             tantivy_backend._facet_cache.clear()  # measure first pages: no counts reused from a repeat
             t = time.perf_counter()
             r = backend.search(q)
             times.append((time.perf_counter() - t) * 1000)
             totals.append(r.total)
+            if name == SCOPED:
+                by_kind.setdefault(kind, []).append(times[-1])
         print(f"{name:<40}{pct(times, 50):>8.2f}{pct(times, 95):>8.2f}{pct(times, 99):>8.2f}{max(times):>8.1f}"
               f"{statistics.mean(totals):>12,.0f}")
-    zero = sum(1 for text in queries if backend.search(SearchQuery(text=text, scope=teacher_scope)).total == 0)
+    print(f"\nby kind of query, mode '{SCOPED}':")
+    for kind, times in by_kind.items():
+        print(f"  {kind:<38}{pct(times, 50):>8.2f}{pct(times, 95):>8.2f}{pct(times, 99):>8.2f}{max(times):>8.1f}"
+              f"{len(times):>12,}")
+    zero = sum(1 for _kind, text in queries if backend.search(SearchQuery(text=text, scope=teacher_scope)).total == 0)
     print(f"queries with no visible hit for the teacher: {zero} of {len(queries)}")
     if not args.keep and not args.dir:
         shutil.rmtree(root, ignore_errors=True)

@@ -8,6 +8,7 @@ class SearchConfig(AppConfig):
 
     def ready(self):
         from zhijiao.demo.builder import register_demo_extension
+        from zhijiao.search import checks  # noqa: F401  (registers the system check)
         from zhijiao.web.registry import register_app
 
         staff = {"teacher", "head_teacher", "subject_teacher", "school_admin", "cio", "district_admin", "supervisor"}

@@ -187,3 +187,8 @@ class SearchBackend(abc.ABC):
     @abc.abstractmethod
     def count(self) -> int:
         """How many documents the index holds."""
+
+    def needs_rebuild(self) -> str | None:
+        """Why the index must be rebuilt with `zhijiao reindex` before it answers as this version expects
+        (e.g. it was built by an older version), or None."""
+        return None

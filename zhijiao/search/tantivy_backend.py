@@ -5,7 +5,8 @@ Layout under the index root (`settings.ZHIJIAO_SEARCH_INDEX_DIR`):
     gen-<stamp>/                tantivy index files
     .writer.lock                the one-writer-at-a-time lock (see locking.py)
 
-Fields: word fields hold jieba search-mode tokens joined by spaces under tantivy's whitespace tokenizer;
+Fields: word fields hold jieba search-mode tokens joined by spaces under tantivy's whitespace tokenizer
+(`title_w` the title, `body_w` everything: title, tags, authors, chapters, facet labels, description);
 `grams` holds character bigrams of title, authors and tags (partial words and unknown names); facet and
 scope fields are raw, fast fields used for filters and counts; `created` and `views` are fast for sorting.
 """
@@ -13,6 +14,7 @@ scope fields are raw, fast fields used for filters and counts; `created` and `vi
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 import threading
@@ -38,18 +40,26 @@ from zhijiao.search.base import (
 )
 from zhijiao.search.locking import writer_lock
 
-# Word fields and their weight when a whole query word matches them. Two posting lists per query word
-# keep common words cheap: the title, and everything else (tags, authors, knowledge points, chapters,
-# facet labels, description).
+# Word fields and their weight when a whole query word matches them: the title, and everything (the title
+# again, tags, authors, knowledge points, chapters, facet labels, description).
 WORD_FIELDS: dict[str, float] = {"title_w": 3.0, "body_w": 1.0}
-# A query word found as a whole word in at least this many documents needs no bigram alternative:
-# partial-word matching is for rare words, names and words jieba does not know (勾股, 芳芳), and the
-# phrase over common bigrams is what would make 三年级 or 学习任务单 slow on millions of documents.
+# A query word found as a whole word in at least this many documents is "common" (三年级, 数学, 课件: the
+# facet labels every item carries, frequent lesson words). It needs no bigram alternative (partial-word
+# matching is for rare words, names and words jieba does not know: 勾股, 芳芳), and it is matched in
+# `body_w` alone: one posting list that the conjunction can skip through, where a boosted union of
+# title and body would be walked in full — on millions of items that union is what made 六年级 数学
+# slow. A title match still ranks first, because the title's words are in `body_w` too (higher tf).
 GRAM_FALLBACK_MAX_DF = 5000
+# What the index holds, as a number: bump it when `analyse` or the schema changes meaning, so an index
+# built by an older version is reported (system check, log) until `zhijiao reindex` rebuilds it.
+# 2: `body_w` also holds the title's words.
+INDEX_FORMAT = 2
+FORMAT_FILE = "zhijiao-format"
 WORD_BOOST = 3.0  # a whole-word match outranks ...
 GRAM_BOOST = 1.0  # ... a match found only through character bigrams
 SEP = "\u2042"  # between title, authors and tags in the grams field, so phrases never span two of them
 
+log = logging.getLogger(__name__)
 _open_lock = threading.Lock()
 HIDDEN = "hid"
 _open: dict[str, tuple[tantivy.Index, float]] = {}
@@ -103,8 +113,9 @@ def scope_tokens(scope: ScopeFilter) -> list[str]:
 def analyse(doc: SearchDocument) -> dict:
     """Everything the index stores for `doc`, as plain data (picklable: bulk builds analyse in workers)."""
     w = analyzer.words
-    text = {"title_w": " ".join(w(doc.title))}
-    body = [t for values in (doc.tags, doc.authors, doc.knowledge_points, doc.chapters, doc.keywords)
+    title = w(doc.title)
+    text = {"title_w": " ".join(title)}
+    body = title + [t for values in (doc.tags, doc.authors, doc.knowledge_points, doc.chapters, doc.keywords)
             for v in values for t in w(v)]
     if doc.description:
         body += w(doc.description)
@@ -176,7 +187,24 @@ class TantivyBackend(SearchBackend):
         self.root.mkdir(parents=True, exist_ok=True)
         gen = self.root / f"gen-{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:6]}"
         gen.mkdir()
+        (gen / FORMAT_FILE).write_text(f"{INDEX_FORMAT}\n")
         return gen
+
+    def index_format(self) -> int | None:
+        """The format of the live index (None: no index yet; 1: built before formats were recorded)."""
+        link = self.current_link
+        if not link.exists():
+            return None
+        try:
+            return int((link / FORMAT_FILE).read_text().strip())
+        except (FileNotFoundError, ValueError):
+            return 1
+
+    def needs_rebuild(self) -> str | None:
+        found = self.index_format()
+        if found is None or found == INDEX_FORMAT:
+            return None
+        return f"search index format {found}, this version writes {INDEX_FORMAT}"
 
     def swap_in(self, gen: Path) -> None:
         """Point `current` at `gen` atomically and remove older generations."""
@@ -197,6 +225,9 @@ class TantivyBackend(SearchBackend):
         with _open_lock:
             cached = _open.get(key)
             if cached is None:
+                stale = self.needs_rebuild()
+                if stale:
+                    log.warning("%s: run `zhijiao reindex` (until then some searches miss items)", stale)
                 idx = tantivy.Index(SCHEMA, path=key, reuse=True)
                 idx.config_reader(reload_policy="Manual")
                 _open[key] = (idx, mtime)
@@ -294,6 +325,8 @@ class TantivyBackend(SearchBackend):
         return False
 
     def _unit_query(self, unit: str, common: bool) -> tantivy.Query:
+        if common:
+            return self._term("body_w", unit)  # see GRAM_FALLBACK_MAX_DF
         words = tantivy.Query.disjunction_max_query(
             [tantivy.Query.boost_query(self._term(f, unit), b) for f, b in WORD_FIELDS.items()], 0.1
         )

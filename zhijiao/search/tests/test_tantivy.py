@@ -21,6 +21,18 @@ def test_common_words_skip_bigrams_but_partial_words_still_match(tmp_path, monke
     assert ids("数学") == [1, 2, 3, 4, 5, 10]
 
 
+def test_common_words_rank_title_matches_first(tmp_path, monkeypatch):
+    """A common word is matched in one field for speed; an item with it in the title still ranks above
+    items that only carry it as a label or in the description."""
+    monkeypatch.setattr(tantivy_backend, "GRAM_FALLBACK_MAX_DF", 2)
+    b = TantivyBackend(tmp_path)
+    b.index([SearchDocument(id=i, title=f"分数的意义 第{i}课时", keywords=("数学", "五年级"),
+                            description="本课件配套人教版五年级数学下册，含课堂练习。") for i in range(1, 5)]
+            + [SearchDocument(id=9, title="五年级数学 期末复习", keywords=("数学", "五年级"))])
+    hits = b.search(SearchQuery(text="五年级 数学", scope=EVERYTHING)).hits
+    assert [h.id for h in hits][0] == 9 and len(hits) == 5
+
+
 def test_index_survives_reopen(tmp_path):
     TantivyBackend(tmp_path).index([SearchDocument(id=1, title="静夜思")])
     tantivy_backend._open.clear()  # as a fresh process would
