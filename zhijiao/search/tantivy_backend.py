@@ -21,6 +21,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import tantivy
@@ -64,6 +65,7 @@ _open_lock = threading.Lock()
 HIDDEN = "hid"
 _open: dict[str, tuple[tantivy.Index, float]] = {}
 _facet_cache: dict[tuple, dict] = {}
+_facet_pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="search-facets")
 
 
 def build_schema() -> tantivy.Schema:
@@ -360,25 +362,6 @@ class TantivyBackend(SearchBackend):
             return seg_queries[0]
         return tantivy.Query.boolean_query([(tantivy.Occur.Must, q) for q in seg_queries])
 
-    def scope_query(self, scope: ScopeFilter) -> tuple | None:
-        """(occur, query) restricting results to `scope`.
-
-        The default scope (everything open to the district, plus the user's schools and own items) is
-        expressed as an exclusion: not (hidden and not (my school or mine)). Its cost follows the text
-        matches; a union with "open to the district" (most of the index) would be walked in full."""
-        if scope.everything:
-            return None
-        if scope.public_levels == PUBLIC_LEVELS and scope.public_sharing == PUBLIC_SHARING:
-            exceptions = [f"o:{pk}" for pk in sorted(scope.school_ids)]
-            if scope.contributor_id is not None:
-                exceptions.append(f"c:{scope.contributor_id}")
-            hidden = self._term("vis", HIDDEN)
-            if exceptions:
-                hidden = tantivy.Query.boolean_query([(tantivy.Occur.Must, hidden),
-                                                      (tantivy.Occur.MustNot, self._any_of("vis", exceptions))])
-            return (tantivy.Occur.MustNot, hidden)
-        return (tantivy.Occur.Must, self._any_of("vis", scope_tokens(scope)))
-
     def _any_of(self, field: str, values: list) -> tantivy.Query:
         """Documents with any of `values` in `field`. A union of term queries, not a term-set query: the
         union is walked lazily alongside the text query (cost follows the matches), where a term set
@@ -389,41 +372,71 @@ class TantivyBackend(SearchBackend):
             return self._term(field, values[0])
         return tantivy.Query.boolean_query([(tantivy.Occur.Should, self._term(field, v)) for v in values])
 
-    def filter_query(self, query: SearchQuery, *, skip_facet: str | None = None) -> list[tuple]:
-        """[(occur, query)] of the scope and the facet filters (Must clauses score nothing)."""
-        out = []
-        sq = self.scope_query(query.scope)
-        if sq is not None:
-            out.append(sq)
-        for name, values in query.filters:
-            if name == skip_facet:
-                continue
-            out.append((tantivy.Occur.Must, self._any_of(name, list(values))))
-        return [(occ, tantivy.Query.const_score_query(q, 0.0) if occ == tantivy.Occur.Must else q)
-                for occ, q in out]
+    def _filter(self, field: str, values: list) -> tuple:
+        """A Must clause that restricts without scoring."""
+        return (tantivy.Occur.Must, tantivy.Query.const_score_query(self._any_of(field, values), 0.0))
 
     @staticmethod
-    def combine(tq, filters: list[tuple]) -> tantivy.Query:
-        clauses = [(tantivy.Occur.Must, tq)] if tq is not None else []
-        clauses += filters
+    def _all_of(clauses: list[tuple]) -> tantivy.Query:
         if not any(occ == tantivy.Occur.Must for occ, _q in clauses):
-            clauses.append((tantivy.Occur.Must, tantivy.Query.all_query()))
+            clauses = [*clauses, (tantivy.Occur.Must, tantivy.Query.all_query())]
         if len(clauses) == 1:
             return clauses[0][1]
         return tantivy.Query.boolean_query(clauses)
+
+    def full_query(self, tq, query: SearchQuery, *, skip_facet: str | None = None) -> tantivy.Query:
+        """The text query `tq` restricted to `query.scope` and its facet filters (but the one named
+        `skip_facet`, for that facet's own counts)."""
+        base = [(tantivy.Occur.Must, tq)] if tq is not None else []
+        base += [self._filter(name, list(values)) for name, values in query.filters if name != skip_facet]
+        scope = query.scope
+        if scope.everything:
+            return self._all_of(base)
+        if scope.public_levels != PUBLIC_LEVELS or scope.public_sharing != PUBLIC_SHARING:
+            return self._all_of([*base, self._filter("vis", scope_tokens(scope))])
+        # The usual scope: everything open to the district, plus the user's schools' and own items. A
+        # filter "open to the district" would be walked in full (most of the index), and a single
+        # "not (hidden and not mine)" seeks a union for every match; instead, two branches: the matches
+        # not hidden (one excluded term), or hidden but mine (led by the user's few tokens).
+        hidden = self._term("vis", HIDDEN)
+        visible = self._all_of([*base, (tantivy.Occur.MustNot, hidden)])
+        exceptions = [f"o:{pk}" for pk in sorted(scope.school_ids)]
+        if scope.contributor_id is not None:
+            exceptions.append(f"c:{scope.contributor_id}")
+        if not exceptions:
+            return visible
+        mine = self._all_of([*base, self._filter("vis", [HIDDEN]), self._filter("vis", exceptions)])
+        return tantivy.Query.boolean_query([(tantivy.Occur.Should, visible), (tantivy.Occur.Should, mine)])
 
     def search(self, query: SearchQuery) -> SearchResult:
         started = time.perf_counter()
         idx = self._index()
         searcher = idx.searcher()
         tq = self.text_query(query.text, searcher)
-        full = self.combine(tq, self.filter_query(query))
+        full = self.full_query(tq, query)
         kwargs = {"limit": query.page_size, "offset": query.offset, "count": True}
         if query.sort == "newest" or (query.sort == "relevance" and tq is None):
             kwargs.update(order_by_field="created", order=tantivy.Order.Desc)
         elif query.sort == "most_viewed":
             kwargs.update(order_by_field="views", order=tantivy.Order.Desc)
+        facets, pending = {}, []
+        if query.facets:
+            # Counts do not change with the page or the sort: paging and sort tabs reuse them until the
+            # index changes (the key holds the index's commit stamp).
+            key = (self._generation_stamp(), query.text, query.filters, query.scope, query.facets)
+            facets = _facet_cache.get(key)
+            if facets is None:
+                # Counting walks every match again: do it on another core while this thread finds the
+                # page (tantivy releases the GIL), so a page with counts costs about one walk, not two.
+                pending = [_facet_pool.submit(self._aggregate, searcher, query, tq, skip, names)
+                           for skip, names in self._facet_groups(query)]
         res = searcher.search(full, **kwargs)
+        if pending:
+            facets = {name: counts for job in pending for name, counts in job.result().items()}
+            with _open_lock:
+                if len(_facet_cache) >= 512:
+                    _facet_cache.pop(next(iter(_facet_cache)))
+                _facet_cache[key] = facets
         terms = analyzer.highlight_terms(query.text) if query.highlight else []
         hits = []
         for key, address in res.hits:
@@ -436,18 +449,6 @@ class TantivyBackend(SearchBackend):
                 title_html=analyzer.highlight(shown["t"], terms),
                 snippet_html=analyzer.highlight(shown["d"], terms, limit=120),
             ))
-        facets = {}
-        if query.facets:
-            # Counts do not change with the page or the sort: paging and sort tabs reuse them until the
-            # index changes (the key holds the index's commit stamp).
-            key = (self._generation_stamp(), query.text, query.filters, query.scope, query.facets)
-            facets = _facet_cache.get(key)
-            if facets is None:
-                facets = self._facets(searcher, query, tq)
-                with _open_lock:
-                    if len(_facet_cache) >= 512:
-                        _facet_cache.pop(next(iter(_facet_cache)))
-                    _facet_cache[key] = facets
         return SearchResult(hits=tuple(hits), total=int(res.count or 0), facets=facets,
                             took_ms=(time.perf_counter() - started) * 1000)
 
@@ -455,22 +456,26 @@ class TantivyBackend(SearchBackend):
         path = str(self._current_dir())
         return path, _open.get(path, (None, 0))[1]
 
-    def _facets(self, searcher, query: SearchQuery, tq) -> dict[str, tuple[tuple[str, int], ...]]:
-        """Counts per facet value over the matching documents (each facet ignores its own filter, so the
-        sidebar shows the alternatives a click would give)."""
+    @staticmethod
+    def _facet_groups(query: SearchQuery) -> list[tuple[str | None, list[str]]]:
+        """The facets to count, grouped by the filter they skip: each selected facet's counts ignore its
+        own selection (so the sidebar shows the alternatives a click would give); the others share one
+        aggregation under all the filters."""
         selected = query.filter_dict()
-        groups: dict[tuple, list[str]] = {}
+        groups: dict[str | None, list[str]] = {}
         for name in query.facets:
-            key = (name,) if name in selected else ()
-            groups.setdefault(key, []).append(name)
-        out: dict[str, tuple[tuple[str, int], ...]] = {}
-        for key, names in groups.items():
-            q = self.combine(tq, self.filter_query(query, skip_facet=key[0] if key else None))
-            agg = {name: {"terms": {"field": name, "size": 200}} for name in names}
-            res = searcher.aggregate(q, agg)
-            for name in names:
-                buckets = res.get(name, {}).get("buckets", [])
-                out[name] = tuple((str(b["key"]), int(b["doc_count"])) for b in buckets if b.get("key") != "")
+            groups.setdefault(name if name in selected else None, []).append(name)
+        return list(groups.items())
+
+    def _aggregate(self, searcher, query: SearchQuery, tq, skip: str | None,
+                   names: list[str]) -> dict[str, tuple[tuple[str, int], ...]]:
+        """Counts per value of each facet in `names` over the matching documents."""
+        q = self.full_query(tq, query, skip_facet=skip)
+        res = searcher.aggregate(q, {name: {"terms": {"field": name, "size": 200}} for name in names})
+        out = {}
+        for name in names:
+            buckets = res.get(name, {}).get("buckets", [])
+            out[name] = tuple((str(b["key"]), int(b["doc_count"])) for b in buckets if b.get("key") != "")
         return out
 
 
