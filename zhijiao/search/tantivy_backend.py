@@ -394,19 +394,18 @@ class TantivyBackend(SearchBackend):
             return self._all_of(base)
         if scope.public_levels != PUBLIC_LEVELS or scope.public_sharing != PUBLIC_SHARING:
             return self._all_of([*base, self._filter("vis", scope_tokens(scope))])
-        # The usual scope: everything open to the district, plus the user's schools' and own items. A
-        # filter "open to the district" would be walked in full (most of the index), and a single
-        # "not (hidden and not mine)" seeks a union for every match; instead, two branches: the matches
-        # not hidden (one excluded term), or hidden but mine (led by the user's few tokens).
+        # The usual scope (everything open to the district, plus the user's schools' and own items) as an
+        # exclusion: not (hidden and not mine). Its cost follows the text matches; a filter "open to the
+        # district" would be walked in full (most of the index). (Two branches, "not hidden" or "hidden
+        # but mine", measured no faster at 7.6M items.)
         hidden = self._term("vis", HIDDEN)
-        visible = self._all_of([*base, (tantivy.Occur.MustNot, hidden)])
         exceptions = [f"o:{pk}" for pk in sorted(scope.school_ids)]
         if scope.contributor_id is not None:
             exceptions.append(f"c:{scope.contributor_id}")
-        if not exceptions:
-            return visible
-        mine = self._all_of([*base, self._filter("vis", [HIDDEN]), self._filter("vis", exceptions)])
-        return tantivy.Query.boolean_query([(tantivy.Occur.Should, visible), (tantivy.Occur.Should, mine)])
+        if exceptions:
+            hidden = tantivy.Query.boolean_query([(tantivy.Occur.Must, hidden),
+                                                  (tantivy.Occur.MustNot, self._any_of("vis", exceptions))])
+        return self._all_of([*base, (tantivy.Occur.MustNot, hidden)])
 
     def search(self, query: SearchQuery) -> SearchResult:
         started = time.perf_counter()
