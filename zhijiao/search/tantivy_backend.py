@@ -65,7 +65,16 @@ _open_lock = threading.Lock()
 HIDDEN = "hid"
 _open: dict[str, tuple[tantivy.Index, float]] = {}
 _facet_cache: dict[tuple, dict] = {}
-_facet_pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="search-facets")
+_facet_pools: dict[int, ThreadPoolExecutor] = {}
+
+
+def facet_pool() -> ThreadPoolExecutor:
+    """This process's threads for facet counts (per pid: a pool's threads do not survive a fork)."""
+    pool = _facet_pools.get(os.getpid())
+    if pool is None:
+        with _open_lock:
+            pool = _facet_pools.setdefault(os.getpid(), ThreadPoolExecutor(4, thread_name_prefix="search-facets"))
+    return pool
 
 
 def build_schema() -> tantivy.Schema:
@@ -427,7 +436,7 @@ class TantivyBackend(SearchBackend):
             if facets is None:
                 # Counting walks every match again: do it on another core while this thread finds the
                 # page (tantivy releases the GIL), so a page with counts costs about one walk, not two.
-                pending = [_facet_pool.submit(self._aggregate, searcher, query, tq, skip, names)
+                pending = [facet_pool().submit(self._aggregate, searcher, query, tq, skip, names)
                            for skip, names in self._facet_groups(query)]
         res = searcher.search(full, **kwargs)
         if pending:

@@ -48,3 +48,28 @@ def test_facet_counts_are_reused_across_pages_but_follow_index_changes(tmp_path)
     assert dict(b.search(page2).facets["type"]) == {"micro": 3}
     b.index([SearchDocument(id=9, title="分数的意义", type="courseware")])
     assert dict(b.search(q).facets["type"]) == {"micro": 3, "courseware": 1}
+
+
+def _facet_search_in_child(path, out):
+    b = TantivyBackend(path)
+    out.put(dict(b.search(SearchQuery(text="春晓", scope=EVERYTHING, facets=("type",))).facets["type"]))
+
+
+def test_facet_counts_work_in_a_process_forked_after_a_search(tmp_path):
+    """Counts are taken on helper threads; a worker forked from a process that already searched (a
+    preloading web server, a task pool) must get threads of its own rather than wait forever."""
+    import multiprocessing as mp
+
+    b = TantivyBackend(tmp_path)
+    b.index([SearchDocument(id=1, title="春晓", type="micro")])
+    q = SearchQuery(text="春晓", scope=EVERYTHING, facets=("type",))
+    assert dict(b.search(q).facets["type"]) == {"micro": 1}
+    ctx = mp.get_context("fork")
+    out = ctx.Queue()
+    tantivy_backend._facet_cache.clear()
+    child = ctx.Process(target=_facet_search_in_child, args=(str(tmp_path), out))
+    child.start()
+    child.join(30)
+    if child.is_alive():
+        child.kill()
+    assert child.exitcode == 0 and out.get(timeout=5) == {"micro": 1}
