@@ -16,6 +16,12 @@ class Command(BaseCommand):
         self.stdout.write("数据库已就绪 / database ready")
         if not no_demo and not OrgNode.objects.exists():
             call_command("demo", size="small", no_logins=True)
+        from zhijiao.search.selectors import get_backend
+
+        stale = get_backend().needs_rebuild()
+        if stale:  # an index left by an older version: rebuild before serving, so search finds everything
+            self.stdout.write(f"{stale}: 重建搜索索引 / rebuilding the search index")
+            call_command("reindex")
         from zhijiao.demo.logins import print_logins
 
         host, _, port = bind.rpartition(":")
