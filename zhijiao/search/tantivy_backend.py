@@ -431,8 +431,8 @@ class TantivyBackend(SearchBackend):
         if query.facets:
             # Counts do not change with the page or the sort: paging and sort tabs reuse them until the
             # index changes (the key holds the index's commit stamp).
-            key = (self._generation_stamp(), query.text, query.filters, query.scope, query.facets)
-            facets = _facet_cache.get(key)
+            cache_key = (self._generation_stamp(), query.text, query.filters, query.scope, query.facets)
+            facets = _facet_cache.get(cache_key)
             if facets is None:
                 # Counting walks every match again: do it on another core while this thread finds the
                 # page (tantivy releases the GIL), so a page with counts costs about one walk, not two.
@@ -444,7 +444,7 @@ class TantivyBackend(SearchBackend):
             with _open_lock:
                 if len(_facet_cache) >= 512:
                     _facet_cache.pop(next(iter(_facet_cache)))
-                _facet_cache[key] = facets
+                _facet_cache[cache_key] = facets
         terms = analyzer.highlight_terms(query.text) if query.highlight else []
         hits = []
         for key, address in res.hits:
