@@ -335,14 +335,18 @@ class TantivyBackend(SearchBackend):
                 return True
         return False
 
-    def _unit_query(self, unit: str, common: bool) -> tantivy.Query:
+    def _unit_query(self, unit: str, common: bool, *, in_phrase: bool = False) -> tantivy.Query:
+        """One query word: as a whole word, or (rare words) through bigrams. `in_phrase`: the word is one
+        character of a longer segment, which is also searched as a phrase — that phrase is its partial
+        match; "any bigram starting with this character" (园 in 语文园) would be a union of hundreds of
+        posting lists for nothing."""
         if common:
             return self._term("body_w", unit)  # see GRAM_FALLBACK_MAX_DF
         words = tantivy.Query.disjunction_max_query(
             [tantivy.Query.boost_query(self._term(f, unit), b) for f, b in WORD_FIELDS.items()], 0.1
         )
         words = tantivy.Query.boost_query(words, WORD_BOOST)
-        if common:
+        if in_phrase and len(unit) == 1:
             return words
         clauses = [(tantivy.Occur.Should, words)]
         gq = self._gram_query(unit)
@@ -357,10 +361,12 @@ class TantivyBackend(SearchBackend):
             if not units:
                 continue
             common = [self._common(searcher, u) for u in units]
+            in_phrase = len(units) > 1 and not all(common)
             all_units = tantivy.Query.boolean_query(
-                [(tantivy.Occur.Must, self._unit_query(u, c)) for u, c in zip(units, common, strict=True)])
+                [(tantivy.Occur.Must, self._unit_query(u, c, in_phrase=in_phrase))
+                 for u, c in zip(units, common, strict=True)])
             clauses = [(tantivy.Occur.Should, all_units)]
-            if len(units) > 1 and not all(common):
+            if in_phrase:
                 gq = self._gram_query(seg)  # the segment as typed, as a run of characters (乘一位)
                 if gq is not None:
                     clauses.append((tantivy.Occur.Should, tantivy.Query.boost_query(gq, GRAM_BOOST)))
