@@ -51,6 +51,9 @@ WORD_FIELDS: dict[str, float] = {"title_w": 3.0, "body_w": 1.0}
 # title and body would be walked in full — on millions of items that union is what made 六年级 数学
 # slow. A title match still ranks first, because the title's words are in `body_w` too (higher tf).
 GRAM_FALLBACK_MAX_DF = 5000
+# A one-character query word inside a longer segment also matches the bigrams starting with it, while
+# those are in at most this many documents together (see `_unit_query`).
+PREFIX_FALLBACK_MAX_DF = 20_000
 # What the index holds, as a number: bump it when `analyse` or the schema changes meaning, so an index
 # built by an older version is reported (system check, log) until `zhijiao reindex` rebuilds it.
 # 2: `body_w` also holds the title's words.
@@ -335,11 +338,21 @@ class TantivyBackend(SearchBackend):
                 return True
         return False
 
-    def _unit_query(self, unit: str, common: bool, *, in_phrase: bool = False) -> tantivy.Query:
+    def _char_prefix_query(self, searcher, char: str) -> tantivy.Query | None:
+        """The bigrams starting with `char` (轻 → 轻叩), when together they are in few enough documents
+        (PREFIX_FALLBACK_MAX_DF) to be worth a union; None otherwise."""
+        if searcher is None:
+            return None
+        terms = searcher.terms_with_prefix("grams", char)
+        if not terms or sum(n for _t, n in terms) > PREFIX_FALLBACK_MAX_DF:
+            return None
+        return self._any_of("grams", [t for t, _n in terms])
+
+    def _unit_query(self, unit: str, common: bool, *, in_phrase: bool = False, searcher=None) -> tantivy.Query:
         """One query word: as a whole word, or (rare words) through bigrams. `in_phrase`: the word is one
-        character of a longer segment, which is also searched as a phrase — that phrase is its partial
-        match; "any bigram starting with this character" (园 in 语文园) would be a union of hundreds of
-        posting lists for nothing."""
+        character of a longer segment, which is also searched as a phrase. Its partial match is then the
+        bigrams starting with it only while they are rare (学习轻 → 轻叩): for 园 in 语文园 they would be
+        a union over 200,000 documents (园地 …), and the phrase 语文园 is what the user typed."""
         if common:
             return self._term("body_w", unit)  # see GRAM_FALLBACK_MAX_DF
         words = tantivy.Query.disjunction_max_query(
@@ -347,7 +360,11 @@ class TantivyBackend(SearchBackend):
         )
         words = tantivy.Query.boost_query(words, WORD_BOOST)
         if in_phrase and len(unit) == 1:
-            return words
+            prefix = self._char_prefix_query(searcher, unit)
+            if prefix is None:
+                return words
+            return tantivy.Query.boolean_query([(tantivy.Occur.Should, words),
+                                                (tantivy.Occur.Should, tantivy.Query.boost_query(prefix, GRAM_BOOST))])
         clauses = [(tantivy.Occur.Should, words)]
         gq = self._gram_query(unit)
         if gq is not None:
@@ -363,7 +380,7 @@ class TantivyBackend(SearchBackend):
             common = [self._common(searcher, u) for u in units]
             in_phrase = len(units) > 1 and not all(common)
             all_units = tantivy.Query.boolean_query(
-                [(tantivy.Occur.Must, self._unit_query(u, c, in_phrase=in_phrase))
+                [(tantivy.Occur.Must, self._unit_query(u, c, in_phrase=in_phrase, searcher=searcher))
                  for u, c in zip(units, common, strict=True)])
             clauses = [(tantivy.Occur.Should, all_units)]
             if in_phrase:

@@ -33,6 +33,19 @@ def test_common_words_rank_title_matches_first(tmp_path, monkeypatch):
     assert [h.id for h in hits][0] == 9 and len(hits) == 5
 
 
+def test_a_trailing_character_is_matched_by_the_phrase_typed_unless_its_bigrams_are_rare(tmp_path, monkeypatch):
+    """语文园 (typing 语文园地) finds 语文园地, not every 语文 item with some 园… bigram in its title, once
+    those bigrams are common; a rare trailing character still finds its word across a space."""
+    monkeypatch.setattr(tantivy_backend, "PREFIX_FALLBACK_MAX_DF", 1)
+    b = TantivyBackend(tmp_path)
+    b.index([SearchDocument(id=1, title="语文园地一 课件"), SearchDocument(id=2, title="八年级语文《沁园春·雪》"),
+             SearchDocument(id=3, title="综合性学习 轻叩诗歌大门")])
+    ids = lambda text: sorted(h.id for h in b.search(SearchQuery(text=text, scope=EVERYTHING)).hits)  # noqa: E731
+    assert ids("语文园") == [1]
+    assert ids("学习轻") == [3]
+    assert ids("沁园") == [2]
+
+
 def test_index_survives_reopen(tmp_path):
     TantivyBackend(tmp_path).index([SearchDocument(id=1, title="静夜思")])
     tantivy_backend._open.clear()  # as a fresh process would
