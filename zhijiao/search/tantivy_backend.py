@@ -46,10 +46,10 @@ from zhijiao.search.locking import writer_lock
 WORD_FIELDS: dict[str, float] = {"title_w": 3.0, "body_w": 1.0}
 # A query word found as a whole word in at least this many documents is "common" (三年级, 数学, 课件: the
 # facet labels every item carries, frequent lesson words). It needs no bigram alternative (partial-word
-# matching is for rare words, names and words jieba does not know: 勾股, 芳芳), and it is matched in
-# `body_w` alone: one posting list that the conjunction can skip through, where a boosted union of
-# title and body would be walked in full — on millions of items that union is what made 六年级 数学
-# slow. A title match still ranks first, because the title's words are in `body_w` too (higher tf).
+# matching is for rare words, names and words jieba does not know: 勾股, 芳芳), and it must match
+# `body_w` (which holds the title's words too): one posting list that the conjunction can skip through,
+# where a union of title and body is walked in full — on millions of items that union is what made
+# 六年级 数学 slow. The title is then an optional clause: it only scores, so a title match ranks first.
 GRAM_FALLBACK_MAX_DF = 5000
 # A one-character query word inside a longer segment also matches the bigrams starting with it, while
 # those are in at most this many documents together (see `_unit_query`).
@@ -230,6 +230,10 @@ class TantivyBackend(SearchBackend):
                 shutil.rmtree(old, ignore_errors=True)
 
     def _index(self) -> tantivy.Index:
+        return self._open_index()[0]
+
+    def _open_index(self) -> tuple[tantivy.Index, tuple]:
+        """The live index, reloaded if it changed, and its stamp (path, commit time) as of that reload."""
         path = self._current_dir()
         key = str(path)
         try:
@@ -245,12 +249,12 @@ class TantivyBackend(SearchBackend):
                 idx = tantivy.Index(SCHEMA, path=key, reuse=True)
                 idx.config_reader(reload_policy="Manual")
                 _open[key] = (idx, mtime)
-                return idx
+                return idx, (key, mtime)
             idx, seen = cached
             if seen != mtime:
                 idx.reload()
                 _open[key] = (idx, mtime)
-            return idx
+            return idx, (key, mtime)
 
     # ---- writing -----------------------------------------------------------------------------
 
@@ -331,12 +335,7 @@ class TantivyBackend(SearchBackend):
             return False
         if not analyzer._CJK.search(unit):
             return True  # ASCII words: the word fields hold exactly what the bigram field would
-        df = 0
-        for field in WORD_FIELDS:
-            df += searcher.doc_freq(field, unit)
-            if df >= GRAM_FALLBACK_MAX_DF:
-                return True
-        return False
+        return searcher.doc_freq("body_w", unit) >= GRAM_FALLBACK_MAX_DF  # body_w holds the title too
 
     def _char_prefix_query(self, searcher, char: str) -> tantivy.Query | None:
         """The bigrams starting with `char` (轻 → 轻叩), when together they are in few enough documents
@@ -353,8 +352,10 @@ class TantivyBackend(SearchBackend):
         character of a longer segment, which is also searched as a phrase. Its partial match is then the
         bigrams starting with it only while they are rare (学习轻 → 轻叩): for 园 in 语文园 they would be
         a union over 200,000 documents (园地 …), and the phrase 语文园 is what the user typed."""
-        if common:
-            return self._term("body_w", unit)  # see GRAM_FALLBACK_MAX_DF
+        if common:  # see GRAM_FALLBACK_MAX_DF
+            title = tantivy.Query.boost_query(self._term("title_w", unit), WORD_FIELDS["title_w"])
+            return tantivy.Query.boost_query(tantivy.Query.boolean_query(
+                [(tantivy.Occur.Must, self._term("body_w", unit)), (tantivy.Occur.Should, title)]), WORD_BOOST)
         words = tantivy.Query.disjunction_max_query(
             [tantivy.Query.boost_query(self._term(f, unit), b) for f, b in WORD_FIELDS.items()], 0.1
         )
@@ -441,7 +442,8 @@ class TantivyBackend(SearchBackend):
 
     def search(self, query: SearchQuery) -> SearchResult:
         started = time.perf_counter()
-        idx = self._index()
+        # The stamp before the searcher: counts cached under a stamp are never older than it.
+        idx, stamp = self._open_index()
         searcher = idx.searcher()
         tq = self.text_query(query.text, searcher)
         full = self.full_query(tq, query)
@@ -454,7 +456,7 @@ class TantivyBackend(SearchBackend):
         if query.facets:
             # Counts do not change with the page or the sort: paging and sort tabs reuse them until the
             # index changes (the key holds the index's commit stamp).
-            cache_key = (self._generation_stamp(), query.text, query.filters, query.scope, query.facets)
+            cache_key = (stamp, query.text, query.filters, query.scope, query.facets)
             facets = _facet_cache.get(cache_key)
             if facets is None:
                 # Counting walks every match again: do it on another core while this thread finds the
@@ -482,10 +484,6 @@ class TantivyBackend(SearchBackend):
             ))
         return SearchResult(hits=tuple(hits), total=int(res.count or 0), facets=facets,
                             took_ms=(time.perf_counter() - started) * 1000)
-
-    def _generation_stamp(self) -> tuple:
-        path = str(self._current_dir())
-        return path, _open.get(path, (None, 0))[1]
 
     @staticmethod
     def _facet_groups(query: SearchQuery) -> list[tuple[str | None, list[str]]]:

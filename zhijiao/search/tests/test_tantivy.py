@@ -23,14 +23,28 @@ def test_common_words_skip_bigrams_but_partial_words_still_match(tmp_path, monke
 
 def test_common_words_rank_title_matches_first(tmp_path, monkeypatch):
     """A common word is matched in one field for speed; an item with it in the title still ranks above
-    items that only carry it as a label or in the description."""
+    items that only carry it as a tag or in the description, even when its own description is long."""
     monkeypatch.setattr(tantivy_backend, "GRAM_FALLBACK_MAX_DF", 2)
+    long_text = "本课以朗读为主线，引导学生感受诗人的情感，体会意象和意境，并在小组合作中完成背诵与默写练习。" * 3
     b = TantivyBackend(tmp_path)
-    b.index([SearchDocument(id=i, title=f"分数的意义 第{i}课时", keywords=("数学", "五年级"),
-                            description="本课件配套人教版五年级数学下册，含课堂练习。") for i in range(1, 5)]
-            + [SearchDocument(id=9, title="五年级数学 期末复习", keywords=("数学", "五年级"))])
-    hits = b.search(SearchQuery(text="五年级 数学", scope=EVERYTHING)).hits
-    assert [h.id for h in hits][0] == 9 and len(hits) == 5
+    b.index([SearchDocument(id=1, title="古诗 鉴赏方法", description=long_text),
+             SearchDocument(id=2, title="春天的故事", tags=("古诗",)),
+             SearchDocument(id=3, title="童年的水墨画", description="古诗与现代诗对比阅读。"),
+             SearchDocument(id=4, title="小池 课件", tags=("古诗", "朗读")),
+             SearchDocument(id=5, title="江南 教案", keywords=("古诗",))])
+    assert b._common(b._index().searcher(), "古诗")
+    hits = b.search(SearchQuery(text="古诗", scope=EVERYTHING)).hits
+    assert [h.id for h in hits][0] == 1 and len(hits) == 5
+
+
+def test_a_word_in_a_few_titles_is_still_rare(tmp_path, monkeypatch):
+    """How common a word is counts documents once (the body holds the title's words too): a name in a
+    few titles keeps its partial-word path."""
+    monkeypatch.setattr(tantivy_backend, "GRAM_FALLBACK_MAX_DF", 5)
+    b = TantivyBackend(tmp_path)
+    b.index([SearchDocument(id=i, title=f"芳芳老师 第{i}课") for i in range(1, 4)]
+            + [SearchDocument(id=9, title="王芳芳朗读")])
+    assert sorted(h.id for h in b.search(SearchQuery(text="芳芳", scope=EVERYTHING)).hits) == [1, 2, 3, 9]
 
 
 def test_a_trailing_character_is_matched_by_the_phrase_typed_unless_its_bigrams_are_rare(tmp_path, monkeypatch):
