@@ -42,11 +42,6 @@ MAX_OBJECT = 1000
 MAX_TERM = 700
 
 
-def _agent(user) -> dict:
-    # An account on this platform, by id: no names, phone numbers or e-mails in the trail.
-    return user_agent(user.pk)
-
-
 def _term_rows(st: Statement, body: dict) -> list[tuple]:
     return [(st.id, kind, key[:MAX_TERM], primary) for kind, key, primary in terms(body)]
 
@@ -82,7 +77,7 @@ def _insert_terms(rows: list[tuple]) -> None:
         cur.executemany(sql, params)
 
 
-def record_event(
+def statement_build(
     *,
     actor,
     verb: str,
@@ -90,26 +85,34 @@ def record_event(
     object_key: str | int,
     object_name: str = "",
     result: dict | None = None,
-    school: OrgNode | None = None,
-    klass: OrgNode | None = None,
+    school: OrgNode | int | None = None,
+    klass: OrgNode | int | None = None,
     actor_role: str = "",
     extensions: dict | None = None,
     timestamp: datetime | None = None,
+    statement_id: uuid.UUID | None = None,
+    stored: datetime | None = None,
 ) -> Statement:
-    """Record one xAPI statement: actor did verb to object, with result and school/class context."""
-    now = timezone.now()
+    """An unsaved platform statement: actor did verb to object, with result and school/class context.
+
+    `actor` is a User or a user id; `school`/`klass` an OrgNode or its id (the batched trail carries ids).
+    """
+    now = stored or timezone.now()
     ts = timestamp or now
-    sid = uuid.uuid4()
+    sid = statement_id or uuid.uuid4()
+    actor_id = actor if isinstance(actor, int) else (actor.pk if actor is not None else None)
+    school_id = school if isinstance(school, int) or school is None else school.pk
+    klass_id = klass if isinstance(klass, int) or klass is None else klass.pk
     obj_id = activity_id(object_kind, object_key)
     definition: dict = {"type": activity_type_iri(object_kind)}
     if object_name:
         definition["name"] = {"zh-CN": object_name}
     context: dict = {"platform": "zhijiao"}
     ctx_ext = {}
-    if school is not None:
-        ctx_ext[activity_id("org-node", "school")] = school.pk
-    if klass is not None:
-        ctx_ext[activity_id("org-node", "class")] = klass.pk
+    if school_id is not None:
+        ctx_ext[activity_id("org-node", "school")] = school_id
+    if klass_id is not None:
+        ctx_ext[activity_id("org-node", "class")] = klass_id
     if actor_role:
         ctx_ext[activity_id("user", "role")] = actor_role
     if extensions:
@@ -118,9 +121,9 @@ def record_event(
         context["extensions"] = ctx_ext
     body = {
         "id": str(sid),
-        "actor": _agent(actor) if actor is not None else {"objectType": "Agent", "name": "anonymous",
-                                                          "account": {"homePage": "https://zhijiao.example.org/",
-                                                                      "name": "anonymous"}},
+        "actor": user_agent(actor_id) if actor_id else {"objectType": "Agent", "name": "anonymous",
+                                                        "account": {"homePage": "https://zhijiao.example.org/",
+                                                                    "name": "anonymous"}},
         "verb": {"id": verb_iri(verb), "display": {"en-US": verb.rsplit("/", 1)[-1]}},
         "object": {"objectType": "Activity", "id": obj_id, "definition": definition},
         "context": context,
@@ -131,20 +134,31 @@ def record_event(
     }
     if result:
         body["result"] = result
-    st = Statement.objects.create(
+    return Statement(
         id=sid,
-        actor=actor if (actor is not None and actor.pk) else None,
+        actor_id=actor_id,
         actor_role=actor_role,
         verb=body["verb"]["id"],
         object_type=definition["type"],
         object_id=obj_id,
-        school=school,
-        klass=klass,
+        school_id=school_id,
+        klass_id=klass_id,
         timestamp=ts,
         stored=now,
         statement=body,
     )
-    _insert_terms(_term_rows(st, body))
+
+
+def statements_insert(*, statements: list[Statement]) -> None:
+    """Insert built statements and their LRS index rows (call inside the caller's transaction)."""
+    _fast_insert(Statement, statements)
+    _insert_terms([row for st in statements for row in _term_rows(st, st.statement)])
+
+
+def record_event(**fields) -> Statement:
+    """Record one xAPI statement (the arguments of `statement_build`) inside the caller's transaction."""
+    st = statement_build(**fields)
+    statements_insert(statements=[st])
     return st
 
 
