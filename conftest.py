@@ -2,16 +2,23 @@
 
 import os
 import shutil
-import tempfile
 
 import pytest
 
-# Test runs never touch the developer's data dir.
-os.environ.setdefault("ZHIJIAO_DATA_DIR", tempfile.mkdtemp(prefix="zhijiao-test-"))
-# Playwright's sync API runs an event loop in the test thread; Django's ORM calls there are safe.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+# The environment the settings read (data dir, trail thread off) is set by zhijiao/pytest_env.py.
 
 CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture(autouse=True)
+def _empty_trail_spool():
+    """Each test starts with an empty spool: lines another test counted never reach this one's database."""
+    yield
+    from zhijiao.records.trail import spool_dir, trail_flush
+
+    trail_flush()
+    for path in spool_dir().glob("*"):
+        path.unlink()
 
 
 @pytest.fixture

@@ -185,8 +185,30 @@ ZHIJIAO_OAI_ADMIN_EMAIL = os.environ.get("ZHIJIAO_OAI_ADMIN_EMAIL", "admin@zhiji
 ZHIJIAO_OAI_PAGE_SIZE = int(os.environ.get("ZHIJIAO_OAI_PAGE_SIZE", 100))
 
 # Background work: Celery when a broker is configured, otherwise tasks run in-process after commit.
+# The app is zhijiao/celery_app.py (beat schedule there); `zhijiao worker` / `zhijiao beat` run it.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_TASK_DEFAULT_QUEUE = "zhijiao"
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+# Every task is a side effect whose outcome is in the database; nobody waits for a result.
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_IGNORE_RESULT = True
+# Acknowledge after the task ran, one message at a time per worker process: a worker killed mid-task leaves
+# its message for another (the tasks are idempotent), and a long rollup does not hold short tasks hostage.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True  # redelivered anyway (acks late)
+CELERY_WORKER_MAX_TASKS_PER_CHILD = 1000
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TIMEZONE = TIME_ZONE
+
+# The batched trail (records.trail): counted reads are spooled to files under the data dir and applied
+# every N seconds by a thread in each web process (0: only by `zhijiao trail-drain` / the Celery task).
+ZHIJIAO_TRAIL_DRAIN_SECONDS = float(os.environ.get("ZHIJIAO_TRAIL_DRAIN_SECONDS", 2))
+ZHIJIAO_TRAIL_FSYNC = env_bool("ZHIJIAO_TRAIL_FSYNC", False)
 
 # Cockpit rollups leave statements stored in the last N seconds for the next run (late commits).
 ZHIJIAO_COCKPIT_LAG_SECONDS = int(os.environ.get("ZHIJIAO_COCKPIT_LAG_SECONDS", 60))

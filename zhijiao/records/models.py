@@ -162,3 +162,18 @@ class Document(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.doc_id}"
+
+
+class TrailBatch(models.Model):
+    """One spool file of counted reads applied to the database (zhijiao.records.trail).
+
+    Written in the same transaction as the file's rows, so a file whose rows committed is never applied
+    again, even if the process that applied it died before deleting it.
+    """
+
+    name = models.CharField(max_length=200, unique=True)
+    entries = models.PositiveIntegerField()
+    applied_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.name

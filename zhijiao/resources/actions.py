@@ -7,12 +7,14 @@ UPDATE statements with F() expressions, so concurrent use loses no update.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from datetime import datetime, time
 
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
-from django.db.models import F, Sum
+from django.db.models import F, Sum, Value
+from django.db.models.functions import Greatest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,7 +24,8 @@ from zhijiao.accounts.selectors import scope_of
 from zhijiao.catalog.models import Chapter, KnowledgePoint, Section
 from zhijiao.core.actions import notify
 from zhijiao.core.models import OrgNode
-from zhijiao.records.actions import record_event
+from zhijiao.records.actions import record_event, statement_build, statements_insert
+from zhijiao.records.trail import TrailEntry, trail_append
 from zhijiao.resources.models import (
     EDITABLE_STATUSES,
     PENDING_STATUSES,
@@ -362,30 +365,89 @@ def resource_review(*, reviewer: User, resource: Resource, decision: str, reason
 
 # --- use ------------------------------------------------------------------------------------------------
 
-@transaction.atomic
+TRAIL_VIEWED = "resources.viewed"
+TRAIL_DOWNLOADED = "resources.downloaded"
+
+
+def _trail_payload(user: User, resource: Resource, **extra) -> dict:
+    ctx = _event_context(user)
+    return {"user": user.pk, "resource": resource.pk, "contributor": resource.contributor_id,
+            "title": resource.title, "role": ctx["actor_role"],
+            "school": ctx["school"].pk if "school" in ctx else None,
+            "klass": ctx["klass"].pk if "klass" in ctx else None, **extra}
+
+
 def resource_view(*, user: User, resource: Resource) -> None:
-    """Count a view of a published item (previews by its contributor or reviewers are not counted)."""
-    if resource.status != Status.APPROVED:
-        return
-    _bump(resource, view_count=1)
-    history, created = ViewHistory.objects.get_or_create(user_id=user.pk, resource=resource)
-    if not created:
-        ViewHistory.objects.filter(pk=history.pk).update(times=F("times") + 1, last_viewed_at=timezone.now())
-    elif resource.contributor_id and resource.contributor_id != user.pk:
-        points_grant(user_id=resource.contributor_id, event=PointsEvent.VIEWED, resource=resource,
-                     source_user_id=user.pk)
-    _event(user, "viewed", resource)
+    """Count a view of a published item (previews by its contributor or reviewers are not counted).
+
+    Opening a page writes nothing to the database: the view goes to the batched trail (records.trail)
+    and `resource_views_apply` stores it — counter, history, points, statement — off the request path.
+    """
+    if resource.status == Status.APPROVED:
+        trail_append(kind=TRAIL_VIEWED, payload=_trail_payload(user, resource))
 
 
-@transaction.atomic
 def resource_download(*, user: User, resource: Resource, file: ResourceFile) -> None:
-    if resource.status != Status.APPROVED:
-        return
-    _bump(resource, download_count=1)
-    if resource.contributor_id and resource.contributor_id != user.pk:
-        points_grant(user_id=resource.contributor_id, event=PointsEvent.DOWNLOADED, resource=resource,
-                     source_user_id=user.pk)
-    _event(user, "downloaded", resource, {"extensions": {"file": file.pk}})
+    """Count a download of a published item's file (batched like views; `resource_downloads_apply`)."""
+    if resource.status == Status.APPROVED:
+        trail_append(kind=TRAIL_DOWNLOADED, payload=_trail_payload(user, resource, file=file.pk))
+
+
+def _trail_statement(e: TrailEntry, verb: str, result: dict | None = None):
+    p = e.payload
+    return statement_build(actor=p["user"], verb=verb, object_kind="resource", object_key=p["resource"],
+                           object_name=p["title"], result=result, school=p["school"], klass=p["klass"],
+                           actor_role=p["role"], timestamp=e.at, statement_id=e.id)
+
+
+def _bump_many(counts: Counter, field: str) -> None:
+    for resource_id, n in sorted(counts.items()):  # a fixed order: two drainers never deadlock
+        Resource.objects.filter(pk=resource_id).update(**{field: F(field) + n})
+
+
+def resource_views_apply(entries: list[TrailEntry]) -> None:
+    """Store a batch of spooled views (inside the trail's drain transaction): what `resource_view` used to
+    write per request — the counter, the person's history, the contributor's points for a first view by
+    someone else, and the statement — in a few statements per batch."""
+    live = set(Resource.objects.filter(pk__in={e.payload["resource"] for e in entries}).values_list("pk", flat=True))
+    entries = [e for e in entries if e.payload["resource"] in live]  # an item deleted since is not counted
+    _bump_many(Counter(e.payload["resource"] for e in entries), "view_count")
+    seen: dict[tuple[int, int], list[TrailEntry]] = {}
+    for e in entries:
+        seen.setdefault((e.payload["user"], e.payload["resource"]), []).append(e)
+    existing = {
+        (h.user_id, h.resource_id): h
+        for h in ViewHistory.objects.filter(user_id__in={u for u, _r in seen}, resource_id__in={r for _u, r in seen})
+    }
+    new = []
+    for (user_id, resource_id), views in seen.items():
+        if (user_id, resource_id) in existing:
+            ViewHistory.objects.filter(pk=existing[(user_id, resource_id)].pk).update(
+                times=F("times") + len(views), last_viewed_at=Greatest(F("last_viewed_at"), Value(views[-1].at)))
+        else:
+            new.append(ViewHistory(user_id=user_id, resource_id=resource_id, first_viewed_at=views[0].at,
+                                   last_viewed_at=views[-1].at, times=len(views)))
+    ViewHistory.objects.bulk_create(new)
+    for h in new:
+        contributor = seen[(h.user_id, h.resource_id)][0].payload["contributor"]
+        if contributor and contributor != h.user_id:
+            points_grant(user_id=contributor, event=PointsEvent.VIEWED, resource=Resource(pk=h.resource_id),
+                         source_user_id=h.user_id)
+    statements_insert(statements=[_trail_statement(e, "viewed") for e in entries])
+
+
+def resource_downloads_apply(entries: list[TrailEntry]) -> None:
+    """Store a batch of spooled downloads: counter, the contributor's points, statements."""
+    live = set(Resource.objects.filter(pk__in={e.payload["resource"] for e in entries}).values_list("pk", flat=True))
+    entries = [e for e in entries if e.payload["resource"] in live]
+    _bump_many(Counter(e.payload["resource"] for e in entries), "download_count")
+    for e in entries:
+        contributor = e.payload["contributor"]
+        if contributor and contributor != e.payload["user"]:
+            points_grant(user_id=contributor, event=PointsEvent.DOWNLOADED, resource=Resource(pk=e.payload["resource"]),
+                         source_user_id=e.payload["user"])
+    statements_insert(statements=[_trail_statement(e, "downloaded", {"extensions": {"file": e.payload["file"]}})
+                                  for e in entries])
 
 
 def _require_published(resource: Resource) -> None:

@@ -116,12 +116,11 @@ def list_resources(request, filters: Query[ListFilters]):
             "page_size": filters.page_size, "has_next": len(rows) > filters.page_size}
 
 
-@router.get("/{resource_id}", response=ResourceDetailOut, summary="资源详情（计一次浏览）")
+@router.get("/{resource_id}", response=ResourceDetailOut, summary="资源详情（计一次浏览，几秒内计入 view_count）")
 def resource_detail(request, resource_id: int):
     user = request.auth
     r = selectors.access_resource(user, resource_id)
-    actions.resource_view(user=user, resource=r)
-    r.refresh_from_db(fields=["view_count"])
+    actions.resource_view(user=user, resource=r)  # counted off the request path (records.trail)
     data = _out(r)
     data.update(
         chapters=[c.title_path or c.title for c in r.chapters.all()],

@@ -26,3 +26,9 @@ class ResourcesConfig(AppConfig):
                      roles={RoleKind.SCHOOL_ADMIN, RoleKind.CIO, RoleKind.DISTRICT_ADMIN}, icon="✔",
                      description=_("凡进必审：审核资源和评论"), order=20)
         register_demo_extension("zhijiao.resources.demo.build", order=20)
+
+        from zhijiao.records.trail import register_trail_kind
+        from zhijiao.resources import actions
+
+        register_trail_kind(actions.TRAIL_VIEWED, actions.resource_views_apply)
+        register_trail_kind(actions.TRAIL_DOWNLOADED, actions.resource_downloads_apply)

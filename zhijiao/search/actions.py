@@ -142,16 +142,30 @@ def index_rebuild(*, backend=None, progress=None) -> int:
     return n
 
 
+TRAIL_SEARCHED = "search.searched"
+
+
 def search_record(*, user, query) -> None:
-    """Record that `user` searched: the statement names the query only by a hash (no text, no names)."""
+    """Record that `user` searched: the statement names the query only by a hash (no text, no names).
+
+    Batched (records.trail): the search page itself writes nothing to the database."""
     import hashlib
     import json
 
-    from zhijiao.records.actions import record_event
+    from zhijiao.records.trail import trail_append
 
     if user is None or not user.is_authenticated:
         return
     key = hashlib.sha256(json.dumps([query.text.strip(), query.filters, query.sort], ensure_ascii=False)
                          .encode()).hexdigest()[:32]
-    with transaction.atomic():
-        record_event(actor=user, verb="searched", object_kind="search", object_key=key)
+    trail_append(kind=TRAIL_SEARCHED, payload={"user": user.pk, "key": key})
+
+
+def searches_apply(entries) -> None:
+    """Store a batch of spooled searches as statements (inside the trail's drain transaction)."""
+    from zhijiao.records.actions import statement_build, statements_insert
+
+    statements_insert(statements=[
+        statement_build(actor=e.payload["user"], verb="searched", object_kind="search", object_key=e.payload["key"],
+                        timestamp=e.at, statement_id=e.id)
+        for e in entries])

@@ -17,3 +17,8 @@ class SearchConfig(AppConfig):
         register_app(key="search_learn", label=_("资源搜索"), category="learning", url_name="search:results",
                      roles={"student", "parent"}, icon="🔍", description=_("搜微课、学习任务单"), order=5)
         register_demo_extension("zhijiao.search.demo.build", order=25)
+
+        from zhijiao.records.trail import register_trail_kind
+        from zhijiao.search.actions import TRAIL_SEARCHED, searches_apply
+
+        register_trail_kind(TRAIL_SEARCHED, searches_apply)

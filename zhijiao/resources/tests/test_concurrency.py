@@ -8,6 +8,7 @@ import threading
 import pytest
 from django.db import connection, connections
 
+from zhijiao.records.trail import trail_drain
 from zhijiao.resources import actions
 from zhijiao.resources.models import Resource
 
@@ -47,6 +48,7 @@ def test_no_lost_updates_under_concurrent_use(lib):
         return lambda: [actions.resource_view(user=user, resource=r) for _ in range(5)]
 
     _run_parallel([view_batch(u) for u in students])
+    assert trail_drain() == len(viewers)
     _run_parallel([lambda u=u: actions.favourite_add(user=u, resource=r) for u in students])
     _run_parallel([lambda u=u, k=k: actions.rating_set(user=u, resource=r, score=1 + k % 5)
                    for k, u in enumerate(students)])

@@ -2,6 +2,7 @@
 
 import pytest
 
+from zhijiao.records.trail import trail_drain
 from zhijiao.resources.models import Resource, Status
 
 
@@ -64,6 +65,7 @@ def test_range_requests_do_not_count_downloads_but_downloads_do(lib, client_as, 
     resp = client.get(f"/resources/{r.pk}/files/{f.pk}/?download=1")
     assert resp.status_code == 200 and resp["Content-Disposition"].startswith("attachment")
     assert "filename*=UTF-8''%E8%AE%A4%E8%AF%86" in resp["Content-Disposition"]
+    assert trail_drain() == 1  # counted off the request path
     assert Resource.objects.get(pk=r.pk).download_count == 1
 
 

@@ -4,6 +4,7 @@ import pytest
 
 from zhijiao.core.models import Notification
 from zhijiao.records.models import Statement
+from zhijiao.records.trail import trail_drain
 from zhijiao.resources import actions
 from zhijiao.resources.models import (
     Comment,
@@ -26,6 +27,8 @@ def test_viewing_counts_records_history_and_event(lib, client_as):
     client = client_as(lib.users["xuesheng"])
     for _ in range(3):
         assert client.get(f"/resources/{r.pk}/").status_code == 200
+    assert fresh(r).view_count == 0  # opening a page writes nothing on the request path
+    assert trail_drain() == 3
     assert fresh(r).view_count == 3
     h = ViewHistory.objects.get(user=lib.users["xuesheng"], resource=r)
     assert h.times == 3
@@ -40,6 +43,7 @@ def test_viewing_counts_records_history_and_event(lib, client_as):
 def test_previews_of_unpublished_items_are_not_counted(lib, client_as):
     r = lib.make(status=Status.PENDING_SCHOOL)
     client_as(lib.users["xiao_admin"]).get(f"/resources/{r.pk}/")
+    assert trail_drain() == 0
     assert fresh(r).view_count == 0
 
 
@@ -115,6 +119,7 @@ def test_points_for_use_respect_the_daily_cap(lib):
     for name in ("xuesheng", "s0000002", "laoshi2", "jiazhang"):
         actions.resource_view(user=lib.users[name], resource=r)
     actions.resource_view(user=lib.users["laoshi"], resource=r)  # one's own views earn nothing
+    trail_drain()
     assert PointsLedger.objects.filter(user=lib.users["laoshi"], event="viewed").count() == 2
     assert points_balance(lib.users["laoshi"]) == 2
     actions.rating_set(user=lib.users["laoshi2"], resource=r, score=5)

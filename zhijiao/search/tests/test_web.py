@@ -4,6 +4,7 @@ import pytest
 from django.db import transaction
 
 from zhijiao.records.models import Statement
+from zhijiao.records.trail import trail_drain
 
 
 @pytest.fixture
@@ -77,6 +78,8 @@ def test_bad_input_gets_a_message_not_an_error(client_as, users, library):
 
 def test_search_is_recorded_without_the_query_text(client_as, users, library):
     client_as(users["xuesheng"]).get("/search/", {"q": "张伟"})
+    assert not Statement.objects.filter(verb__endswith="/searched").exists()  # nothing written on the request
+    assert trail_drain() == 1
     st = Statement.objects.filter(verb__endswith="/searched").get()
     assert st.actor_id == users["xuesheng"].pk
     assert "张伟" not in str(st.__dict__) and "%E5%BC%A0" not in st.object_id
