@@ -49,7 +49,8 @@ def book_by_code(code: str) -> Book | None:
 
 
 def chapter_by_key(key: str) -> Chapter | None:
-    return Chapter.objects.select_related("book").filter(key=key).first() if key else None
+    return (Chapter.objects.select_related("book__stage", "book__subject", "book__edition").filter(key=key).first()
+            if key else None)
 
 
 def chapters_by_keys(keys) -> dict[str, Chapter]:
@@ -101,10 +102,12 @@ def knowledge_points_for(chapter: Chapter) -> QuerySet[KnowledgePoint]:
     return KnowledgePoint.objects.filter(chapters__in=chapter_descendant_ids(chapter)).distinct().order_by("code")
 
 
-def knowledge_points_around(chapter: Chapter) -> QuerySet[KnowledgePoint]:
+def knowledge_points_around(chapter: Chapter, descendant_ids: list[int] | None = None) -> QuerySet[KnowledgePoint]:
     """Knowledge points of this chapter, the chapters under it and the ones above it (a lesson inherits
-    its unit's points)."""
-    ids = chapter_descendant_ids(chapter) + [c.pk for c in chapter_ancestors(chapter)]
+    its unit's points). `descendant_ids`: `chapter_descendant_ids(chapter)` when the caller has it."""
+    if descendant_ids is None:
+        descendant_ids = chapter_descendant_ids(chapter)
+    ids = list(descendant_ids) + [c.pk for c in chapter_ancestors(chapter)]
     return KnowledgePoint.objects.filter(chapters__in=ids).distinct().order_by("code")
 
 
@@ -191,7 +194,7 @@ def browse_context(params, *, base_url: str = "") -> BrowseNav:
     nav.section = next((s for s in all_sections if s.code == get("section")), None)
 
     chapter = chapter_by_key(get("chapter"))
-    book = book_by_code(chapter.book.code) if chapter else book_by_code(get("book"))
+    book = chapter.book if chapter else book_by_code(get("book"))
     if book is not None:
         nav.stage, nav.subject, nav.edition, nav.book = book.stage, book.subject, book.edition, book
         nav.chapter = chapter if chapter and chapter.book_id == book.pk else None

@@ -26,7 +26,7 @@ def _require_district_admin(user) -> None:
 def browse(request):
     """The teaching catalog: choose stage → subject → edition → volume, then read the chapter tree."""
     nav = browse_context(request.GET, base_url=request.path)
-    kps = list(knowledge_points_around(nav.chapter)) if nav.chapter else []
+    kps = list(knowledge_points_around(nav.chapter, nav.chapter_ids)) if nav.chapter else []
     return render(request, "catalog/browse.html", {"nav": nav, "knowledge_points": kps})
 
 

@@ -17,3 +17,13 @@ class CockpitConfig(AppConfig):
         register_app(key="cockpit-config", label=_("应用指标配置"), category="management", url_name="cockpit:config",
                      roles={"district_admin"}, icon="⚙", description=_("深度应用指数的指标、阈值与权重"), order=60)
         register_demo_extension("zhijiao.cockpit.demo.build", order=70)
+
+        from django.db.models.signals import post_delete, post_save
+
+        from zhijiao.accounts.models import Role
+        from zhijiao.cockpit.selectors import bump_org_version
+        from zhijiao.core.models import OrgNode
+
+        for model in (Role, OrgNode):
+            post_save.connect(bump_org_version, sender=model, dispatch_uid=f"cockpit-org-{model.__name__}")
+            post_delete.connect(bump_org_version, sender=model, dispatch_uid=f"cockpit-org-{model.__name__}-del")

@@ -373,7 +373,9 @@ class SchoolFigures:
 def _students_per_school(schools: list[OrgNode]) -> dict[int, int]:
     by_path = {s.path: s.pk for s in schools}
     out: dict[int, int] = defaultdict(int)
-    rows = (Role.objects.filter(kind=RoleKind.STUDENT, node__path__startswith=schools[0].path[:14])
+    # One school: its own classes; several: their district's (one prefix either way).
+    prefix = schools[0].path if len(schools) == 1 else schools[0].path[:14] if schools else ""
+    rows = (Role.objects.filter(kind=RoleKind.STUDENT, node__path__startswith=prefix)
             .values("node__path").annotate(n=Count("user_id", distinct=True))) if schools else []
     for row in rows:
         sid = by_path.get(row["node__path"][:SCHOOL_PATH_LEN])
@@ -570,21 +572,54 @@ class Figures:
     computed_at: float = 0.0
 
 
+ORG_VERSION_KEY = "cockpit:org-version"
+
+
+def _bump_org_version() -> None:
+    from django.core.cache import cache
+
+    try:
+        cache.incr(ORG_VERSION_KEY)
+    except ValueError:
+        cache.set(ORG_VERSION_KEY, 1, None)
+
+
+def bump_org_version(**_kwargs) -> None:
+    """Receiver of Role and OrgNode saves and deletes (connected in CockpitConfig.ready): the figures'
+    stamp changes at once, without counting the district's roles on every page. Once per transaction,
+    after it commits (a roster import revoking thousands of roles bumps once)."""
+    from django.db import transaction
+
+    conn = transaction.get_connection()
+    if conn.in_atomic_block and any(entry[1] is _bump_org_version for entry in conn.run_on_commit):
+        return
+    transaction.on_commit(_bump_org_version)
+
+
 def _config_stamp() -> str:
-    """Changes whenever the meaning of a figure could: the bureau's config, the org tree, roles."""
+    """Changes whenever the meaning of a figure could: the bureau's config, the org tree, roles.
+
+    Read from indexes only (the newest row of each table, never a count of the district's rows): a new
+    role or node raises the largest id (bulk inserts included), an edited node its `updated_at`, and
+    every save or delete through the ORM bumps the org version (`bump_org_version`)."""
+    from django.core.cache import cache
     from django.db.models import Max
 
     cfg = IndicatorConfig.objects.aggregate(m=Max("updated_at"), c=Count("id"))
     rules = IndexSettings.objects.aggregate(m=Max("updated_at"))
-    org = OrgNode.objects.aggregate(m=Max("updated_at"), c=Count("id"))
-    roles = Role.objects.aggregate(m=Max("created_at"), c=Count("id"))
-    return repr((cfg, rules, org, roles))
+    org = OrgNode.objects.aggregate(m=Max("updated_at"), top=Max("id"))
+    roles = Role.objects.aggregate(top=Max("id"))
+    return repr((cfg, rules, org, roles, cache.get(ORG_VERSION_KEY, 0)))
 
 
-def cached(key: str, compute, *, refresh: bool = False) -> Figures:
+_UNREAD = object()
+
+
+def cached(key: str, compute, *, refresh: bool = False, checkpoint=_UNREAD) -> Figures:
     """`compute()` cached under `key`. A configuration or org change recomputes at once; new rollup data
     recomputes once the cached figures are older than ZHIJIAO_COCKPIT_MAX_AGE_SECONDS (a district-wide
-    page at design size takes many seconds, and the rollup moves every minute while people work)."""
+    page at design size takes many seconds, and the rollup moves every minute while people work).
+    `checkpoint`: the rollup checkpoint (or None) when the caller has just read it."""
     import hashlib
     import time
 
@@ -593,8 +628,9 @@ def cached(key: str, compute, *, refresh: bool = False) -> Figures:
 
     from zhijiao.cockpit.models import RollupCheckpoint
 
-    cp = RollupCheckpoint.objects.filter(name="statements").values_list(
-        "last_stored", "last_id", "full_at", "updated_at").first()
+    if checkpoint is _UNREAD:
+        checkpoint = RollupCheckpoint.objects.filter(name="statements").first()
+    cp = (checkpoint.last_stored, checkpoint.last_id, checkpoint.full_at, checkpoint.updated_at) if checkpoint else None
     marker, as_of = (cp[:3], cp[3]) if cp else ((), None)
     full = "cockpit:" + hashlib.sha1(f"{key}|{_config_stamp()}".encode()).hexdigest()
     max_age = settings.ZHIJIAO_COCKPIT_MAX_AGE_SECONDS
@@ -606,17 +642,20 @@ def cached(key: str, compute, *, refresh: bool = False) -> Figures:
     return entry
 
 
-def district_page_figures(district: OrgNode, period: Period, *, refresh: bool = False) -> Figures:
+def district_page_figures(district: OrgNode, period: Period, *, refresh: bool = False,
+                          checkpoint=_UNREAD) -> Figures:
     """(school figures, indicator figures, daily, weekly, hourly) for the district page."""
     def compute():
         figs, scores = school_figures(district_schools(district), period, with_teachers=True)
         return (figs, indicator_figures(scores, period), daily_trend(period), weekly_trend(period),
                 hourly_profile(period))
 
-    return cached(f"district:{district.pk}:{period.start}:{period.end}", compute, refresh=refresh)
+    return cached(f"district:{district.pk}:{period.start}:{period.end}", compute, refresh=refresh,
+                  checkpoint=checkpoint)
 
 
-def school_page_figures(school: OrgNode, period: Period, *, refresh: bool = False) -> Figures:
+def school_page_figures(school: OrgNode, period: Period, *, refresh: bool = False,
+                        checkpoint=_UNREAD) -> Figures:
     """(school figures, teacher scores, daily, weekly, hourly) for one school's page."""
     def compute():
         figs, scores = school_figures([school], period, with_teachers=True)
@@ -624,7 +663,8 @@ def school_page_figures(school: OrgNode, period: Period, *, refresh: bool = Fals
         return (figs[0], scores, daily_trend(period, school_ids=ids), weekly_trend(period, school_ids=ids),
                 hourly_profile(period, school_ids=ids))
 
-    return cached(f"school:{school.pk}:{period.start}:{period.end}", compute, refresh=refresh)
+    return cached(f"school:{school.pk}:{period.start}:{period.end}", compute, refresh=refresh,
+                  checkpoint=checkpoint)
 
 
 def default_periods() -> list[Period]:

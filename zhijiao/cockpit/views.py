@@ -14,7 +14,7 @@ from zhijiao.cockpit import actions, selectors
 from zhijiao.cockpit.exports import Table, xlsx_response
 from zhijiao.cockpit.forms import IndexRulesForm, IndicatorForm, initial_of
 from zhijiao.cockpit.indicators import DIMENSION_LABELS, DIMENSIONS, MEASURES
-from zhijiao.cockpit.rollup import catch_up_if_stale, checkpoint
+from zhijiao.cockpit.rollup import fresh_checkpoint
 from zhijiao.core.models import Ownership, SchoolType
 
 
@@ -42,8 +42,7 @@ def _pct(v: float) -> str:
 
 def _fresh():
     """A bounded catch-up of the rollups before a page renders (skipped when recent)."""
-    catch_up_if_stale()
-    return checkpoint()
+    return fresh_checkpoint()
 
 
 def _tables_response(request, tables: list[Table], prefix: str):
@@ -110,8 +109,7 @@ def _indicator_table(ind_figs) -> Table:
 def district(request):
     district_node = selectors.cockpit_district(request.user)
     period, error = selectors.period_from(request.GET)
-    _fresh()
-    figures = selectors.district_page_figures(district_node, period)
+    figures = selectors.district_page_figures(district_node, period, checkpoint=_fresh())
     figs, ind_figs, daily, weekly, hourly = figures.value
     totals = selectors.district_totals(figs)
     rules = selectors.index_rules()
@@ -182,8 +180,7 @@ def district(request):
 def school(request, school_id: int):
     school_node = selectors.access_cockpit_school(request.user, school_id)
     period, error = selectors.period_from(request.GET)
-    _fresh()
-    figures = selectors.school_page_figures(school_node, period)
+    figures = selectors.school_page_figures(school_node, period, checkpoint=_fresh())
     f, scores, daily, weekly, hourly = figures.value
     rules = selectors.index_rules()
     ranked = sorted(scores.values(), key=lambda t: (-t.score, t.name))
@@ -222,9 +219,10 @@ def teacher(request, teacher_id: int):
     person, school_node = selectors.access_cockpit_teacher(request.user, teacher_id)
     period, error = selectors.period_from(request.GET)
     cp = _fresh()  # one teacher's figures are cheap: always from the newest rollup
-    scores = selectors.teacher_scores({person.pk: school_node.pk}, period)
+    all_inds, rules = selectors.indicators(), selectors.index_rules()
+    scores = selectors.teacher_scores({person.pk: school_node.pk}, period, all_inds, rules)
     t = scores[person.pk]
-    inds = [i for i in selectors.indicators() if i.enabled and i.weight > 0]
+    inds = [i for i in all_inds if i.enabled and i.weight > 0]
     measures = dict(MEASURES)
     table = Table("indicators", _("各项指标"),
                   [_("代码"), _("指标"), _("维度"), _("计量"), _("数值"), _("本期阈值"), _("完成度"), _("权重")],
@@ -246,7 +244,7 @@ def teacher(request, teacher_id: int):
     ]
     return render(request, "cockpit/teacher.html", {
         "person": person, "school": school_node, "score": t, "period": period, "error": error,
-        "rules": selectors.index_rules(), "indicators": table, "trend": trend, "charts": charts,
+        "rules": rules, "indicators": table, "trend": trend, "charts": charts,
         "as_of": cp.updated_at if cp else None, "periods": selectors.PERIOD_CHOICES,
     })
 

@@ -1,7 +1,7 @@
 """Reads of homework, scoped: teachers see assignments of the classes they teach (or set themselves), students
 only their own submissions, parents only their children's, admins everything under their node."""
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -49,6 +49,15 @@ def assignment_submissions(user, assignment: Assignment) -> QuerySet[Submission]
     if assignment.teacher_id != user.pk:
         qs = qs.filter(klass_id__in=staff_class_ids(user))
     return qs.order_by("klass__path", "student__student_number", "student_id")
+
+
+def submission_counts(assignment_ids: list[int]) -> dict[int, dict[str, int]]:
+    """assignment id → {n, done, pending}: submissions, those handed in, those waiting for grading; one query."""
+    done = [SubmissionStatus.SUBMITTED, SubmissionStatus.GRADED]
+    rows = (Submission.objects.filter(assignment_id__in=assignment_ids).order_by().values("assignment_id")
+            .annotate(n=Count("pk"), done=Count("pk", filter=Q(status__in=done)),
+                      pending=Count("pk", filter=Q(status=SubmissionStatus.SUBMITTED))))
+    return {r["assignment_id"]: {"n": r["n"], "done": r["done"], "pending": r["pending"]} for r in rows}
 
 
 def my_submissions(user) -> QuerySet[Submission]:
@@ -111,7 +120,7 @@ def question_visible_to_student(user, question, *, analysis: bool = False) -> bo
 
 def submission_answers(submission: Submission) -> list[tuple]:
     """[(paper item, answer or None)] in paper order."""
-    items = list(submission.tier.paper.items.select_related("question").prefetch_related(
+    items = list(submission.tier.paper.items.select_related("question__subject").prefetch_related(
         "question__knowledge_points").order_by("order", "pk"))
     answers = {a.question_id: a for a in submission.answers.all()}
     return [(it, answers.get(it.question_id)) for it in items]
@@ -128,4 +137,4 @@ def question_answers(user, assignment: Assignment, question_id: int) -> QuerySet
     """Every visible student's answer to one question (批改 question by question across the class)."""
     subs = assignment_submissions(user, assignment)
     return (Answer.objects.filter(submission__in=subs, question_id=question_id)
-            .select_related("submission__student", "question").order_by("submission__student__student_number"))
+            .select_related("submission__student", "question__subject").order_by("submission__student__student_number"))

@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
+from django.db.models import Prefetch, prefetch_related_objects
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -14,7 +15,7 @@ from django.views.decorators.http import require_POST
 from zhijiao.accounts.selectors import class_students, scope_of
 from zhijiao.homework import actions
 from zhijiao.homework.forms import responses_from_post
-from zhijiao.homework.models import AssignmentKind, SubmissionStatus
+from zhijiao.homework.models import AssignmentKind, SubmissionStatus, Tier
 from zhijiao.homework.selectors import (
     access_assignment,
     access_own_submission,
@@ -27,6 +28,7 @@ from zhijiao.homework.selectors import (
     question_answers,
     staff_assignments,
     submission_answers,
+    submission_counts,
     teacher_groups,
 )
 from zhijiao.questions.selectors import visible_papers
@@ -51,14 +53,9 @@ def _taught_classes(user):
 
 @teacher_required
 def teacher_list(request):
-    assignments = (staff_assignments(request.user).prefetch_related("classes", "tiers")
-                   .order_by("-due_at")[:100])
-    rows = []
-    for a in assignments:
-        subs = a.submissions.all()
-        rows.append({"a": a, "n": subs.count(),
-                     "done": subs.filter(status__in=[SubmissionStatus.SUBMITTED, SubmissionStatus.GRADED]).count(),
-                     "pending": subs.filter(status=SubmissionStatus.SUBMITTED).count()})
+    assignments = list(staff_assignments(request.user).prefetch_related("classes").order_by("-due_at")[:100])
+    counts = submission_counts([a.pk for a in assignments])
+    rows = [{"a": a, **counts.get(a.pk, {"n": 0, "done": 0, "pending": 0})} for a in assignments]
     return render(request, "homework/teacher_list.html", {"rows": rows, "now": timezone.now()})
 
 
@@ -146,13 +143,10 @@ def detail(request, assignment_id: int):
     from zhijiao.learning.selectors import assignment_report
 
     a = access_assignment(request.user, assignment_id)
+    prefetch_related_objects([a], "classes", Prefetch("tiers", queryset=Tier.objects.select_related("paper")))
     report = assignment_report(request.user, a)
-    questions = []
-    for t in a.tiers.select_related("paper").all():
-        for it in t.paper.items.select_related("question").order_by("order"):
-            questions.append((t, it))
     top = max([n for _label, n in report["distribution"]] or [0]) or 1
-    return render(request, "homework/detail.html", {"a": a, "r": report, "questions": questions, "top": top})
+    return render(request, "homework/detail.html", {"a": a, "r": report, "top": top})
 
 
 def _grade_answers(request, answers, errors: dict) -> int:

@@ -3,7 +3,8 @@ a student's own mastery and notebook for the student (and their parents), Q&A fo
 
 from collections import Counter, defaultdict
 
-from django.db.models import Avg, Count, Q, QuerySet
+from django.db.models import Avg, Case, Count, F, Q, QuerySet, Value, When, Window
+from django.db.models.functions import DenseRank, RowNumber
 from django.http import Http404
 
 from zhijiao.accounts.selectors import access_class, class_students, scope_of
@@ -11,6 +12,7 @@ from zhijiao.catalog.models import KnowledgePoint
 from zhijiao.homework.models import Answer, Assignment, Submission, SubmissionStatus
 from zhijiao.homework.selectors import assignment_submissions, staff_class_ids
 from zhijiao.learning.models import Mastery, Thread, WrongItem
+from zhijiao.questions.models import PaperItem
 
 ATTENTION = 0.5  # mastery below this needs attention
 
@@ -123,8 +125,12 @@ def assignment_report(user, assignment: Assignment) -> dict:
         elif a.question.is_objective:
             d["wrong"][response_key(a.question.qtype, a.response)] += 1
     order = {}
-    for t in assignment.tiers.all():
-        for it in t.paper.items.all():
+    tiers = list(assignment.tiers.all())
+    items: dict[int, list] = defaultdict(list)
+    for it in PaperItem.objects.filter(paper_id__in={t.paper_id for t in tiers}):  # one query for every tier
+        items[it.paper_id].append(it)
+    for t in tiers:
+        for it in items[t.paper_id]:
             order.setdefault(it.question_id, (t.label, it.order))
     questions = []
     for qid, d in sorted(per_q.items(), key=lambda kv: order.get(kv[0], ("", 0))):
@@ -164,56 +170,81 @@ def student_mastery(user, student_id: int) -> tuple:
 
     student = access_student(user, student_id)
     rows = (Mastery.objects.filter(student=student).select_related("knowledge_point__subject")
-            .order_by("p_mastery"))
+            .order_by("p_mastery", "pk"))
     return student, list(rows)
 
 
-def weak_points(student, *, limit: int = 5, threshold: float = 0.6) -> list[Mastery]:
+WEAK_THRESHOLD = 0.6
+
+
+def weak_points(student, *, limit: int = 5, threshold: float = WEAK_THRESHOLD) -> list[Mastery]:
     return list(Mastery.objects.filter(student=student, p_mastery__lt=threshold)
-                .select_related("knowledge_point").order_by("p_mastery")[:limit])
+                .select_related("knowledge_point").order_by("p_mastery", "pk")[:limit])
 
 
-def recommendations(student, *, limit: int = 5) -> list[dict]:
-    """For each weak knowledge point: a few unanswered questions of it and micro-lessons of its chapters."""
+def recommendations(student, *, limit: int = 5, mastery_rows: list[Mastery] | None = None) -> list[dict]:
+    """For each weak knowledge point: a few unanswered questions of it and micro-lessons of its chapters.
+    A fixed number of queries however many points are weak (the top few per point are picked in SQL).
+    `mastery_rows`: the student's mastery rows, weakest first (`student_mastery`), when the caller has them."""
+    if mastery_rows is None:
+        weak = weak_points(student, limit=limit)
+    else:
+        weak = [m for m in mastery_rows if m.p_mastery < WEAK_THRESHOLD][:limit]
+    if not weak:
+        return []
+    kp_ids = [m.knowledge_point_id for m in weak]
+    questions = _unanswered_questions(student, kp_ids, per_kp=3)
+    resources = _micro_lessons(student, kp_ids)
+    return [{"mastery": m, "kp": m.knowledge_point, "questions": questions.get(m.knowledge_point_id, []),
+             "resources": resources.get(m.knowledge_point_id, [])} for m in weak]
+
+
+def _unanswered_questions(student, kp_ids: list[int], *, per_kp: int) -> dict[int, list]:
+    """kp id → up to `per_kp` district-shared questions of it the student has not answered, easiest first."""
     from zhijiao.questions.models import Question
 
-    out = []
-    answered = set(Answer.objects.filter(submission__student=student).values_list("question_id", flat=True))
-    for m in weak_points(student, limit=limit):
-        kp = m.knowledge_point
-        questions = list(Question.objects.filter(knowledge_points=kp, share="district")
-                         .exclude(pk__in=answered).order_by("difficulty", "pk")[:3])
-        out.append({"mastery": m, "kp": kp, "questions": questions, "resources": _micro_lessons(student, kp)})
+    link = Question.knowledge_points.through
+    rows = (link.objects.filter(knowledgepoint_id__in=kp_ids, question__share="district")
+            .exclude(question_id__in=Answer.objects.filter(submission__student=student).values("question_id"))
+            .annotate(rank=Window(RowNumber(), partition_by=[F("knowledgepoint_id")],
+                                  order_by=[F("question__difficulty").asc(), F("question_id").asc()]))
+            .filter(rank__lte=per_kp).select_related("question").order_by("knowledgepoint_id", "rank"))
+    out: dict[int, list] = defaultdict(list)
+    for row in rows:
+        out[row.knowledgepoint_id].append(row.question)
     return out
 
 
-def _micro_lessons(user, kp) -> list:
-    """Micro-lessons (微课) of the knowledge point's chapters, through the resources app's own selector when it
-    exists; an empty list otherwise."""
+def _micro_lessons(user, kp_ids: list[int], *, per_kp: int = 3) -> dict[int, list]:
+    """kp id → micro-lessons (微课) of the point's chapters that `user` may open (up to `per_kp`, newest
+    first), or, when a point has none, its other resources; through the resources app's own selector.
+    One query for every point: micro-lessons rank first within each point, so a point's first pick tells
+    whether it has any."""
     try:
         from zhijiao.resources import selectors as res
     except ImportError:
-        return []
+        return {}
     visible = getattr(res, "visible_resources", None)
     if visible is None:
-        return []
+        return {}
     try:
-        qs = visible(user)
-        chapter_ids = list(kp.chapters.values_list("pk", flat=True))
-        model = qs.model
-        fields = {f.name for f in model._meta.get_fields()}
-        if "chapters" in fields:
-            qs = qs.filter(chapters__in=chapter_ids)
-        elif "chapter" in fields:
-            qs = qs.filter(chapter__in=chapter_ids)
-        else:
-            return []
-        if "type" in fields:
-            micro = qs.filter(type="micro")
-            qs = micro if micro.exists() else qs
-        return list(qs.distinct()[:3])
-    except Exception:  # the resources app is being built in parallel: never break a report on it
-        return []
+        kp = F("chapters__knowledge_points")
+        rows = (visible(user).filter(chapters__knowledge_points__in=kp_ids)
+                .annotate(kp_id=kp, pick=Window(DenseRank(), partition_by=[kp], order_by=[
+                    Case(When(type="micro", then=Value(0)), default=Value(1)).asc(),
+                    F("published_at").desc(), F("pk").desc()]))
+                .filter(pick__lte=per_kp).order_by("kp_id", "pick"))
+        out: dict[int, list] = defaultdict(list)
+        for r in rows:
+            picked = out[r.kp_id]
+            if len(picked) >= per_kp or any(p.pk == r.pk for p in picked):
+                continue  # the same item through two chapters of the point
+            if picked and picked[0].type == "micro" and r.type != "micro":
+                continue  # micro-lessons only, when the point has any
+            picked.append(r)
+        return out
+    except Exception:  # never break a report on the resource library
+        return {}
 
 
 def notebook(user, *, resolved: bool = False) -> QuerySet[WrongItem]:

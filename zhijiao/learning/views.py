@@ -18,7 +18,7 @@ from zhijiao.learning import actions, selectors
 
 @login_required
 def index(request):
-    classes = list(selectors.teacher_classes(request.user)[:200])
+    classes = list(selectors.teacher_classes(request.user).select_related("parent__parent")[:200])
     if not classes:
         raise Http404
     return render(request, "learning/index.html", {"classes": classes})
@@ -48,7 +48,7 @@ def student(request, student_id: int):
 
     audit_sensitive_read(actor=request.user, record_type="mastery", record_id=st.pk)
     return render(request, "learning/student.html", {"st": st, "rows": rows,
-                                                     "recs": selectors.recommendations(st)})
+                                                     "recs": selectors.recommendations(st, mastery_rows=rows)})
 
 
 @login_required
@@ -57,7 +57,8 @@ def my(request):
         raise Http404
     _st, rows = selectors.student_mastery(request.user, request.user.pk)
     return render(request, "learning/student.html", {"st": request.user, "rows": rows, "mine": True,
-                                                     "recs": selectors.recommendations(request.user)})
+                                                     "recs": selectors.recommendations(request.user,
+                                                                                       mastery_rows=rows)})
 
 
 @login_required

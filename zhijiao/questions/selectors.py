@@ -32,7 +32,7 @@ def visible_questions(user) -> QuerySet[Question]:
 
 
 def access_question(user, question_id: int) -> Question:
-    q = visible_questions(user).filter(pk=question_id).first()
+    q = visible_questions(user).filter(pk=question_id).select_related("subject").first()
     if q is None:
         raise Http404("question not found")
     return q
@@ -49,6 +49,7 @@ def search_questions(user, *, text: str = "", qtype: str = "", difficulty: int |
                      chapter_id: int | None = None, kp_id: int | None = None, subject_id: int | None = None,
                      mine: bool = False) -> QuerySet[Question]:
     qs = visible_questions(user)
+    through_m2m = False  # only a filter through chapters or knowledge points can repeat a question
     if mine:
         qs = qs.filter(owner=user)
     if text:
@@ -66,11 +67,15 @@ def search_questions(user, *, text: str = "", qtype: str = "", difficulty: int |
             return qs.none()
         # A chapter includes its sections and lessons.
         qs = qs.filter(chapters__book_id=ch.book_id, chapters__path__startswith=ch.path)
+        through_m2m = True
     if kp_id:
         qs = qs.filter(knowledge_points=kp_id)
+        through_m2m = True
     if subject_id:
         qs = qs.filter(subject_id=subject_id)
-    return qs.distinct().select_related("subject", "owner").prefetch_related("knowledge_points")
+    if through_m2m:
+        qs = qs.distinct()
+    return qs.select_related("subject", "owner").prefetch_related("knowledge_points")
 
 
 def duplicates_of(user, fingerprint: str, exclude_id: int | None = None) -> QuerySet[Question]:

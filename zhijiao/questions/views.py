@@ -5,6 +5,7 @@ import mimetypes
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import Exists, OuterRef
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -12,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from zhijiao.catalog.models import Chapter, KnowledgePoint, Subject
 from zhijiao.questions import actions
-from zhijiao.questions.models import QuestionType, Share
+from zhijiao.questions.models import Question, QuestionType, Share
 from zhijiao.questions.selectors import (
     access_paper,
     access_question,
@@ -47,9 +48,13 @@ def _int(v):
 
 
 def _facets(user):
+    """Chapters and knowledge points that have a question this user sees (a semi-join per catalog row,
+    not a DISTINCT over every visible question's links)."""
     qs = visible_questions(user)
-    chapters = Chapter.objects.filter(questions__in=qs).distinct().select_related("book").order_by("book", "path")
-    kps = KnowledgePoint.objects.filter(questions__in=qs).distinct().order_by("subject", "code")
+    chapter_links = Question.chapters.through.objects.filter(chapter_id=OuterRef("pk"), question__in=qs)
+    kp_links = Question.knowledge_points.through.objects.filter(knowledgepoint_id=OuterRef("pk"), question__in=qs)
+    chapters = Chapter.objects.filter(Exists(chapter_links)).select_related("book").order_by("book", "path")
+    kps = KnowledgePoint.objects.filter(Exists(kp_links)).order_by("subject", "code")
     return list(chapters[:500]), list(kps[:500])
 
 
@@ -140,8 +145,6 @@ def detail(request, question_id: int):
 @login_required
 def image(request, question_id: int, which: str):
     """A question's stem or analysis image. Students reach stem images through their homework."""
-    from zhijiao.questions.models import Question
-
     q = Question.objects.filter(pk=question_id).first()
     if q is None or which not in ("stem", "analysis"):
         raise Http404
