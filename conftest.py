@@ -11,6 +11,15 @@ CHROMIUM = "/usr/bin/chromium"
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: primary keys repeat across tests' rolled-back databases, so a
+    scope or a page cached by one test must never answer another."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _empty_trail_spool():
     """Each test starts with an empty spool: lines another test counted never reach this one's database."""
     yield

@@ -66,6 +66,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "zhijiao.accounts.middleware.SessionRefreshMiddleware",
     "zhijiao.web.middleware.ChineseFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -136,8 +137,13 @@ LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
 # Sessions expire after inactivity (default 8 hours of a school day) and when the browser closes.
+# With Redis, sessions are read from the cache (written through to the database, so a Redis restart logs
+# nobody out); the idle expiry is pushed forward at most every ZHIJIAO_SESSION_REFRESH_SECONDS
+# (accounts.middleware.SessionRefreshMiddleware) instead of writing the session on every request.
 SESSION_COOKIE_AGE = int(os.environ.get("ZHIJIAO_SESSION_SECONDS", 8 * 3600))
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db" if REDIS_URL else "django.contrib.sessions.backends.db"
+SESSION_SAVE_EVERY_REQUEST = False
+ZHIJIAO_SESSION_REFRESH_SECONDS = int(os.environ.get("ZHIJIAO_SESSION_REFRESH_SECONDS", 300))
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("ZHIJIAO_SECURE_COOKIES", False)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from zhijiao.accounts.models import ApiToken, AuditAction, AuditLog, Role, RoleKind, User
 from zhijiao.accounts.selectors import find_login_user, scope_of
+from zhijiao.core.cache import SCOPE, generation_bump
 from zhijiao.core.models import OrgNode
 from zhijiao.records.actions import record_event
 
@@ -187,6 +188,8 @@ def role_grant(*, actor: User | None, user: User, kind: str, node: OrgNode, subj
                child: User | None = None, relation: str = "") -> Role:
     role, created = Role.objects.get_or_create(user=user, kind=kind, node=node, subject=subject, child=child,
                                                defaults={"relation": relation})
+    if created:
+        generation_bump(SCOPE)
     if created and actor is not None:
         audit_record(actor=actor, action=AuditAction.ADMIN_CHANGE, target_type="role", target_id=role.pk,
                      school=node.school(), detail={"change": "granted", "kind": kind})
@@ -201,6 +204,7 @@ def role_revoke(*, actor: User, role: Role) -> None:
                  school=role.node.school(), detail={"change": "revoked", "kind": role.kind})
     record_event(actor=actor, verb="deleted", object_kind="user", object_key=role.user_id)
     role.delete()
+    generation_bump(SCOPE)
 
 
 STUDENT_ROLE = RoleKind.STUDENT

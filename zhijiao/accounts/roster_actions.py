@@ -33,6 +33,7 @@ from zhijiao.accounts.actions import audit_record
 from zhijiao.accounts.models import AuditAction, Role, RoleKind, User
 from zhijiao.accounts.selectors import ADMIN_ROLES, scope_of
 from zhijiao.core.actions import node_create, node_update
+from zhijiao.core.cache import SCOPE, generation_bump
 from zhijiao.core.models import GRADE_NAMES, SCHOOL_TYPE_GRADES, NodeKind, OrgNode, SchoolType
 from zhijiao.records.actions import record_event
 
@@ -826,6 +827,7 @@ def _apply(plan: _Planner) -> list[NewAccount]:
         new_roles.setdefault(key, Role(user=g.person.user, kind=g.kind, node=node, subject=g.subject, child=child,
                                        relation=g.relation))
     Role.objects.bulk_create(list(new_roles.values()), batch_size=CHUNK)
+    generation_bump(SCOPE)
     return accounts
 
 

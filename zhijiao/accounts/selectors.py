@@ -10,6 +10,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from zhijiao.accounts.models import Role, RoleKind, User
+from zhijiao.core.cache import SCOPE, cached
 from zhijiao.core.models import NodeKind, OrgNode
 from zhijiao.core.selectors import under_any
 
@@ -25,14 +26,26 @@ ROLE_PRECEDENCE = [
 ]
 
 
+def _roles_and_schools(user_id: int) -> tuple[list[Role], set[int]]:
+    roles = list(Role.objects.filter(user_id=user_id).select_related("node"))
+    # A role below a school (grade, class) belongs to the school whose path is its path's first three steps.
+    paths = {".".join(r.node.path.split(".")[:3]) + "." for r in roles
+             if r.node.kind != NodeKind.SCHOOL and r.node.depth >= 2}
+    schools = {r.node_id for r in roles if r.node.kind == NodeKind.SCHOOL}
+    if paths:
+        schools |= set(OrgNode.objects.filter(path__in=paths, kind=NodeKind.SCHOOL).values_list("pk", flat=True))
+    return roles, schools
+
+
 class Scope:
-    """What one user may see, computed once per request from their roles."""
+    """What one user may see, computed from their roles (shared through the cache until roles change)."""
 
     def __init__(self, user: User):
         self.user = user
-        self.roles: list[Role] = (
-            list(Role.objects.filter(user=user).select_related("node")) if user.is_authenticated else []
-        )
+        if user.is_authenticated:
+            self.roles, self._school_ids = cached(SCOPE, str(user.pk), lambda: _roles_and_schools(user.pk))
+        else:
+            self.roles, self._school_ids = [], set()
 
     def kinds(self) -> set[str]:
         return {r.kind for r in self.roles}
@@ -70,17 +83,10 @@ class Scope:
     def child_ids(self) -> set[int]:
         return {r.child_id for r in self.roles if r.kind == RoleKind.PARENT and r.child_id}
 
-    @cached_property
+    @property
     def school_ids(self) -> set[int]:
         """Schools this user belongs to in any role (for school-level sharing of resources etc.)."""
-        ids = set()
-        for r in self.roles:
-            if r.node.kind == NodeKind.SCHOOL:
-                ids.add(r.node_id)
-            elif r.node.depth >= 2:
-                ids.add(_school_id_of_path(r.node.path))
-        ids.discard(None)
-        return ids
+        return self._school_ids
 
     def classes(self) -> QuerySet[OrgNode]:
         """Classes this user may see: own (student), taught (teachers), children's (parents), all under oversight."""
@@ -123,13 +129,6 @@ class Scope:
 
     def sees_node(self, node: OrgNode) -> bool:
         return any(node.path.startswith(p) for p in self.oversight_paths)
-
-
-def _school_id_of_path(path: str) -> int | None:
-    # Schools sit at depth 2 (region.district.school.); their path is the first three steps.
-    school_path = ".".join(path.split(".")[:3]) + "."
-    node = OrgNode.objects.filter(path=school_path, kind=NodeKind.SCHOOL).only("pk").first()
-    return node.pk if node else None
 
 
 def scope_of(user) -> Scope:

@@ -3,11 +3,14 @@
 from collections.abc import Iterable
 
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from zhijiao.core.cache import SCOPE, generation_bump
 from zhijiao.core.models import PATH_STEP, NodeKind, Notification, OrgNode, child_path
+from zhijiao.core.selectors import unread_count_key
 
 # Which kind may hang under which.
 ALLOWED_PARENTS = {
@@ -45,6 +48,7 @@ def node_create(*, kind: str, name: str, parent: OrgNode | None, code: str = "",
         path=_next_path(parent), depth=(parent.depth + 1) if parent else 0, **attrs,
     )
     node.save()
+    generation_bump(SCOPE)
     return node
 
 
@@ -56,6 +60,7 @@ def node_update(*, node: OrgNode, **fields) -> OrgNode:
             raise OrgError(f"{key} cannot be changed here")
         setattr(node, key, value)
     node.save()
+    generation_bump(SCOPE)
     return node
 
 
@@ -71,6 +76,7 @@ def notify(*, users: Iterable[AbstractBaseUser | int | None], kind: str, title: 
     """
     ids = list(dict.fromkeys(u if isinstance(u, int) else u.pk for u in users if u is not None))
     now = timezone.now()
+    _unread_changed(ids)
     return Notification.objects.bulk_create(
         Notification(user_id=pk, kind=kind[:40], title=title[:200], body=body, url=url[:300], created_at=now)
         for pk in ids)
@@ -81,5 +87,20 @@ def notifications_mark_read(*, user: AbstractBaseUser, ids: Iterable[int] | None
     """Mark the user's unread notifications read (only those in `ids` when given); returns how many."""
     qs = Notification.objects.filter(user_id=user.pk, read_at__isnull=True)
     if ids is not None:
-        qs = qs.filter(pk__in=list(ids))
-    return qs.update(read_at=timezone.now())
+        ids = list(ids)
+        if not ids:
+            return 0
+        qs = qs.filter(pk__in=ids)
+    changed = qs.update(read_at=timezone.now())
+    if changed:
+        _unread_changed([user.pk])
+    return changed
+
+
+def _unread_changed(user_ids: list[int]) -> None:
+    """The top bar's cached unread counts of these users are recomputed after the commit."""
+    keys = [unread_count_key(pk) for pk in user_ids]
+    # Now (this transaction reads its own change) and after the commit (a reader in between may have
+    # stored the count from before the change).
+    cache.delete_many(keys)
+    transaction.on_commit(lambda: cache.delete_many(keys))

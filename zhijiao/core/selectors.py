@@ -2,6 +2,7 @@
 accounts.selectors (it needs roles); a user's inbox is theirs alone."""
 
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.cache import cache
 from django.db.models import QuerySet
 
 from zhijiao.core.models import NodeKind, Notification, OrgNode
@@ -42,7 +43,21 @@ def notifications(*, user: AbstractBaseUser) -> QuerySet[Notification]:
     return Notification.objects.filter(user_id=user.pk).order_by("-created_at", "-pk")
 
 
+# The count may lag a change by this long at most (a reader that counted just before a change and stored
+# its count just after the change cleared it).
+UNREAD_COUNT_SECONDS = 120
+
+
+def unread_count_key(user_id: int) -> str:
+    return f"zj:unread:{user_id}"
+
+
 def unread_notification_count(*, user: AbstractBaseUser) -> int:
+    """The top bar's unread count: from the cache, which `notify` and `notifications_mark_read` clear."""
     if not user.is_authenticated:
         return 0
-    return Notification.objects.filter(user_id=user.pk, read_at__isnull=True).count()
+    count = cache.get(unread_count_key(user.pk))
+    if count is None:
+        count = Notification.objects.filter(user_id=user.pk, read_at__isnull=True).count()
+        cache.set(unread_count_key(user.pk), count, UNREAD_COUNT_SECONDS)
+    return count
