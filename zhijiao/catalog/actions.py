@@ -36,6 +36,7 @@ from zhijiao.catalog.models import (
     Subject,
     Volume,
 )
+from zhijiao.catalog.selectors import catalog_changed
 from zhijiao.records.actions import record_event
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -690,6 +691,7 @@ def catalog_import(*, actor=None, bundle: CatalogBundle, dry_run: bool = False, 
 
             audit_record(actor=actor, action=AuditAction.IMPORT, target_type="catalog", target_id=source[:60],
                          detail={"created": report.created, "updated": report.updated})
+        catalog_changed()
     return report
 
 

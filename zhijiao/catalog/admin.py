@@ -1,39 +1,60 @@
 from django.contrib import admin
 
 from zhijiao.catalog.models import Book, Chapter, Edition, KnowledgePoint, Section, Stage, Subject
+from zhijiao.catalog.selectors import catalog_changed
+
+
+class CatalogAdmin(admin.ModelAdmin):
+    """Edits here change what every browse page shows: the shared cached copy is recomputed."""
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        catalog_changed()
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        catalog_changed()
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        catalog_changed()
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        catalog_changed()
 
 
 @admin.register(Section)
-class SectionAdmin(admin.ModelAdmin):
+class SectionAdmin(CatalogAdmin):
     list_display = ("name", "code", "order", "is_active")
     list_editable = ("order", "is_active")
 
 
 @admin.register(Stage)
-class StageAdmin(admin.ModelAdmin):
+class StageAdmin(CatalogAdmin):
     list_display = ("name", "code", "first_grade", "last_grade", "order")
 
 
 @admin.register(Subject)
-class SubjectAdmin(admin.ModelAdmin):
+class SubjectAdmin(CatalogAdmin):
     list_display = ("name", "code", "order")
     filter_horizontal = ("stages",)
 
 
 @admin.register(Edition)
-class EditionAdmin(admin.ModelAdmin):
+class EditionAdmin(CatalogAdmin):
     list_display = ("name", "code", "publisher", "order")
 
 
 @admin.register(Book)
-class BookAdmin(admin.ModelAdmin):
+class BookAdmin(CatalogAdmin):
     list_display = ("name", "code", "stage", "subject", "edition", "grade_level", "volume")
     list_filter = ("stage", "subject", "edition")
     search_fields = ("name", "code")
 
 
 @admin.register(Chapter)
-class ChapterAdmin(admin.ModelAdmin):
+class ChapterAdmin(CatalogAdmin):
     list_display = ("title_path", "kind", "key")
     list_filter = ("kind", "book__subject")
     search_fields = ("title", "key")
@@ -42,7 +63,7 @@ class ChapterAdmin(admin.ModelAdmin):
 
 
 @admin.register(KnowledgePoint)
-class KnowledgePointAdmin(admin.ModelAdmin):
+class KnowledgePointAdmin(CatalogAdmin):
     list_display = ("name", "code", "stage", "subject")
     list_filter = ("stage", "subject")
     search_fields = ("name", "code")

@@ -8,15 +8,29 @@ include needs from query parameters, and the filters for "resources under this c
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from django.db.models import QuerySet
+from django.utils import translation
 
 from zhijiao.catalog.models import Book, Chapter, Edition, KnowledgePoint, Section, Stage, Subject
+from zhijiao.core.cache import cached, generation_bump
 
 # The section whose resources hang off the textbook tree (课程教学).
 COURSE_SECTION = "kcjx"
+# Catalog reads shared through the cache (core.cache) under this generation, bumped by `catalog_changed`;
+# edits in /ops/admin/ also bump it, and the timeout bounds anything that slipped past both.
+CATALOG = "catalog"
+CATALOG_CACHE_SECONDS = 600
+
+
+def catalog_changed() -> None:
+    """Call after any change of the catalog: cached browse choices and labels are recomputed."""
+    generation_bump(CATALOG)
+
+
 BROWSE_PARAMS = ("section", "stage", "subject", "edition", "book", "chapter")
 
 
@@ -187,8 +201,15 @@ def browse_context(params, *, base_url: str = "") -> BrowseNav:
 
     `params` is a QueryDict or dict with any of: section, stage, subject, edition (codes), book (code),
     chapter (Chapter.key). Choosing a chapter implies its book, stage, subject and edition.
+    The result depends on the catalog alone, so it is shared through the cache until the catalog changes.
     """
-    get = (lambda k: (params.get(k) or "").strip()) if params is not None else (lambda k: "")
+    get = (lambda k: (params.get(k) or "").strip()[:200]) if params is not None else (lambda k: "")
+    key = "\x1f".join([base_url, translation.get_language() or "", *(get(k) for k in BROWSE_PARAMS)])
+    return cached(CATALOG, "browse:" + hashlib.sha1(key.encode()).hexdigest(), lambda: _browse_context(get, base_url),
+                  timeout=CATALOG_CACHE_SECONDS)
+
+
+def _browse_context(get, base_url: str) -> BrowseNav:
     nav = BrowseNav(base_url=base_url)
     all_sections = list(sections())
     nav.section = next((s for s in all_sections if s.code == get("section")), None)

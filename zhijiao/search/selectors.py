@@ -89,6 +89,8 @@ def hit_resources(user, ids: list[int]) -> dict:
 
 def facet_labels() -> dict[str, dict[str, str]]:
     """Chinese labels of facet values (codes): 数学 for "math", 三年级 for "3", 微课 for "micro"."""
+    from zhijiao.catalog.selectors import CATALOG, CATALOG_CACHE_SECONDS
+    from zhijiao.core.cache import cached
     from zhijiao.search.documents import catalog_labels
 
-    return catalog_labels()
+    return cached(CATALOG, "facet-labels", catalog_labels, timeout=CATALOG_CACHE_SECONDS)

@@ -5,6 +5,8 @@ import json
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from openpyxl import Workbook, load_workbook
 
 from zhijiao.catalog.actions import (
@@ -274,3 +276,16 @@ def test_api_books_and_chapters(catalog, users, api_as):
 def test_shipped_bundle_is_clean(db):
     report = catalog_import(bundle=shipped_bundle(), dry_run=True)
     assert report.ok, report.errors[:5]
+
+
+def test_browse_choices_are_shared_until_the_catalog_changes(catalog, users, client_as):
+    client = client_as(users["xuesheng"])
+    assert "8 分数的初步认识" in client.get("/catalog/", {"chapter": "rj-sx-g3a/0008."}).content.decode()
+    with CaptureQueriesContext(connection) as q:
+        client.get("/catalog/", {"chapter": "rj-sx-g3a/0008."})
+    assert not [x for x in q.captured_queries if "catalog_book" in x["sql"] or "catalog_section" in x["sql"]]
+    # An import renames the unit: the next visit shows the new name, not the cached tree.
+    only = {"chapters": [{"book": "rj-sx-g3a", "path": "8", "kind": "unit", "title": "8 分数（修订）"}]}
+    assert catalog_import(bundle=catalog_parse(content=only)).updated
+    html = client.get("/catalog/", {"chapter": "rj-sx-g3a/0008."}).content.decode()
+    assert "8 分数（修订）" in html and "8 分数的初步认识" not in html
