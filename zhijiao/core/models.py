@@ -84,7 +84,8 @@ class OrgNode(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["parent", "kind", "name"], name="org_unique_name_under_parent"),
         ]
-        indexes = [models.Index(fields=["kind", "path"])]
+        # updated_at: the newest change of the tree is read from the index (the cockpit's figures stamp)
+        indexes = [models.Index(fields=["kind", "path"]), models.Index(fields=["updated_at"], name="core_org_updated")]
 
     def __str__(self) -> str:
         return self.name

@@ -228,8 +228,14 @@ def _micro_lessons(user, kp_ids: list[int], *, per_kp: int = 3) -> dict[int, lis
     if visible is None:
         return {}
     try:
+        # The points' chapters as literal ids, so the planner reads the resource links of those chapters
+        # through their index instead of hashing every link in the library.
+        chapter_ids = sorted(set(KnowledgePoint.chapters.through.objects.filter(knowledgepoint_id__in=kp_ids)
+                                 .values_list("chapter_id", flat=True)))
+        if not chapter_ids:
+            return {}
         kp = F("chapters__knowledge_points")
-        rows = (visible(user).filter(chapters__knowledge_points__in=kp_ids)
+        rows = (visible(user).filter(chapters__in=chapter_ids, chapters__knowledge_points__in=kp_ids)
                 .annotate(kp_id=kp, pick=Window(DenseRank(), partition_by=[kp], order_by=[
                     Case(When(type="micro", then=Value(0)), default=Value(1)).asc(),
                     F("published_at").desc(), F("pk").desc()]))
