@@ -5,14 +5,16 @@ the caller's transaction, so a statement exists exactly when the action it descr
 (architecture section 5). `statements_store` is what /xapi/ calls for outside tools.
 """
 
+import functools
 import hashlib
 import json
+import operator
 import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from zhijiao.core.models import OrgNode
@@ -195,7 +197,6 @@ def _iso(dt: datetime) -> str:
     return dt.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-@transaction.atomic
 def statements_store(*, statements: list, authority: dict, client: LrsClient | None = None,
                      user=None, may_define: bool = False, attachments: dict | None = None,
                      put_id: str | None = None) -> list[str]:
@@ -204,8 +205,36 @@ def statements_store(*, statements: list, authority: dict, client: LrsClient | N
     Raises XapiInvalid (400) for any invalid statement (then nothing is stored), XapiConflict (409)
     when an id is already stored with different content; an id stored with the same content is
     accepted and not stored again. `attachments` maps sha2 -> RawAttachment from a multipart body.
+
+    On PostgreSQL a batch with no voiding statement and no attachment content is first written on the
+    assumption that none of its ids is stored yet (the usual case): statements, index rows and activity
+    definitions in one SQL statement (a single round trip, and its own transaction when the caller holds
+    none), or by COPY for a larger batch. If an id is already stored, the primary key refuses the whole
+    write and the batch takes the checked way, which compares it with what is stored: same outcome.
     """
     attachments = attachments or {}
+    bodies = _validated(statements, attachments, put_id)
+    ids = [b["id"] for b in bodies]
+    now = timezone.now()
+    now = now.replace(microsecond=now.microsecond // 1000 * 1000)  # what `stored` shows is what filters use
+    if connection.vendor == "postgresql" and not attachments and not any(is_voiding(b) for b in bodies):
+        rows, term_rows = _rows_for(bodies, authority=authority, client=client, now=now)
+        defs = _batch_definitions(bodies) if may_define else {}
+        try:
+            if connection.get_autocommit() and len(rows) <= _COPY_FROM:
+                _write_rows(rows, term_rows, defs)  # one statement: its own transaction
+            else:
+                with transaction.atomic():
+                    _write_rows(rows, term_rows, defs)
+            return ids
+        except IntegrityError:
+            pass  # an id is stored already (or arrived meanwhile): compare, as below
+    _store_checked(bodies, authority=authority, client=client, may_define=may_define, attachments=attachments,
+                   now=now)
+    return ids
+
+
+def _validated(statements: list, attachments: dict, put_id: str | None) -> list[dict]:
     errors: list[dict] = []
     bodies: list[dict] = []
     for i, raw in enumerate(statements):
@@ -240,11 +269,17 @@ def statements_store(*, statements: list, authority: dict, client: LrsClient | N
     extra = set(attachments) - declared
     if extra:
         raise XapiInvalid([{"field": "attachments", "reason": "请求中有未在任何语句里声明的附件内容"}])
+    return bodies
 
+
+@transaction.atomic
+def _store_checked(bodies: list[dict], *, authority: dict, client: LrsClient | None, may_define: bool,
+                   attachments: dict, now: datetime) -> None:
     # Ids already stored: same content is fine (not stored again), different content is a conflict.
-    existing = {str(s.id): s for s in Statement.objects.filter(id__in=ids)}
+    ids = [b["id"] for b in bodies]
+    existing = {str(i): s for i, s in Statement.objects.filter(id__in=ids).values_list("id", "statement")}
     for b in bodies:
-        if b["id"] in existing and not equivalent(existing[b["id"]].statement, b):
+        if b["id"] in existing and not equivalent(existing[b["id"]], b):
             raise XapiConflict(f"语句 {b['id']} 已存在且内容不同")
     new = [b for b in bodies if b["id"] not in existing]
 
@@ -263,46 +298,8 @@ def statements_store(*, statements: list, authority: dict, client: LrsClient | N
         for t in ignored:
             del targets[t]
 
-    now = timezone.now()
-    now = now.replace(microsecond=now.microsecond // 1000 * 1000)  # what `stored` shows is what filters use
-    stored = _iso(now)
-    rows, term_rows = [], []
-    for b in new:
-        b["authority"] = authority
-        b["stored"] = stored
-        b.setdefault("timestamp", stored)
-        b.setdefault("version", "1.0.0")
-        obj = b["object"]
-        otype = obj.get("objectType", "Activity")
-        ctx = b.get("context") or {}
-        uid = platform_user_id(b["actor"])
-        st = Statement(
-            id=uuid.UUID(b["id"]),
-            actor_id=uid,
-            verb=b["verb"]["id"],
-            object_type=((obj.get("definition") or {}).get("type", "") if otype == "Activity" else otype)[:200],
-            object_id=(obj.get("id") or "")[:MAX_OBJECT] if otype in ("Activity", "StatementRef") else "",
-            timestamp=parse_timestamp(b["timestamp"]),
-            stored=now,
-            statement=b,
-            registration=uuid.UUID(ctx["registration"]) if "registration" in ctx else None,
-            object_ref=uuid.UUID(obj["id"]) if otype == "StatementRef" else None,
-            client=client,
-            has_attachments=bool(b.get("attachments")),
-        )
-        rows.append(st)
-        term_rows += _term_rows(st, b)
-    if rows:
-        uids = {r.actor_id for r in rows if r.actor_id}
-        if uids:
-            from django.contrib.auth import get_user_model
-
-            known = set(get_user_model().objects.filter(pk__in=uids).values_list("pk", flat=True))
-            for r in rows:
-                if r.actor_id not in known:
-                    r.actor_id = None
-        _fast_insert(Statement, rows)
-        _insert_terms(term_rows)
+    rows, term_rows = _rows_for(new, authority=authority, client=client, now=now)
+    _write_rows(rows, term_rows, _batch_definitions(new) if may_define else {})
     if targets:
         for target, by in targets.items():
             # the first voiding statement stays the one that voided it
@@ -312,14 +309,190 @@ def statements_store(*, statements: list, authority: dict, client: LrsClient | N
         Attachment.objects.bulk_create(
             [Attachment(sha2=a.sha2, content_type=a.content_type, length=len(a.data), data=a.data)
              for a in attachments.values() if a.sha2 not in have], ignore_conflicts=True)
-    if may_define and new:
-        _define_activities(new)
-    return ids
 
+
+# --- statement rows --------------------------------------------------------------------------------
+
+# Up to this many statements, one INSERT ... VALUES statement (with the index rows and activity
+# definitions in the same statement); more, COPY inside the transaction.
+_COPY_FROM = 20
+
+
+def _stored_form(b: dict, *, authority: dict, stored: str) -> dict:
+    """The statement as the LRS keeps it (a copy: `b` stays as sent, for comparing with a stored one)."""
+    s = dict(b)
+    s["authority"] = authority
+    s["stored"] = stored
+    s.setdefault("timestamp", stored)
+    s.setdefault("version", "1.0.0")
+    return s
+
+
+def _rows_for(bodies: list[dict], *, authority: dict, client: LrsClient | None, now: datetime
+              ) -> tuple[list[dict], list[tuple]]:
+    """Statement column values by attname, and (statement id, kind, key, primary) index rows."""
+    stored = _iso(now)
+    client_id = client.pk if client is not None else None
+    rows, term_rows = [], []
+    for b in bodies:
+        s = _stored_form(b, authority=authority, stored=stored)
+        obj = s["object"]
+        otype = obj.get("objectType", "Activity")
+        ctx = s.get("context")
+        reg = ctx.get("registration") if ctx else None
+        sid = uuid.UUID(s["id"])
+        rows.append({
+            "id": sid,
+            "actor_id": platform_user_id(s["actor"]),  # cleared on write unless such an account exists
+            "verb": s["verb"]["id"],
+            "object_type": ((obj.get("definition") or {}).get("type", "") if otype == "Activity" else otype)[:200],
+            "object_id": (obj.get("id") or "")[:MAX_OBJECT] if otype in ("Activity", "StatementRef") else "",
+            "timestamp": parse_timestamp(s["timestamp"]),
+            "stored": now,
+            "statement": s,
+            "registration": uuid.UUID(reg) if reg is not None else None,
+            "object_ref": uuid.UUID(obj["id"]) if otype == "StatementRef" else None,
+            "client_id": client_id,
+            "has_attachments": bool(s.get("attachments")),
+        })
+        term_rows += [(sid, kind, key[:MAX_TERM], primary) for kind, key, primary in terms(s)]
+    return rows, term_rows
+
+
+def _known_actors(rows: list[dict]) -> None:
+    """Clear actor ids that are not (or no longer) accounts here: the column is a foreign key."""
+    uids = {r["actor_id"] for r in rows if r["actor_id"]}
+    if uids:
+        from django.contrib.auth import get_user_model
+
+        known = set(get_user_model().objects.filter(pk__in=uids).values_list("pk", flat=True))
+        for r in rows:
+            if r["actor_id"] not in known:
+                r["actor_id"] = None
+
+
+def _write_rows(rows: list[dict], term_rows: list[tuple], defs: dict[str, dict]) -> None:
+    """INSERT statements, their index rows and (`defs`) activity definitions. An id already stored raises
+    IntegrityError with nothing written. On PostgreSQL with few rows this is one SQL statement."""
+    if not rows:
+        return
+    fields = _statement_fields()
+    if connection.vendor != "postgresql":
+        _known_actors(rows)
+        defaults = {f.attname: f.get_db_prep_save(f.get_default(), connection) for f in fields}
+        params = [[f.get_db_prep_save(r[f.attname], connection) if f.attname in r else defaults[f.attname]
+                   for f in fields] for r in rows]
+        sid_field = StatementTerm._meta.get_field("statement").target_field
+        sql = _sql()
+        with connection.cursor() as cur:
+            cur.executemany(sql["insert_statement"], params)
+            cur.executemany(sql["insert_term"], [(sid_field.get_db_prep_value(t[0], connection), *t[1:])
+                                                 for t in term_rows])
+        _definitions_write(*_definition_changes(defs))
+        return
+    # PostgreSQL: the values as psycopg adapts them (what the fields' own preparation gives there), the
+    # statement JSON as text for the jsonb column; parameters bound by the server, so a statement of a
+    # shape seen before is prepared once per connection (psycopg's prepare_threshold).
+    copy = len(rows) > _COPY_FROM
+    if copy:
+        _known_actors(rows)
+    defaults = {f.attname: f.get_db_prep_save(f.get_default(), connection) for f in fields}
+    row_values = _row_getter()
+    values = []
+    for r in rows:
+        v = defaults | r
+        v["statement"] = _json(r["statement"])
+        values.append(row_values(v))
+    if copy:
+        assert not connection.get_autocommit(), "COPY runs inside the caller's transaction"
+        sql = _sql()
+        with connection.cursor() as cur, connection.wrap_database_errors:
+            with cur.cursor.copy(sql["copy_statement"]) as copy:
+                for v in values:
+                    copy.write_row(v)
+            with cur.cursor.copy(sql["copy_term"]) as copy:
+                for t in term_rows:
+                    copy.write_row(t)
+            if defs:
+                _server_bound(cur, f"WITH {_pg_define_sql(len(defs))} SELECT 1", _pg_define_params(defs))
+        return
+    # One statement: data-modifying CTEs all run, with one snapshot; the deferred foreign keys are checked
+    # at its end (its commit, outside a transaction).
+    actors = tuple(bool(r["actor_id"]) for r in rows)
+    params = [v for row in values for v in row] + [v for t in term_rows for v in t]
+    if defs:
+        params += _pg_define_params(defs)
+    with connection.cursor() as cur:
+        _server_bound(cur, _pg_insert_sql(actors, len(term_rows), len(defs)), params)
+
+
+def _server_bound(cur, sql: str, params: list) -> None:
+    """Execute with server-side binding on Django's connection (Django's own cursors bind client-side)."""
+    import psycopg
+
+    with connection.wrap_database_errors, psycopg.Cursor(cur.cursor.connection) as raw:
+        raw.execute(sql, params)
+
+
+_json = json.JSONEncoder(separators=(",", ":")).encode
+
+
+@functools.cache
+def _statement_fields() -> list:
+    return list(Statement._meta.concrete_fields)
+
+
+@functools.cache
+def _row_getter():
+    """Column values in model order from a dict by attname."""
+    return operator.itemgetter(*[f.attname for f in _statement_fields()])
+
+
+@functools.cache
+def _sql() -> dict[str, str]:
+    q = connection.ops.quote_name
+    fields = _statement_fields()
+    table, term_table = q(Statement._meta.db_table), q(StatementTerm._meta.db_table)
+    cols = ", ".join(q(f.column) for f in fields)
+    term_cols = f"{q('statement_id')}, {q('kind')}, {q('key')}, {q('primary')}"
+    return {
+        "insert_statement": f"INSERT INTO {table} ({cols}) VALUES ({', '.join(['%s'] * len(fields))})",
+        "insert_term": f"INSERT INTO {term_table} ({term_cols}) VALUES (%s, %s, %s, %s)",
+        "copy_statement": f"COPY {table} ({cols}) FROM STDIN",
+        "copy_term": f"COPY {term_table} ({term_cols}) FROM STDIN",
+        "values_statement": f"INSERT INTO {table} ({cols}) VALUES ",
+        "values_term": f"INSERT INTO {term_table} ({term_cols}) VALUES ",
+    }
+
+
+@functools.lru_cache(maxsize=256)
+def _pg_insert_sql(actors: tuple[bool, ...], n_terms: int, n_defs: int) -> str:
+    """INSERT of len(actors) statements (a true: its platform actor id is kept only if that account
+    exists, the column being a foreign key), n_terms index rows and n_defs activity definitions."""
+    q = connection.ops.quote_name
+    fields = _statement_fields()
+    user_model = Statement._meta.get_field("actor").related_model
+    pk = q(user_model._meta.pk.column)
+    actor_sql = f"(SELECT {pk} FROM {q(user_model._meta.db_table)} WHERE {pk} = %s)"
+    plain = ["%s"] * len(fields)
+    with_actor = list(plain)
+    with_actor[[f.attname for f in fields].index("actor_id")] = actor_sql
+    rows = ", ".join("(" + ", ".join(with_actor if a else plain) + ")" for a in actors)
+    sql = _sql()
+    out = f"WITH s AS ({sql['values_statement']}{rows})"
+    if n_terms:
+        out += f", t AS ({sql['values_term']}{', '.join(['(%s, %s, %s, %s)'] * n_terms)})"
+    if n_defs:
+        out += ", " + _pg_define_sql(n_defs)
+    return out + " SELECT 1"
+
+
+# --- activity definitions --------------------------------------------------------------------------
 
 def _merge_definition(old: dict, new: dict) -> dict:
     """The newer definition wins, but its name and description keep the languages only the older one
-    had (two tools describing one activity in two languages give one activity in both)."""
+    had (two tools describing one activity in two languages give one activity in both). `_pg_define_sql`
+    is the same rule in SQL."""
     merged = {**old, **new}
     for key in ("name", "description"):
         if isinstance(old.get(key), dict) and isinstance(new.get(key), dict):
@@ -327,39 +500,78 @@ def _merge_definition(old: dict, new: dict) -> dict:
     return merged
 
 
-def _define_activities(bodies: list[dict]) -> None:
+def _batch_definitions(bodies: list[dict]) -> dict[str, dict]:
+    """The activity definitions a trusted client's statements carry, merged within the batch.
+
+    The latest definition a trusted client sent is canonical, merged only in its language maps (merging
+    interaction components could make one no client ever sent, e.g. likert scale + choice components)."""
     defs: dict[str, dict] = {}
     for b in bodies:
         for iri, definition in activity_definitions(b):
             if len(iri) <= 2000:
                 defs[iri] = _merge_definition(defs[iri], definition) if iri in defs else definition
-    if not defs:
-        return
-    current = {a.iri: a for a in Activity.objects.filter(iri__in=list(defs))}
-    new = [(i, d) for i, d in defs.items() if i not in current]
-    if new:
-        from django.db import connection
+    return defs
 
-        q = connection.ops.quote_name
-        def_field, upd_field = Activity._meta.get_field("definition"), Activity._meta.get_field("updated")
-        now = timezone.now()
-        with connection.cursor() as cur:
-            # Both SQLite and PostgreSQL: a concurrent request defining the same activity is not an error.
-            cur.executemany(
-                f"INSERT INTO {q(Activity._meta.db_table)} ({q('iri')}, {q('definition')}, {q('updated')}) "
-                f"VALUES (%s, %s, %s) ON CONFLICT ({q('iri')}) DO NOTHING",
-                [(i, def_field.get_db_prep_save(d, connection), upd_field.get_db_prep_save(now, connection))
-                 for i, d in new])
-    # The latest definition a trusted client sent is canonical, merged only in its language maps (merging
-    # interaction components could make one no client ever sent, e.g. likert scale + choice components).
+
+@functools.lru_cache(maxsize=64)
+def _pg_define_sql(n: int) -> str:
+    """CTEs (PostgreSQL) creating the n activities not yet known and merging the definitions into the others.
+
+    The UPDATE touches (and locks) only rows whose definition changes, so statements sending the same
+    definition again do not queue behind each other; a concurrent change is merged into, not lost."""
+    q = connection.ops.quote_name
+    table = q(Activity._meta.db_table)
+    iri, definition, updated = q("iri"), q("definition"), q("updated")
+    cur = f"(CASE WHEN jsonb_typeof(r.{definition}) = 'object' THEN r.{definition} ELSE '{{}}'::jsonb END)"
+    merged = f"({cur} || d.def"
+    for key in ("name", "description"):
+        merged += (f" || CASE WHEN jsonb_typeof({cur} -> '{key}') = 'object' AND jsonb_typeof(d.def -> '{key}') = "
+                   f"'object' THEN jsonb_build_object('{key}', ({cur} -> '{key}') || (d.def -> '{key}')) "
+                   f"ELSE '{{}}'::jsonb END")
+    merged += ")"
+    return (f"d AS (SELECT v.iri, v.def::jsonb AS def FROM (VALUES {', '.join(['(%s::text, %s::text)'] * n)}) "
+            f"AS v(iri, def)), "
+            f"a AS (INSERT INTO {table} ({iri}, {definition}, {updated}) SELECT d.iri, d.def, %s FROM d "
+            f"ON CONFLICT ({iri}) DO NOTHING), "
+            f"u AS (UPDATE {table} r SET {definition} = {merged}, {updated} = %s FROM d "
+            f"WHERE r.{iri} = d.iri AND {merged} IS DISTINCT FROM r.{definition})")
+
+
+def _pg_define_params(defs: dict[str, dict]) -> list:
+    now = timezone.now()
+    return [v for i, d in defs.items() for v in (i, _json(d))] + [now, now]
+
+
+def _definition_changes(defs: dict[str, dict]) -> tuple[list[tuple[str, dict]], list[tuple[str, dict]]]:
+    """(activities to create, activities whose canonical definition changes): one read."""
+    if not defs:
+        return [], []
+    current = dict(Activity.objects.filter(iri__in=list(defs)).values_list("iri", "definition"))
+    new = [(i, d) for i, d in defs.items() if i not in current]
     changed = []
     for iri, d in defs.items():
-        if iri in current and (merged := _merge_definition(current[iri].definition or {}, d)) != current[iri].definition:
-            current[iri].definition = merged
-            current[iri].updated = timezone.now()
-            changed.append(current[iri])
-    if changed:
-        Activity.objects.bulk_update(changed, ["definition", "updated"])
+        if iri in current and (merged := _merge_definition(current[iri] or {}, d)) != current[iri]:
+            changed.append((iri, merged))
+    return new, changed
+
+
+def _definitions_write(new: list[tuple[str, dict]], changed: list[tuple[str, dict]]) -> None:
+    if not new and not changed:
+        return
+    q = connection.ops.quote_name
+    def_field, upd_field = Activity._meta.get_field("definition"), Activity._meta.get_field("updated")
+    now = upd_field.get_db_prep_save(timezone.now(), connection)
+    table = q(Activity._meta.db_table)
+    with connection.cursor() as cur:
+        if new:
+            # A concurrent request defining the same activity is not an error.
+            cur.executemany(
+                f"INSERT INTO {table} ({q('iri')}, {q('definition')}, {q('updated')}) "
+                f"VALUES (%s, %s, %s) ON CONFLICT ({q('iri')}) DO NOTHING",
+                [(i, def_field.get_db_prep_save(d, connection), now) for i, d in new])
+        if changed:
+            cur.executemany(f"UPDATE {table} SET {q('definition')} = %s, {q('updated')} = %s WHERE {q('iri')} = %s",
+                            [(def_field.get_db_prep_save(d, connection), now, i) for i, d in changed])
 
 
 # --- documents (state, activity profile, agent profile) ---------------------------------------------
@@ -490,10 +702,17 @@ def lrs_client_revoke(*, actor, client: LrsClient) -> None:
     if client.revoked_at is None:
         LrsClient.objects.filter(pk=client.pk).update(revoked_at=timezone.now())
         record_event(actor=actor, verb="deleted", object_kind="platform", object_key=f"xapi-client/{client.pk}")
+        # Verified credentials are cached per process for a few seconds (xapi.auth): drop this process's now
+        # and after commit; other processes refuse the client within CLIENT_CACHE_SECONDS.
+        from zhijiao.records.xapi.auth import forget_clients
+
+        forget_clients()
+        transaction.on_commit(forget_clients)
 
 
 def lrs_client_touch(*, client: LrsClient) -> None:
     """Note when a client was last seen (at most once a minute, outside the request's transaction)."""
     now = timezone.now()
     if client.last_used_at is None or (now - client.last_used_at).total_seconds() > 60:
+        client.last_used_at = now  # the instance is cached across requests (xapi.auth)
         LrsClient.objects.filter(pk=client.pk).update(last_used_at=now)

@@ -1,5 +1,8 @@
 """Durability of ingest: every POST the LRS acknowledged is stored, even when the server is killed
-(SIGKILL) in the middle of a stream of batched POSTs. Real gunicorn, real SQLite file (WAL)."""
+(SIGKILL) in the middle of a stream of POSTs. Real gunicorn; SQLite (a file in WAL mode) always, and
+PostgreSQL when DATABASE_URL points at one (in a scratch database `<name>_durability`). The writers
+use every write path: single statements (on PostgreSQL one INSERT that commits by itself), small
+batches (one INSERT in a transaction) and larger ones (COPY)."""
 
 import base64
 import json
@@ -15,6 +18,9 @@ import urllib.error
 import urllib.request
 import uuid
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -28,7 +34,7 @@ def _port() -> int:
 def _start(env: dict, port: int) -> subprocess.Popen:
     proc = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "zhijiao.wsgi:application", "--bind", f"127.0.0.1:{port}",
-         "--workers", "2", "--threads", "2", "--log-level", "error"],
+         "--workers", "2", "--threads", "4", "--log-level", "error"],
         env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -51,13 +57,34 @@ def _req(url, auth, method="GET", body=None, timeout=10):
 def _statement(sid: str) -> dict:
     return {"id": sid, "actor": {"account": {"homePage": "http://soak.example.org", "name": "p1"}},
             "verb": {"id": "http://adlnet.gov/expapi/verbs/experienced"},
-            "object": {"id": "http://soak.example.org/activity/1"}}
+            "object": {"id": "http://soak.example.org/activity/1",
+                       "definition": {"name": {"en-US": "soak"}}}}
 
 
-def test_acknowledged_statements_survive_sigkill():
+def _postgres_env(env: dict) -> dict | None:
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://")):
+        return None
+    import psycopg
+
+    parts = urlsplit(url)
+    name = f"{parts.path.lstrip('/') or 'zhijiao'}_durability"
+    admin = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return {**env, "DATABASE_URL": urlunsplit(parts._replace(path=f"/{name}"))}
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_acknowledged_statements_survive_sigkill(backend):
     data_dir = tempfile.mkdtemp(prefix="zj-durability-")
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env["ZHIJIAO_DATA_DIR"] = data_dir
+    if backend == "postgres":
+        env = _postgres_env(env)
+        if env is None:
+            pytest.skip("DATABASE_URL is not PostgreSQL")
     run = [sys.executable, "-m", "zhijiao.cli"]
     subprocess.run([*run, "migrate", "-v0"], env=env, cwd=ROOT, check=True)
     out = subprocess.run([*run, "xapi-client", "add", "soak"], env=env, cwd=ROOT, check=True,
@@ -71,23 +98,24 @@ def test_acknowledged_statements_survive_sigkill():
     lock = threading.Lock()
     stop = threading.Event()
 
-    def writer():
+    def writer(size: int):
         while not stop.is_set():
-            ids = [str(uuid.uuid4()) for _ in range(20)]
+            ids = [str(uuid.uuid4()) for _ in range(size)]
+            body = [_statement(i) for i in ids] if size > 1 else _statement(ids[0])
             try:
-                status, body = _req(base, auth, "POST", json.dumps([_statement(i) for i in ids]).encode())
+                status, answer = _req(base, auth, "POST", json.dumps(body).encode())
             except (OSError, urllib.error.URLError):
-                continue  # the server is gone: this batch was never acknowledged
+                continue  # the server is gone: this request was never acknowledged
             if status == 200:
-                assert json.loads(body) == ids
+                assert json.loads(answer) == ids
                 with lock:
                     acked.extend(ids)
 
-    threads = [threading.Thread(target=writer) for _ in range(3)]
+    threads = [threading.Thread(target=writer, args=(size,)) for size in (1, 1, 1, 20, 50)]
     for t in threads:
         t.start()
     deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and len(acked) < 400:
+    while time.monotonic() < deadline and len(acked) < 600:
         time.sleep(0.05)
     os.killpg(proc.pid, signal.SIGKILL)  # mid-stream: requests are in flight
     proc.wait(timeout=10)
@@ -111,3 +139,9 @@ def test_acknowledged_statements_survive_sigkill():
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=20)
+        if backend == "postgres":
+            import psycopg
+
+            parts = urlsplit(env["DATABASE_URL"])
+            with psycopg.connect(urlunsplit(parts._replace(path="/postgres")), autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{parts.path.lstrip("/")}" WITH (FORCE)')

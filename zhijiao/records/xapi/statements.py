@@ -56,41 +56,54 @@ def _agents_in(actor) -> list[str]:
 
 
 def terms(statement: dict) -> list[tuple[str, str, bool]]:
-    """(kind, key, primary) index rows for the agent / activity filters."""
-    out: set[tuple[str, str, bool]] = set()
+    """(kind, key, primary) index rows for the agent / activity filters.
+
+    One row per (kind, key): primary wins. The related_* filters match any row, the plain ones only
+    primary rows: the actor and the object are primary; the actor's and the object's members, the
+    authority, instructor, team (and members), context activities and everything in a SubStatement
+    are related only."""
+    found: dict[tuple[str, str], bool] = {}
+    _collect_terms(statement, found, True)
+    return sorted((kind, key, primary) for (kind, key), primary in found.items())
+
+
+def _related(found: dict, actor) -> None:
+    if isinstance(actor, dict):
+        k = agent_key(actor)
+        if k:
+            found.setdefault(("agent", k), False)
+        for m in actor.get("member", ()) or ():
+            mk = agent_key(m)
+            if mk:
+                found.setdefault(("agent", mk), False)
+
+
+def _collect_terms(statement: dict, found: dict, top: bool) -> None:
     actor = statement.get("actor")
-    ak = agent_key(actor)
-    if ak:
-        out.add(("agent", ak, True))
-    for k in _agents_in(actor):
-        out.add(("agent", k, False))
+    if top and (ak := agent_key(actor)):
+        found[("agent", ak)] = True
+    _related(found, actor)
     obj = statement.get("object") or {}
     otype = obj.get("objectType", "Activity")
     if otype == "Activity":
-        out.add(("activity", obj.get("id"), True))
+        if top:
+            found[("activity", obj.get("id"))] = True
+        else:
+            found.setdefault(("activity", obj.get("id")), False)
     elif otype in ("Agent", "Group"):
-        ok = agent_key(obj)
-        if ok:
-            out.add(("agent", ok, True))
-        for k in _agents_in(obj):
-            out.add(("agent", k, False))
+        if top and (ok := agent_key(obj)):
+            found[("agent", ok)] = True
+        _related(found, obj)
     elif otype == "SubStatement":
-        for kind, key, _p in terms(obj):
-            out.add((kind, key, False))
-    for k in _agents_in(statement.get("authority")):
-        out.add(("agent", k, False))
+        _collect_terms(obj, found, False)
+    _related(found, statement.get("authority"))
     ctx = statement.get("context") or {}
-    for role in ("instructor", "team"):
-        for k in _agents_in(ctx.get(role)):
-            out.add(("agent", k, False))
+    _related(found, ctx.get("instructor"))
+    _related(found, ctx.get("team"))
     for acts in (ctx.get("contextActivities") or {}).values():
         for a in acts if isinstance(acts, list) else [acts]:
             if isinstance(a, dict) and a.get("id"):
-                out.add(("activity", a["id"], False))
-    # One row per (kind, key): primary wins. The related_* filters match any row, the plain ones
-    # only primary rows.
-    primary_keys = {(kind, key) for kind, key, primary in out if primary}
-    return sorted(t for t in out if t[2] or (t[0], t[1]) not in primary_keys)
+                found.setdefault(("activity", a["id"]), False)
 
 
 def is_voiding(statement: dict) -> bool:

@@ -5,6 +5,7 @@
 problem found, not just the first.
 """
 
+import functools
 import re
 import uuid
 from datetime import UTC, datetime, timedelta, timezone
@@ -48,10 +49,35 @@ IFIS = ("mbox", "mbox_sha1sum", "openid", "account")
 VOIDED = "http://adlnet.gov/expapi/verbs/voided"
 SIGNATURE_USAGE = "http://adlnet.gov/expapi/attachments/signature"
 
+# Allowed properties per object (xAPI 1.0.3 Data 2.4).
+_ACCOUNT_KEYS = frozenset({"homePage", "name"})
+_AGENT_KEYS = frozenset({"objectType", "name", *IFIS})
+_GROUP_KEYS = frozenset({"objectType", "name", "member", *IFIS})
+_VERB_KEYS = frozenset({"id", "display"})
+_COMPONENT_KEYS = frozenset({"id", "description"})
+_DEFINITION_KEYS = frozenset({"name", "description", "type", "moreInfo", "extensions", "interactionType",
+                              "correctResponsesPattern", *COMPONENT_LISTS})
+_ACTIVITY_KEYS = frozenset({"objectType", "id", "definition"})
+_REF_KEYS = frozenset({"objectType", "id"})
+_RESULT_KEYS = frozenset({"score", "success", "completion", "response", "duration", "extensions"})
+_SCORE_KEYS = frozenset({"scaled", "raw", "min", "max"})
+_CONTEXT_KEYS = frozenset({"registration", "instructor", "team", "contextActivities", "revision", "platform",
+                           "language", "statement", "extensions"})
+_CONTEXT_ACTIVITY_KEYS = frozenset({"parent", "grouping", "category", "other"})
+_ATTACHMENT_KEYS = frozenset({"usageType", "display", "description", "contentType", "length", "sha2", "fileUrl"})
+_BODY_KEYS = frozenset({"actor", "verb", "object", "result", "context", "timestamp", "attachments"})
+_SUBSTATEMENT_KEYS = _BODY_KEYS | {"objectType"}
+_STATEMENT_KEYS = _BODY_KEYS | {"id", "stored", "authority", "version"}
+
 
 def valid_lang_tag(tag: str) -> bool:
     """RFC 5646 well-formedness, including "no extension singleton twice"."""
-    if not isinstance(tag, str) or not LANG_RE.match(tag):
+    return isinstance(tag, str) and _valid_lang_tag(tag)
+
+
+@functools.lru_cache(maxsize=1024)  # a handful of tags in use, on every statement
+def _valid_lang_tag(tag: str) -> bool:
+    if not LANG_RE.match(tag):
         return False
     subtags = tag.lower().split("-")
     if "x" in subtags:
@@ -82,7 +108,10 @@ class _V:
             return False
         return True
 
-    def keys(self, value: dict, field: str, allowed: set, required: tuple = ()) -> None:
+    def keys(self, value: dict, field: str, allowed: frozenset, required: tuple = ()) -> None:
+        # The usual case, checked at C speed: only known keys, none null, the required ones there.
+        if value.keys() <= allowed and None not in value.values() and all(k in value for k in required):
+            return
         for k in value:
             if k not in allowed:
                 self.err(f"{field}.{k}" if field else k, "不允许的属性（xAPI 1.0.3 未定义）")
@@ -162,7 +191,7 @@ class _V:
             elif k == "openid":
                 self.iri(v, f)
             elif k == "account" and self.obj(v, f):
-                self.keys(v, f, {"homePage", "name"}, ("homePage", "name"))
+                self.keys(v, f, _ACCOUNT_KEYS, ("homePage", "name"))
                 if "homePage" in v:
                     self.iri(v["homePage"], f"{f}.homePage")
                 if "name" in v:
@@ -172,7 +201,7 @@ class _V:
     def agent(self, value, field: str, *, require_type: bool = False) -> None:
         if not self.obj(value, field):
             return
-        self.keys(value, field, {"objectType", "name", *IFIS})
+        self.keys(value, field, _AGENT_KEYS)
         if require_type and value.get("objectType") != "Agent":
             self.err(f"{field}.objectType", "应为 \"Agent\"")
         elif "objectType" in value and value["objectType"] != "Agent":
@@ -185,7 +214,7 @@ class _V:
     def group(self, value, field: str) -> None:
         if not self.obj(value, field):
             return
-        self.keys(value, field, {"objectType", "name", "member", *IFIS}, ("objectType",))
+        self.keys(value, field, _GROUP_KEYS, ("objectType",))
         if value.get("objectType") != "Group":
             self.err(f"{field}.objectType", "应为 \"Group\"")
         if "name" in value:
@@ -213,7 +242,7 @@ class _V:
     def verb(self, value, field: str) -> None:
         if not self.obj(value, field):
             return
-        self.keys(value, field, {"id", "display"}, ("id",))
+        self.keys(value, field, _VERB_KEYS, ("id",))
         if "id" in value:
             self.iri(value["id"], f"{field}.id")
         if "display" in value:
@@ -228,7 +257,7 @@ class _V:
             f = f"{field}[{i}]"
             if not self.obj(c, f):
                 continue
-            self.keys(c, f, {"id", "description"}, ("id",))
+            self.keys(c, f, _COMPONENT_KEYS, ("id",))
             if "id" in c and self.string(c["id"], f"{f}.id"):
                 if c["id"] in seen:
                     self.err(f"{f}.id", "组件 id 重复")
@@ -239,12 +268,10 @@ class _V:
     def definition(self, value, field: str) -> None:
         if not self.obj(value, field):
             return
-        allowed = {"name", "description", "type", "moreInfo", "extensions", "interactionType",
-                   "correctResponsesPattern", *COMPONENT_LISTS}
         if not value:
             self.err(field, "活动定义不能为空对象：省略 definition，或至少给出一项属性")
             return
-        self.keys(value, field, allowed)
+        self.keys(value, field, _DEFINITION_KEYS)
         for k in ("name", "description"):
             if k in value:
                 self.lang_map(value[k], f"{field}.{k}")
@@ -273,7 +300,7 @@ class _V:
     def activity(self, value, field: str) -> None:
         if not self.obj(value, field):
             return
-        self.keys(value, field, {"objectType", "id", "definition"}, ("id",))
+        self.keys(value, field, _ACTIVITY_KEYS, ("id",))
         if "objectType" in value and value["objectType"] != "Activity":
             self.err(f"{field}.objectType", "应为 \"Activity\"")
         if "id" in value:
@@ -284,7 +311,7 @@ class _V:
     def statement_ref(self, value, field: str) -> None:
         if not self.obj(value, field):
             return
-        self.keys(value, field, {"objectType", "id"}, ("objectType", "id"))
+        self.keys(value, field, _REF_KEYS, ("objectType", "id"))
         if value.get("objectType") != "StatementRef":
             self.err(f"{field}.objectType", "应为 \"StatementRef\"")
         if "id" in value:
@@ -314,7 +341,7 @@ class _V:
     def result(self, value, field: str) -> None:
         if not self.obj(value, field):
             return
-        self.keys(value, field, {"score", "success", "completion", "response", "duration", "extensions"})
+        self.keys(value, field, _RESULT_KEYS)
         for k in ("success", "completion"):
             if k in value:
                 self.boolean(value[k], f"{field}.{k}")
@@ -328,7 +355,7 @@ class _V:
         score = value.get("score")
         if score is not None and self.obj(score, f"{field}.score"):
             f = f"{field}.score"
-            self.keys(score, f, {"scaled", "raw", "min", "max"})
+            self.keys(score, f, _SCORE_KEYS)
             nums = {k: score[k] for k in ("scaled", "raw", "min", "max") if k in score and self.number(score[k], f"{f}.{k}")}
             if "scaled" in nums and not -1 <= nums["scaled"] <= 1:
                 self.err(f"{f}.scaled", "应在 -1 到 1 之间")
@@ -342,8 +369,7 @@ class _V:
     def context(self, value, field: str, obj) -> None:
         if not self.obj(value, field):
             return
-        self.keys(value, field, {"registration", "instructor", "team", "contextActivities", "revision",
-                                 "platform", "language", "statement", "extensions"})
+        self.keys(value, field, _CONTEXT_KEYS)
         if "registration" in value:
             self.uuid(value["registration"], f"{field}.registration")
         if "instructor" in value:
@@ -369,7 +395,7 @@ class _V:
         ca = value.get("contextActivities")
         if ca is not None and self.obj(ca, f"{field}.contextActivities"):
             f = f"{field}.contextActivities"
-            self.keys(ca, f, {"parent", "grouping", "category", "other"})
+            self.keys(ca, f, _CONTEXT_ACTIVITY_KEYS)
             if not ca:
                 self.err(f, "至少要有 parent、grouping、category、other 中的一项")
             for k, acts in ca.items():
@@ -387,8 +413,7 @@ class _V:
             f = f"{field}[{i}]"
             if not self.obj(a, f):
                 continue
-            self.keys(a, f, {"usageType", "display", "description", "contentType", "length", "sha2", "fileUrl"},
-                      ("usageType", "display", "contentType", "length", "sha2"))
+            self.keys(a, f, _ATTACHMENT_KEYS, ("usageType", "display", "contentType", "length", "sha2"))
             if "usageType" in a:
                 self.iri(a["usageType"], f"{f}.usageType")
             for k in ("display", "description"):
@@ -411,12 +436,7 @@ class _V:
     def body(self, value, field: str, *, sub: bool) -> None:
         if not self.obj(value, field):
             return
-        allowed = {"actor", "verb", "object", "result", "context", "timestamp", "attachments"}
-        if sub:
-            allowed.add("objectType")
-        else:
-            allowed |= {"id", "stored", "authority", "version"}
-        self.keys(value, field, allowed, ("actor", "verb", "object"))
+        self.keys(value, field, _SUBSTATEMENT_KEYS if sub else _STATEMENT_KEYS, ("actor", "verb", "object"))
         pre = f"{field}." if field else ""
         if "id" in value and not sub:
             self.uuid(value["id"], f"{pre}id")
@@ -462,6 +482,12 @@ class _V:
 
 def parse_timestamp(value: str) -> datetime | None:
     """An ISO 8601 date-time with a time zone, or None. '-00', '-0000' and '-00:00' offsets are refused."""
+    return _parse_timestamp(value) if isinstance(value, str) else None
+
+
+# Validation parses a statement's timestamp and storing it parses it again: the second time is a hit.
+@functools.lru_cache(maxsize=4096)
+def _parse_timestamp(value: str) -> datetime | None:
     m = TS_EXTENDED.match(value) or TS_BASIC.match(value)
     if not m:
         return None
@@ -473,14 +499,20 @@ def parse_timestamp(value: str) -> datetime | None:
         dt = datetime(int(y), int(mo), int(d), int(h), int(mi), int(s or 0), micro)
     except ValueError:
         return None
+    tzinfo = _zone(tz)
+    return dt.replace(tzinfo=tzinfo) if tzinfo is not None else None
+
+
+@functools.lru_cache(maxsize=256)
+def _zone(tz: str):
     if tz == "Z":
-        return dt.replace(tzinfo=UTC)
+        return UTC
     sign = -1 if tz[0] == "-" else 1
     digits = tz[1:].replace(":", "")
     hours, minutes = int(digits[:2]), int(digits[2:4] or 0)
     if hours > 23 or minutes > 59:
         return None
-    return dt.replace(tzinfo=timezone(sign * timedelta(hours=hours, minutes=minutes)))
+    return timezone(sign * timedelta(hours=hours, minutes=minutes))
 
 
 def _normalise_context(ctx: dict) -> None:
