@@ -27,7 +27,7 @@ ROLE_PRECEDENCE = [
 
 
 def _roles_and_schools(user_id: int) -> tuple[list[Role], set[int]]:
-    roles = list(Role.objects.filter(user_id=user_id).select_related("node"))
+    roles = list(Role.objects.filter(user_id=user_id).select_related("node", "child"))
     # A role below a school (grade, class) belongs to the school whose path is its path's first three steps.
     paths = {".".join(r.node.path.split(".")[:3]) + "." for r in roles
              if r.node.kind != NodeKind.SCHOOL and r.node.depth >= 2}

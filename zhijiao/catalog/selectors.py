@@ -16,7 +16,7 @@ from django.db.models import QuerySet
 from django.utils import translation
 
 from zhijiao.catalog.models import Book, Chapter, Edition, KnowledgePoint, Section, Stage, Subject
-from zhijiao.core.cache import cached, generation_bump
+from zhijiao.core.cache import cached, generation, generation_bump
 
 # The section whose resources hang off the textbook tree (课程教学).
 COURSE_SECTION = "kcjx"
@@ -160,6 +160,8 @@ class BrowseNav:
     tree: list[TreeNode] = field(default_factory=list)
     chapter_ids: list[int] | None = None  # the chosen chapter and all under it; None when no chapter is chosen
     params: dict[str, str] = field(default_factory=dict)  # the valid choices, as query parameters
+    # Names this navigation in the catalog's current generation: templates cache its rendered HTML under it.
+    cache_key: str = ""
 
     @property
     def uses_textbooks(self) -> bool:
@@ -205,12 +207,13 @@ def browse_context(params, *, base_url: str = "") -> BrowseNav:
     """
     get = (lambda k: (params.get(k) or "").strip()[:200]) if params is not None else (lambda k: "")
     key = "\x1f".join([base_url, translation.get_language() or "", *(get(k) for k in BROWSE_PARAMS)])
-    return cached(CATALOG, "browse:" + hashlib.sha1(key.encode()).hexdigest(), lambda: _browse_context(get, base_url),
+    key = hashlib.sha1(key.encode()).hexdigest()
+    return cached(CATALOG, "browse:" + key, lambda: _browse_context(get, base_url, f"{generation(CATALOG)}:{key}"),
                   timeout=CATALOG_CACHE_SECONDS)
 
 
-def _browse_context(get, base_url: str) -> BrowseNav:
-    nav = BrowseNav(base_url=base_url)
+def _browse_context(get, base_url: str, cache_key: str) -> BrowseNav:
+    nav = BrowseNav(base_url=base_url, cache_key=cache_key)
     all_sections = list(sections())
     nav.section = next((s for s in all_sections if s.code == get("section")), None)
 

@@ -4,7 +4,9 @@ Each Django app registers its entries in its AppConfig.ready(), so a new capabil
 homes of the roles it serves without editing the shell.
 """
 
+import hashlib
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
@@ -30,10 +32,16 @@ class AppEntry:
     order: int = 100
 
     def url(self) -> str | None:
-        try:
-            return reverse(self.url_name)
-        except NoReverseMatch:
-            return None
+        return _reverse(self.url_name)
+
+
+@lru_cache(maxsize=512)
+def _reverse(url_name: str) -> str | None:
+    # The URL map is fixed for the life of a process: each entry is reversed once, not on every home page.
+    try:
+        return reverse(url_name)
+    except NoReverseMatch:
+        return None
 
 
 _REGISTRY: dict[str, AppEntry] = {}
@@ -49,6 +57,12 @@ def register_app(*, key: str, label, category: str, url_name: str, roles, icon: 
 
 def registered_apps() -> list[AppEntry]:
     return sorted(_REGISTRY.values(), key=lambda e: (e.order, e.key))
+
+
+def registry_version() -> str:
+    """Changes whenever the set of registered apps does (a deploy adding an app): part of cache keys."""
+    return hashlib.sha1(repr(sorted((e.key, e.url_name, sorted(e.roles)) for e in _REGISTRY.values())).encode()
+                        ).hexdigest()[:12]
 
 
 def apps_for_roles(role_kinds: set[str]) -> list[tuple[str, str, list[AppEntry]]]:

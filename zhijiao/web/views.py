@@ -6,7 +6,7 @@ from django.views.decorators.http import require_http_methods
 from zhijiao.accounts.selectors import scope_of
 from zhijiao.core.actions import notifications_mark_read
 from zhijiao.core.selectors import notifications
-from zhijiao.web.registry import apps_for_roles
+from zhijiao.web.registry import apps_for_roles, registry_version
 
 INBOX_PAGE_SIZE = 20
 
@@ -15,8 +15,12 @@ INBOX_PAGE_SIZE = 20
 def home(request):
     """The role's own home (工作台): its apps grouped by the five categories."""
     scope = scope_of(request.user)
+    kinds = scope.kinds()
     return render(request, "web/home.html", {
-        "groups": apps_for_roles(scope.kinds()),
+        # The app grid is the same for everyone holding the same kinds of role: rendered once per kinds and
+        # language, then served from the cache (`apps_key`); `groups` is only computed on a miss.
+        "groups": lambda: apps_for_roles(kinds),
+        "apps_key": f"{registry_version()}:{','.join(sorted(kinds))}",
         "roles": scope.roles,
     })
 
