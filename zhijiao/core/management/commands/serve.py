@@ -1,3 +1,5 @@
+"""zhijiao serve: the production web server (gunicorn, threaded workers), with defaults for the machine."""
+
 import os
 import sys
 
@@ -5,18 +7,33 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 
+def default_workers() -> int:
+    # Pages are CPU-bound Python: one process per core, threads to overlap database and cache round trips.
+    return int(os.environ.get("ZHIJIAO_WORKERS") or (os.cpu_count() or 1))
+
+
 class Command(BaseCommand):
     help = "用 gunicorn 提供服务（生产部署）。Serve the platform with gunicorn."
 
     def add_arguments(self, parser):
         parser.add_argument("--bind", default=os.environ.get("ZHIJIAO_BIND", "127.0.0.1:8000"))
-        parser.add_argument("--workers", type=int, default=int(os.environ.get("ZHIJIAO_WORKERS", 2)))
-        parser.add_argument("--threads", type=int, default=int(os.environ.get("ZHIJIAO_THREADS", 4)))
+        parser.add_argument("--workers", type=int, default=default_workers(),
+                            help="processes (default: ZHIJIAO_WORKERS, else one per CPU core)")
+        parser.add_argument("--threads", type=int, default=int(os.environ.get("ZHIJIAO_THREADS", 4)),
+                            help="threads per process (default: ZHIJIAO_THREADS, else 4)")
+        parser.add_argument("--max-requests", type=int, default=int(os.environ.get("ZHIJIAO_MAX_REQUESTS", 50000)),
+                            help="restart a worker after this many requests (bounds memory growth; 0: never)")
+        parser.add_argument("--no-access-log", action="store_true",
+                            default=os.environ.get("ZHIJIAO_ACCESS_LOG", "1") == "0",
+                            help="no access log on stdout (or ZHIJIAO_ACCESS_LOG=0)")
 
-    def handle(self, *args, bind, workers, threads, **options):
+    def handle(self, *args, bind, workers, threads, max_requests, no_access_log, **options):
         argv = [sys.executable, "-m", "gunicorn", "zhijiao.wsgi:application", "--bind", bind,
-                "--workers", str(workers), "--threads", str(threads), "--access-logfile", "-",
-                "--access-logformat", '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms']  # path only: no query strings in logs
+                "--workers", str(workers), "--threads", str(threads), "--worker-class", "gthread",
+                "--max-requests", str(max_requests), "--max-requests-jitter", str(max_requests // 10),
+                "--graceful-timeout", "30"]
+        if not no_access_log:  # path only: no query strings (search words, tokens) in logs
+            argv += ["--access-logfile", "-", "--access-logformat", '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms']
         if settings.DEBUG:
             argv.append("--reload")
         sys.stdout.flush()

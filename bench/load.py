@@ -1,0 +1,191 @@
+"""Mixed daily pages at district size, as a bureau would run it: PostgreSQL + Redis, `zhijiao serve` with
+its defaults, real logins, load from another process (wrk).
+
+    uv run python bench/load.py [--seconds 30] [--connections 32] [--users 48] [--rebuild]
+
+Builds the design-point district (`zhijiao demo --size district`) into the PostgreSQL database `zj_load`
+once (reused afterwards; --rebuild to build again), starts `zhijiao serve` on loopback with REDIS_URL set,
+logs in real students, teachers and parents through the login form, then replays with wrk (Debian
+package `wrk`): /healthz (the framework's ceiling on this machine), the mix of daily pages (role home,
+resource browse by chapter, resource page, search results), and each kind alone. Prints req/s, p50/p90/p99,
+non-200 answers, the ratio to /healthz, and the web workers' peak RSS. Loopback only; every run is bounded.
+"""
+
+import argparse
+import json
+import os
+import random
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench._util import PG_BASE, ROOT, free_port, reset_pg, zhijiao  # noqa: E402
+from bench.login_home import login  # noqa: E402
+
+LUA = ROOT / "bench" / "wrk" / "replay.lua"
+QUERIES = ["三年级 数学", "分数的初步认识", "古诗", "识字", "Unit 1", "勾股定理", "微课", "教案 语文", "乘法", "课件",
+           "阅读", "英语 四年级", "长方形", "复习", "口算"]
+
+TARGETS = r"""
+import django, json, random
+django.setup()
+from zhijiao.accounts.models import Role, RoleKind, User
+from zhijiao.resources.models import Resource
+n = int(__import__("sys").argv[1])
+rng = random.Random(11)
+def pick(kind, k):
+    ids = list(Role.objects.filter(kind=kind, user__is_active=True, user__must_change_password=False)
+               .order_by("user_id").values_list("user__username", flat=True).distinct()[:5000])
+    return rng.sample(ids, min(k, len(ids)))
+third = n // 3
+users = (pick(RoleKind.STUDENT, third) + pick(RoleKind.SUBJECT_TEACHER, third)
+         + pick(RoleKind.PARENT, n - 2 * third))
+items = list(Resource.objects.filter(status="approved", level__in=["national", "district"])
+             .order_by("pk").values_list("pk", flat=True)[:20000])
+chapters = list(Resource.chapters.through.objects.filter(resource_id__in=items[:5000])
+                .values_list("chapter__key", flat=True).distinct()[:2000])
+print(json.dumps({"users": users, "items": rng.sample(items, min(2000, len(items))), "chapters": chapters,
+                  "resources": Resource.objects.count(), "students": Role.objects.filter(kind="student").count()}))
+"""
+
+
+def wrk(base: str, lines: list[str], *, seconds: int, connections: int) -> dict:
+    with tempfile.NamedTemporaryFile("w", suffix=".tsv", delete=False) as f:
+        f.write("\n".join(lines) + "\n")
+    out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "-s", str(LUA),
+                          base, "--", f.name], capture_output=True, text=True, check=True).stdout
+    os.unlink(f.name)
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    lat = dict(re.findall(r"(p50|p90|p99|max)=([\d.]+)", out))
+    errors = sum(int(x) for x in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
+    not200 = int(re.search(r"NOT200 (\d+)", out).group(1))
+    total = int(re.search(r"(\d+) requests in", out).group(1))
+    return {"rps": rps, **{k: float(v) for k, v in lat.items()}, "errors": errors + not200, "requests": total}
+
+
+def children(pid: int) -> list[int]:
+    out = []
+    for p in Path("/proc").iterdir():
+        if p.name.isdigit():
+            try:
+                if int((p / "stat").read_text().split(") ")[1].split()[1]) == pid:
+                    out.append(int(p.name))
+            except (OSError, IndexError):
+                pass
+    return out
+
+
+def rss_mb(pid: int) -> float:
+    try:
+        m = re.search(r"VmRSS:\s+(\d+) kB", Path(f"/proc/{pid}/status").read_text())
+        return int(m.group(1)) / 1024 if m else 0.0
+    except OSError:
+        return 0.0
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--db", default="zj_load", help="PostgreSQL database holding the district (built if empty)")
+    ap.add_argument("--data-dir", default=os.path.join(tempfile.gettempdir(), "zj-load"))
+    ap.add_argument("--redis", default="redis://127.0.0.1:6379/3")
+    ap.add_argument("--rebuild", action="store_true")
+    ap.add_argument("--seconds", type=int, default=30)
+    ap.add_argument("--kind-seconds", type=int, default=15)
+    ap.add_argument("--connections", type=int, default=32)
+    ap.add_argument("--users", type=int, default=48)
+    ap.add_argument("--serve-args", default="", help="extra arguments for zhijiao serve, e.g. '--workers 3'")
+    args = ap.parse_args()
+
+    env = dict(os.environ, DATABASE_URL=f"{PG_BASE}/{args.db}", REDIS_URL=args.redis,
+               ZHIJIAO_DATA_DIR=args.data_dir, DJANGO_SETTINGS_MODULE="zhijiao.settings")
+    marker = Path(args.data_dir) / "district-built"
+    if args.rebuild or not marker.exists():
+        shutil.rmtree(args.data_dir, ignore_errors=True)
+        Path(args.data_dir).mkdir(parents=True)
+        reset_pg(args.db)
+        t0 = time.perf_counter()
+        zhijiao(["migrate", "-v0"], env)
+        zhijiao(["demo", "--size", "district", "--no-logins"], env)
+        marker.write_text(f"{time.perf_counter() - t0:.0f}")
+    else:
+        zhijiao(["migrate", "-v0"], env)
+    subprocess.run(["redis-cli", "-u", args.redis, "flushdb"], check=True, capture_output=True)
+    out = subprocess.run([sys.executable, "-c", TARGETS, str(args.users)], env=env, cwd=ROOT, check=True,
+                         capture_output=True, text=True).stdout
+    t = json.loads(out.strip().splitlines()[-1])
+
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    proc = subprocess.Popen([sys.executable, "-m", "zhijiao.cli", "serve", "--bind", f"127.0.0.1:{port}",
+                             *args.serve_args.split()], env=env, cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    peak: dict[int, float] = {}
+    sampling = threading.Event()
+
+    def sample():
+        while not sampling.is_set():
+            for c in children(proc.pid):
+                peak[c] = max(peak.get(c, 0.0), rss_mb(c))
+            time.sleep(1)
+
+    try:
+        for _ in range(150):
+            try:
+                urllib.request.urlopen(f"{base}/healthz", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.2)
+        else:
+            raise SystemExit("server did not start: " + proc.stderr.read1().decode()[-2000:])
+        threading.Thread(target=sample, daemon=True).start()
+
+        cookies = []
+        for name in t["users"]:
+            opener, _ = login(base, name)
+            jar = opener.handlers[-1].cookiejar if hasattr(opener.handlers[-1], "cookiejar") else None
+            jar = jar or next(h.cookiejar for h in opener.handlers if hasattr(h, "cookiejar"))
+            cookies.append("; ".join(f"{c.name}={c.value}" for c in jar))
+        rng = random.Random(5)
+        kinds = {
+            "home": lambda: "/",
+            "browse": lambda: f"/resources/?chapter={rng.choice(t['chapters'])}",
+            "resource": lambda: f"/resources/{rng.choice(t['items'])}/",
+            "search": lambda: "/search/?q=" + urllib.request.quote(rng.choice(QUERIES)),
+        }
+        per_kind = {k: [f"{make()}\t{rng.choice(cookies)}" for _ in range(2000)] for k, make in kinds.items()}
+        mixed = [line for i in range(2000) for line in (per_kind[k][i] for k in kinds)]
+        rng.shuffle(mixed)
+
+        wrk(base, mixed, seconds=5, connections=args.connections)  # warm caches and connections
+        health = wrk(base, [f"/healthz\t{cookies[0]}"], seconds=10, connections=args.connections)
+        results = {"mixed": wrk(base, mixed, seconds=args.seconds, connections=args.connections)}
+        for k, lines in per_kind.items():
+            results[k] = wrk(base, lines, seconds=args.kind_seconds, connections=16)
+    finally:
+        sampling.set()
+        proc.terminate()
+        proc.wait(timeout=30)
+
+    print(f"district: {t['resources']:,} resources, {t['students']:,} students; {len(cookies)} users logged in; "
+          f"PostgreSQL + Redis; zhijiao serve {args.serve_args or '(defaults)'}")
+    print(f"{'what':<10} {'conns':>5} {'req/s':>8} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} {'errors':>7} "
+          f"{'vs healthz':>10}")
+    rows = [("healthz", args.connections, health)] + [(k, args.connections if k == "mixed" else 16, r)
+                                                      for k, r in results.items()]
+    for name, conns, r in rows:
+        print(f"{name:<10} {conns:>5} {r['rps']:>8.0f} {r['p50']:>8.1f} {r['p90']:>8.1f} {r['p99']:>8.1f} "
+              f"{r['errors']:>7} {r['rps'] / health['rps']:>9.0%}")
+    if peak:
+        print(f"web workers: {len(peak)}, peak RSS per worker {max(peak.values()):.0f} MB "
+              f"(all: {', '.join(f'{v:.0f}' for v in sorted(peak.values()))})")
+
+
+if __name__ == "__main__":
+    main()

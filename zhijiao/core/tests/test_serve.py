@@ -1,0 +1,37 @@
+"""zhijiao serve: production defaults for the machine, overridable by flags and the environment."""
+
+import os
+
+import pytest
+from django.core.management import call_command
+
+
+@pytest.fixture
+def argv(monkeypatch):
+    seen = []
+    monkeypatch.setattr(os, "execv", lambda exe, args: seen.append(args))
+    return seen
+
+
+def _opt(args, name):
+    return args[args.index(name) + 1]
+
+
+def test_defaults_one_worker_per_core_threads_and_recycling(argv, monkeypatch):
+    monkeypatch.delenv("ZHIJIAO_WORKERS", raising=False)
+    monkeypatch.setattr(os, "cpu_count", lambda: 6)
+    from zhijiao.core.management.commands import serve
+
+    assert serve.default_workers() == 6
+    call_command("serve", "--workers", str(serve.default_workers()))
+    args = argv[0]
+    assert _opt(args, "--workers") == "6" and _opt(args, "--threads") == "4"
+    assert _opt(args, "--worker-class") == "gthread" and int(_opt(args, "--max-requests")) > 0
+    assert "%(U)s" in _opt(args, "--access-logformat")  # the path only: no query strings in the log
+
+
+def test_flags_win_and_the_access_log_can_be_turned_off(argv):
+    call_command("serve", "--workers", "3", "--threads", "8", "--no-access-log", "--bind", "0.0.0.0:9000")
+    args = argv[0]
+    assert _opt(args, "--workers") == "3" and _opt(args, "--threads") == "8" and _opt(args, "--bind") == "0.0.0.0:9000"
+    assert "--access-logfile" not in args
