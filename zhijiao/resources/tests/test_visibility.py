@@ -81,3 +81,23 @@ def test_parent_sees_school_only_items_of_each_childs_school(lib, items):
     seen = titles(visible_resources(lib.users["jiazhang"]))
     assert {"本校专用", "外校专用"} <= seen  # jiazhang has a child in each of the two schools
     assert "待审" not in seen
+
+
+def test_opening_one_item_follows_the_same_rules_as_every_list(lib, items):
+    """access_resource decides row by row in Python; it must agree with visible_resources for everyone."""
+    from django.contrib.auth.models import AnonymousUser
+
+    from zhijiao.accounts.models import User
+
+    named = [lib.users[n] for n in ("qu_admin", "duxue", "xiao_admin", "xiao_cio", "laoshi", "laoshi2", "xuesheng",
+                                    "jiazhang")]
+    people = named + list(User.objects.filter(roles__isnull=False).distinct()[:40]) + [AnonymousUser()]
+    for user in people:
+        listed = set(visible_resources(user).filter(pk__in=[r.pk for r in items.values()]).values_list("pk", flat=True))
+        for r in items.values():
+            try:
+                access_resource(user, r.pk)
+                opened = True
+            except Http404:
+                opened = False
+            assert opened == (r.pk in listed), (getattr(user, "username", "anonymous"), r.title)
