@@ -2,6 +2,7 @@
 
 import os
 import shutil
+import tempfile
 
 import pytest
 
@@ -19,6 +20,16 @@ def _empty_cache():
     cache.clear()
 
 
+def pytest_configure(config):
+    """A spool folder of this process's own (xdist workers share the data dir): a drain in one worker must
+    never apply, or a cleanup delete, what another worker's test counted."""
+    from pathlib import Path
+
+    from django.conf import settings
+
+    settings.ZHIJIAO_TRAIL_DIR = Path(tempfile.mkdtemp(prefix="zhijiao-trail-"))
+
+
 @pytest.fixture(autouse=True)
 def _empty_trail_spool():
     """Each test starts with an empty spool: lines another test counted never reach this one's database."""
@@ -27,7 +38,7 @@ def _empty_trail_spool():
 
     trail_flush()
     for path in spool_dir().glob("*"):
-        path.unlink()
+        path.unlink(missing_ok=True)
 
 
 @pytest.fixture

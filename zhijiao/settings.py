@@ -215,6 +215,7 @@ CELERY_TIMEZONE = TIME_ZONE
 # every N seconds by a thread in each web process (0: only by `zhijiao trail-drain` / the Celery task).
 ZHIJIAO_TRAIL_DRAIN_SECONDS = float(os.environ.get("ZHIJIAO_TRAIL_DRAIN_SECONDS", 2))
 ZHIJIAO_TRAIL_FSYNC = env_bool("ZHIJIAO_TRAIL_FSYNC", False)
+ZHIJIAO_TRAIL_DIR = Path(os.environ.get("ZHIJIAO_TRAIL_DIR", DATA_DIR / "trail"))
 
 # Cockpit rollups leave statements stored in the last N seconds for the next run (late commits).
 ZHIJIAO_COCKPIT_LAG_SECONDS = int(os.environ.get("ZHIJIAO_COCKPIT_LAG_SECONDS", 60))

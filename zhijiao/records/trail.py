@@ -1,7 +1,7 @@
 """The batched trail: counted reads (a resource viewed or downloaded, a search) off the request path.
 
 A page someone merely opens must cost reads only (architecture section 5). So the request appends one
-line to this process's spool file under `<data dir>/trail/` — one `write()` to a file opened with
+line to this process's spool file under `<data dir>/trail/` (`ZHIJIAO_TRAIL_DIR`) — one `write()` to a file opened with
 O_APPEND, no database, no lock another request waits on — and the response goes out after that write
 returned. The lines are applied to the database off the request path, in batches:
 
@@ -64,7 +64,7 @@ def register_trail_kind(kind: str, applier: Applier) -> None:
 
 
 def spool_dir() -> Path:
-    return Path(getattr(settings, "ZHIJIAO_TRAIL_DIR", settings.DATA_DIR / "trail"))
+    return Path(settings.ZHIJIAO_TRAIL_DIR)
 
 
 # A busy process hands its file to the drainers at least this often (an idle one: its drain thread does).

@@ -65,7 +65,8 @@ def test_the_file_of_a_killed_process_is_applied_and_a_torn_last_line_ignored():
         "os.write(trail._spool.fd, b'{\"k\": \"cut');"
         "os.kill(os.getpid(), signal.SIGKILL)"
     )
-    proc = subprocess.run([sys.executable, "-c", code], env={**os.environ, "DJANGO_SETTINGS_MODULE": "zhijiao.settings"})
+    proc = subprocess.run([sys.executable, "-c", code], env={**os.environ, "DJANGO_SETTINGS_MODULE": "zhijiao.settings",
+                                                           "ZHIJIAO_TRAIL_DIR": str(trail.spool_dir())})
     assert proc.returncode == -9
     [orphan] = list(trail.spool_dir().glob("*.open"))
     assert trail.trail_drain() == 4
