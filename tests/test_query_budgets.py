@@ -250,9 +250,64 @@ def grow_teachers(w: World) -> None:
     run_incremental(batch_size=10_000, lag=0)
 
 
+def _library(w: World, n: int, chapter) -> list:
+    """n approved district-level items on `chapter`, by laoshi (what browse and search list)."""
+    from django.utils import timezone as tz
+
+    from zhijiao.resources.models import Resource
+
+    made = Resource.objects.bulk_create([
+        Resource(type="courseware", title=f"预算课件 {w.next()}", contributor=w.laoshi, school=w.school,
+                 level="district", sharing="district", status="approved", published_at=tz.now(),
+                 stage_id=chapter.book.stage_id, subject_id=chapter.book.subject_id,
+                 grade_level=chapter.book.grade_level) for _ in range(n)])
+    Resource.chapters.through.objects.bulk_create(
+        [Resource.chapters.through(resource_id=r.pk, chapter_id=chapter.pk) for r in made])
+    return made
+
+
+def grow_library(w: World) -> None:
+    _library(w, 30, w.chapter)
+
+
+def grow_resource(w: World) -> None:
+    """The resource page lists its chapters, knowledge points and visible comments."""
+    from zhijiao.catalog.models import Chapter, KnowledgePoint
+    from zhijiao.resources.models import Comment
+
+    w.resource.chapters.add(*Chapter.objects.order_by("pk")[:6])
+    w.resource.knowledge_points.add(*KnowledgePoint.objects.order_by("pk")[:6])
+    Comment.objects.bulk_create([Comment(resource=w.resource, author=w.xuesheng, body=f"讲得清楚 {w.next()}",
+                                         status="visible") for _ in range(8)])
+
+
+def grow_roles(w: World) -> None:
+    """More roles held (each is listed on the home page) in more classes."""
+    from zhijiao.accounts.actions import role_grant
+    from zhijiao.core.actions import node_create
+    from zhijiao.core.models import NodeKind
+
+    for _ in range(3):
+        klass = node_create(kind=NodeKind.CLASS, name=f"预算班 {w.next()}", parent=w.klass.parent, grade_level=1)
+        role_grant(actor=None, user=w.laoshi, kind="subject_teacher", node=klass, subject="数学")
+
+
 # --- the pages ------------------------------------------------------------------------------------------
 
 PAGES = [
+    # role homes: the session and the user; roles, app grid and unread count come from the cache
+    Page("home (teacher)", "laoshi", lambda w: reverse("web:home"), 2, "我的工作台", (grow_roles,),
+         per_row='class="badge"', full=2),
+    Page("home (student)", "xuesheng", lambda w: reverse("web:home"), 2, "我的工作台"),
+    Page("home (parent)", "jiazhang", lambda w: reverse("web:home"), 2, "我的工作台"),
+    Page("home (school admin)", "xiao_admin", lambda w: reverse("web:home"), 2, "我的工作台"),
+    Page("home (district admin)", "qu_admin", lambda w: reverse("web:home"), 2, "我的工作台"),
+    # resource centre and search
+    Page("resource browse", "xuesheng", lambda w: f"{reverse('resources:browse')}?chapter={w.chapter.key}", 3,
+         "资源中心", (grow_library,), per_row='class="card res-card"', full=24),
+    Page("resource page", "xuesheng", lambda w: reverse("resources:detail", args=[w.resource.pk]), 9, "预算课件",
+         (grow_resource,), per_row="讲得清楚", full=1),
+    Page("search results", "laoshi", lambda w: reverse("search:results") + "?q=数学", 4, "找到"),
     # homework
     Page("homework list (teacher)", "laoshi", lambda w: reverse("homework:teacher"), 5, "已交/应交",
          (grow_assignments,), per_row='href="/homework/a/', full=4),
@@ -341,6 +396,10 @@ def world(demo_full, settings):
     w.wrong_item = WrongItem.objects.filter(student=w.xuesheng, resolved=False).first()
     w.thread = _threads(w, PAGE_SIZE + 3, replies=3)[0]
     _notifications(w, PAGE_SIZE + 5)
+    w.resource = _library(w, 25, w.chapter)[0]  # a full browse page from the start
+    from zhijiao.resources.models import Comment
+
+    Comment.objects.create(resource=w.resource, author=w.xuesheng, body="讲得清楚", status="visible")
     assert all((w.xs_open, w.xs_done, w.graded_sub, w.kp, w.chapter, w.class_kp_ids)), "demo data changed"
     random.seed(7)
     return w
