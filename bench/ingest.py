@@ -1,7 +1,7 @@
 """LRS ingest throughput: `zhijiao serve` (gunicorn) on loopback, POST /xapi/statements driven by wrk.
 
     uv run python bench/ingest.py [--db postgres,sqlite] [--seconds 15] [--workers 2] [--threads 16]
-                                  [--connections 32] [--batches 100,1000] [--batch-connections 8]
+                                  [--connections 32] [--batches 100,1000] [--batch-connections 8] [--about]
 
 For each database: a fresh data dir (or scratch PostgreSQL database `zj_lrs_bench`), migrate, register a
 client with `zhijiao xapi-client add`, serve with `zhijiao serve --workers W --threads T`, then drive it
@@ -64,6 +64,7 @@ local function stmt(i)
     id, i % 5000, i % 2000, (i % 3 ~= 0) and "true" or "false", (i % 10) / 10, reg, i % 50)
 end
 function request()
+  if batch == 0 then return wrk.format("GET", "/xapi/about") end
   local parts = {}
   for k = 1, batch do
     counter = counter + 1
@@ -145,7 +146,7 @@ def run_mode(url: str, auth: str, lua: str, *, batch: int, connections: int, sec
     if proc.stderr.strip():
         print("    " + proc.stderr.strip().replace("\n", "\n    ")[:600])
     ok = r["requests"] - r["not200"]
-    r.update(batch=batch, ok=ok, statements=ok * batch, server_cpu=cpu1[0] - cpu0[0], pg_cpu=cpu1[1] - cpu0[1])
+    r.update(batch=batch, ok=ok, statements=ok * max(batch, 1), server_cpu=cpu1[0] - cpu0[0], pg_cpu=cpu1[1] - cpu0[1])
     return r
 
 
@@ -159,6 +160,8 @@ def main() -> None:
     ap.add_argument("--batches", default="100,1000")
     ap.add_argument("--batch-connections", type=int, default=8, help="wrk connections for batches")
     ap.add_argument("--warmup", type=float, default=5, help="seconds of single POSTs first (not reported)")
+    ap.add_argument("--about", action="store_true",
+                    help="also GET /xapi/about (no database): what the serving stack alone allows")
     args = ap.parse_args()
     if not shutil.which("wrk"):
         sys.exit("bench/ingest.py needs wrk (apt-get install wrk)")
@@ -199,14 +202,17 @@ def main() -> None:
             before = _stored(env)
             modes = [("single", 1, args.connections)] + [
                 (f"batch {b}", int(b), args.batch_connections) for b in args.batches.split(",") if b]
+            if args.about:
+                modes.insert(0, ("GET about", 0, args.connections))
             for mode, batch, conns in modes:
                 r = run_mode(url, auth, str(lua), batch=batch, connections=conns, seconds=args.seconds,
                              master=server.pid, db=pg_name)
                 after = _stored(env)
-                lost = r["statements"] - (after - before)
+                lost = r["statements"] - (after - before) if batch else 0
                 before = after
                 n = max(r["requests"], 1)
-                print(f"{db:<9} {mode:<10} {r['statements'] / r['seconds']:8.0f} statements/s "
+                rate = f"{r['statements'] / r['seconds']:8.0f} statements/s" if batch else f"{'':>8}" + " " * 13
+                print(f"{db:<9} {mode:<10} {rate} "
                       f"{r['requests'] / r['seconds']:7.1f} req/s  p50 {r['p50']:7.1f} ms  p99 {r['p99']:7.1f} ms  "
                       f"non-200 {r['not200']}  cpu/req server {1000 * r['server_cpu'] / n:5.2f} ms"
                       + (f" postgres {1000 * r['pg_cpu'] / n:5.2f} ms" if pg_name else "")

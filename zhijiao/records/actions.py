@@ -5,11 +5,13 @@ the caller's transaction, so a statement exists exactly when the action it descr
 (architecture section 5). `statements_store` is what /xapi/ calls for outside tools.
 """
 
+import collections
 import functools
 import hashlib
 import json
 import operator
 import secrets
+import threading
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -220,12 +222,15 @@ def statements_store(*, statements: list, authority: dict, client: LrsClient | N
     if connection.vendor == "postgresql" and not attachments and not any(is_voiding(b) for b in bodies):
         rows, term_rows = _rows_for(bodies, authority=authority, client=client, now=now)
         defs = _batch_definitions(bodies) if may_define else {}
+        alone = connection.in_atomic_block  # inside the caller's transaction (tests): no grouping, no autocommit
+        if not alone and len(rows) <= _COPY_FROM and _write_together(rows, term_rows, defs):
+            return ids
         try:
-            if connection.get_autocommit() and len(rows) <= _COPY_FROM:
-                _write_rows(rows, term_rows, defs)  # one statement: its own transaction
-            else:
+            if alone or len(rows) > _COPY_FROM:
                 with transaction.atomic():
                     _write_rows(rows, term_rows, defs)
+            else:
+                _write_rows(rows, term_rows, defs)  # one statement: its own transaction
             return ids
         except IntegrityError:
             pass  # an id is stored already (or arrived meanwhile): compare, as below
@@ -311,6 +316,78 @@ def _store_checked(bodies: list[dict], *, authority: dict, client: LrsClient | N
              for a in attachments.values() if a.sha2 not in have], ignore_conflicts=True)
 
 
+# --- writing concurrent requests together (PostgreSQL) ---------------------------------------------
+
+class _Group:
+    """Statements of concurrent requests written by one INSERT (or COPY) and one commit."""
+
+    __slots__ = ("items", "size", "go", "done", "ok")
+
+    def __init__(self):
+        self.items: list[tuple[list, list, dict]] = []
+        self.size = 0
+        self.go = threading.Event()  # set when it is this group's turn to be written
+        self.done = threading.Event()
+        self.ok = False
+
+
+_GROUP_MAX = 200  # statements in one combined write
+_groups_lock = threading.Lock()
+_groups: collections.deque[_Group] = collections.deque()  # waiting their turn; new requests join the last
+_groups_busy = False  # a group is being written
+
+
+def _write_together(rows: list[dict], term_rows: list[tuple], defs: dict[str, dict]) -> bool:
+    """Write these statements together with those of the other requests this process is storing at the
+    moment: group commit. While one group is written, requests arriving meanwhile form the next one, whose
+    first request writes it (statements, index rows, definitions: one INSERT, or COPY, and one commit) for
+    all of them. Each request returns only after the commit of its own group, so what was acknowledged
+    is stored. True once committed; False if the combined write failed for any reason (e.g. an id already
+    stored), in which case nothing of the group was written and each request writes alone, so the
+    outcome (200, 409, an error) is each request's own. Outside a transaction only."""
+    global _groups_busy
+    with _groups_lock:
+        if not _groups or _groups[-1].size + len(rows) > _GROUP_MAX:
+            _groups.append(_Group())
+        g = _groups[-1]
+        g.items.append((rows, term_rows, defs))
+        g.size += len(rows)
+        leader = len(g.items) == 1
+        if leader and not _groups_busy:  # nothing being written (then this is the only group): go
+            _groups_busy = True
+            _groups.popleft()
+            g.go.set()
+    if not leader:
+        g.done.wait()
+        return g.ok
+    g.go.wait()  # popped from the queue by whoever set it: no one joins any more
+    try:
+        all_rows = [r for rows_, _t, _d in g.items for r in rows_]
+        all_terms = [t for _r, terms_, _d in g.items for t in terms_]
+        all_defs: dict[str, dict] = {}
+        for _r, _t, defs_ in g.items:
+            for iri, d in defs_.items():
+                all_defs[iri] = _merge_definition(all_defs[iri], d) if iri in all_defs else d
+        if len(all_defs) > 1:
+            all_defs = dict(sorted(all_defs.items()))
+        if len(all_rows) <= _COPY_FROM:
+            _write_rows(all_rows, all_terms, all_defs)  # one statement: its own transaction
+        else:
+            with transaction.atomic():
+                _write_rows(all_rows, all_terms, all_defs)
+        g.ok = True
+    except Exception:  # noqa: BLE001 - every request of the group then writes alone and meets its own error
+        g.ok = False
+    finally:
+        g.done.set()
+        with _groups_lock:
+            if _groups:
+                _groups.popleft().go.set()  # the next group's first request writes it
+            else:
+                _groups_busy = False
+    return g.ok
+
+
 # --- statement rows --------------------------------------------------------------------------------
 
 # Up to this many statements, one INSERT ... VALUES statement (with the index rows and activity
@@ -379,7 +456,7 @@ def _write_rows(rows: list[dict], term_rows: list[tuple], defs: dict[str, dict])
     fields = _statement_fields()
     if connection.vendor != "postgresql":
         _known_actors(rows)
-        defaults = {f.attname: f.get_db_prep_save(f.get_default(), connection) for f in fields}
+        defaults = _defaults(fields, rows[0])
         params = [[f.get_db_prep_save(r[f.attname], connection) if f.attname in r else defaults[f.attname]
                    for f in fields] for r in rows]
         sid_field = StatementTerm._meta.get_field("statement").target_field
@@ -396,7 +473,7 @@ def _write_rows(rows: list[dict], term_rows: list[tuple], defs: dict[str, dict])
     copy = len(rows) > _COPY_FROM
     if copy:
         _known_actors(rows)
-    defaults = {f.attname: f.get_db_prep_save(f.get_default(), connection) for f in fields}
+    defaults = _defaults(fields, rows[0])
     row_values = _row_getter()
     values = []
     for r in rows:
@@ -440,6 +517,19 @@ _json = json.JSONEncoder(separators=(",", ":")).encode
 @functools.cache
 def _statement_fields() -> list:
     return list(Statement._meta.concrete_fields)
+
+
+def _defaults(fields: list, row: dict) -> dict:
+    """Prepared defaults of the columns `_rows_for` does not fill (other fields, or ones added later)."""
+    missing = tuple(f for f in fields if f.attname not in row)
+    if any(callable(f.default) for f in missing):
+        return {f.attname: f.get_db_prep_save(f.get_default(), connection) for f in missing}
+    return _constant_defaults(missing)
+
+
+@functools.cache
+def _constant_defaults(missing: tuple) -> dict:
+    return {f.attname: f.get_db_prep_save(f.get_default(), connection) for f in missing}
 
 
 @functools.cache
@@ -510,7 +600,8 @@ def _batch_definitions(bodies: list[dict]) -> dict[str, dict]:
         for iri, definition in activity_definitions(b):
             if len(iri) <= 2000:
                 defs[iri] = _merge_definition(defs[iri], definition) if iri in defs else definition
-    return defs
+    # In one order, so two requests writing the same activities lock them in the same order.
+    return dict(sorted(defs.items())) if len(defs) > 1 else defs
 
 
 @functools.lru_cache(maxsize=64)
@@ -522,7 +613,7 @@ def _pg_define_sql(n: int) -> str:
     q = connection.ops.quote_name
     table = q(Activity._meta.db_table)
     iri, definition, updated = q("iri"), q("definition"), q("updated")
-    cur = f"(CASE WHEN jsonb_typeof(r.{definition}) = 'object' THEN r.{definition} ELSE '{{}}'::jsonb END)"
+    cur = f"r.{definition}"  # always an object: only this code writes it
     merged = f"({cur} || d.def"
     for key in ("name", "description"):
         merged += (f" || CASE WHEN jsonb_typeof({cur} -> '{key}') = 'object' AND jsonb_typeof(d.def -> '{key}') = "

@@ -238,3 +238,66 @@ def test_terms_match_the_reference():
     ]
     for case in cases:
         assert terms(case) == _reference_terms(case), case
+
+
+# --- concurrent single POSTs written together (PostgreSQL) ------------------------------------------
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_posts_are_written_together_and_keep_their_own_outcome(monkeypatch):
+    import threading
+
+    from django.db import connection, connections
+
+    from zhijiao.records import actions
+
+    if connection.vendor != "postgresql":
+        pytest.skip("group commit is PostgreSQL only")
+    client = make_client()
+    key = LrsClient.objects.get()
+    authority = {"objectType": "Agent", "account": {"homePage": "https://x.example.org/", "name": key.key}}
+    conflicting = str(uuid.uuid4())
+    actions.statements_store(statements=[stmt(id=conflicting)], authority=authority, client=key)
+    writes = []
+    real_write = actions._write_rows
+    gate = threading.Barrier(12)
+
+    def slow_write(rows, term_rows, defs):
+        writes.append(len(rows))
+        time.sleep(0.05)  # the first group is in flight while the others queue up
+        return real_write(rows, term_rows, defs)
+
+    monkeypatch.setattr(actions, "_write_rows", slow_write)
+    results: dict[int, object] = {}
+
+    def post(k: int):
+        gate.wait()
+        try:
+            if k == 5:  # same id as a stored statement, other content: 409 for this one only
+                body = stmt(id=conflicting, verb={"id": "http://adlnet.gov/expapi/verbs/failed"})
+            elif k == 6:  # same id, same content: accepted, stored once
+                body = stmt(id=conflicting)
+            else:
+                body = stmt(id=str(uuid.uuid4()), object={"id": f"http://example.org/g/{k}",
+                                                          "definition": {"name": {"en-US": f"g{k}"}}})
+            results[k] = actions.statements_store(statements=[body], authority=authority, client=key,
+                                                  may_define=True)
+        except Exception as exc:  # noqa: BLE001
+            results[k] = exc
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=post, args=(k,)) for k in range(12)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert isinstance(results[5], actions.XapiConflict)
+    assert results[6] == [conflicting]
+    ok = [results[k][0] for k in range(12) if k not in (5, 6)]
+    assert Statement.objects.filter(id__in=ok).count() == 10
+    assert Statement.objects.filter(id=conflicting).count() == 1
+    assert Statement.objects.get(id=conflicting).statement["verb"]["id"].endswith("experienced")
+    assert StatementTerm.objects.filter(statement_id__in=ok).count() == 30
+    assert Activity.objects.filter(iri__startswith="http://example.org/g/").count() == 10
+    assert max(writes) > 1, writes  # some requests were written together
+    del client

@@ -54,7 +54,13 @@ class XReq:
 
 def build_xreq(request) -> XReq:
     """Parse a Django request, unwrapping the alternate request syntax (POST ?method=...)."""
-    headers = {k.lower(): v for k, v in request.headers.items()}
+    # What request.headers holds (HTTP_* and the two unprefixed ones), lower-cased, in one pass.
+    headers = {}
+    for k, v in request.META.items():
+        if k.startswith("HTTP_"):
+            headers[k[5:].replace("_", "-").lower()] = v
+        elif k == "CONTENT_TYPE" or k == "CONTENT_LENGTH":
+            headers[k.replace("_", "-").lower()] = v
     method = request.method.upper()
     if method == "POST" and "method" in request.GET:
         if set(request.GET) != {"method"}:
