@@ -5,7 +5,6 @@ Real gunicorn (with its drain threads running), real SQLite file."""
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -14,6 +13,8 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+
+from zhijiao.records.tests.test_durability import _port, _start  # a real gunicorn on a free loopback port
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -43,28 +44,6 @@ r = Resource.objects.get(pk=int(__import__("sys").argv[1]))
 print(json.dumps({"views": r.view_count, "history": ViewHistory.objects.filter(resource=r).aggregate(s=Sum("times"))["s"],
                   "statements": Statement.objects.filter(verb__endswith="/viewed", object_id__endswith=f"/resource/{r.pk}").count()}))
 """
-
-
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _start(env: dict, port: int) -> subprocess.Popen:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "zhijiao.wsgi:application", "--bind", f"127.0.0.1:{port}",
-         "--workers", "2", "--threads", "2", "--log-level", "error"],
-        env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2)
-            return proc
-        except OSError:
-            time.sleep(0.2)
-    os.killpg(proc.pid, signal.SIGKILL)
-    raise RuntimeError("gunicorn did not start")
 
 
 def _py(code: str, env: dict, *args: str) -> dict:
