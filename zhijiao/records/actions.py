@@ -417,7 +417,7 @@ def _rows_for(bodies: list[dict], *, authority: dict, client: LrsClient | None, 
         otype = obj.get("objectType", "Activity")
         ctx = s.get("context")
         reg = ctx.get("registration") if ctx else None
-        sid = uuid.UUID(s["id"])
+        sid = s["id"]  # canonical (validated): the database parses it
         rows.append({
             "id": sid,
             "actor_id": platform_user_id(s["actor"]),  # cleared on write unless such an account exists
@@ -427,8 +427,8 @@ def _rows_for(bodies: list[dict], *, authority: dict, client: LrsClient | None, 
             "timestamp": parse_timestamp(s["timestamp"]),
             "stored": now,
             "statement": s,
-            "registration": uuid.UUID(reg) if reg is not None else None,
-            "object_ref": uuid.UUID(obj["id"]) if otype == "StatementRef" else None,
+            "registration": reg,  # validated as a UUID
+            "object_ref": obj["id"] if otype == "StatementRef" else None,
             "client_id": client_id,
             "has_attachments": bool(s.get("attachments")),
         })
@@ -491,16 +491,18 @@ def _write_rows(rows: list[dict], term_rows: list[tuple], defs: dict[str, dict])
                 for t in term_rows:
                     copy.write_row(t)
             if defs:
-                _server_bound(cur, f"WITH {_pg_define_sql(len(defs))} SELECT 1", _pg_define_params(defs))
+                _server_bound(cur, f"WITH {_pg_define_sql()} SELECT 1", _pg_define_params(defs))
         return
     # One statement: data-modifying CTEs all run, with one snapshot; the deferred foreign keys are checked
     # at its end (its commit, outside a transaction).
     actors = tuple(bool(r["actor_id"]) for r in rows)
-    params = [v for row in values for v in row] + [v for t in term_rows for v in t]
+    params = [v for row in values for v in row]
+    if term_rows:
+        params += [list(column) for column in zip(*term_rows, strict=True)]
     if defs:
         params += _pg_define_params(defs)
     with connection.cursor() as cur:
-        _server_bound(cur, _pg_insert_sql(actors, len(term_rows), len(defs)), params)
+        _server_bound(cur, _pg_insert_sql(actors, bool(term_rows), bool(defs)), params)
 
 
 def _server_bound(cur, sql: str, params: list) -> None:
@@ -551,14 +553,15 @@ def _sql() -> dict[str, str]:
         "copy_statement": f"COPY {table} ({cols}) FROM STDIN",
         "copy_term": f"COPY {term_table} ({term_cols}) FROM STDIN",
         "values_statement": f"INSERT INTO {table} ({cols}) VALUES ",
-        "values_term": f"INSERT INTO {term_table} ({term_cols}) VALUES ",
+        "unnest_term": f"INSERT INTO {term_table} ({term_cols}) "
+                       f"SELECT * FROM unnest(%s::uuid[], %s::text[], %s::text[], %s::boolean[])",
     }
 
 
 @functools.lru_cache(maxsize=256)
-def _pg_insert_sql(actors: tuple[bool, ...], n_terms: int, n_defs: int) -> str:
+def _pg_insert_sql(actors: tuple[bool, ...], terms: bool, defs: bool) -> str:
     """INSERT of len(actors) statements (a true: its platform actor id is kept only if that account
-    exists, the column being a foreign key), n_terms index rows and n_defs activity definitions."""
+    exists, the column being a foreign key), their index rows and activity definitions (as arrays)."""
     q = connection.ops.quote_name
     fields = _statement_fields()
     user_model = Statement._meta.get_field("actor").related_model
@@ -570,10 +573,10 @@ def _pg_insert_sql(actors: tuple[bool, ...], n_terms: int, n_defs: int) -> str:
     rows = ", ".join("(" + ", ".join(with_actor if a else plain) + ")" for a in actors)
     sql = _sql()
     out = f"WITH s AS ({sql['values_statement']}{rows})"
-    if n_terms:
-        out += f", t AS ({sql['values_term']}{', '.join(['(%s, %s, %s, %s)'] * n_terms)})"
-    if n_defs:
-        out += ", " + _pg_define_sql(n_defs)
+    if terms:
+        out += f", t AS ({sql['unnest_term']})"
+    if defs:
+        out += ", " + _pg_define_sql()
     return out + " SELECT 1"
 
 
@@ -604,9 +607,9 @@ def _batch_definitions(bodies: list[dict]) -> dict[str, dict]:
     return dict(sorted(defs.items())) if len(defs) > 1 else defs
 
 
-@functools.lru_cache(maxsize=64)
-def _pg_define_sql(n: int) -> str:
-    """CTEs (PostgreSQL) creating the n activities not yet known and merging the definitions into the others.
+@functools.cache
+def _pg_define_sql() -> str:
+    """CTEs (PostgreSQL) creating the activities not yet known and merging the definitions into the others.
 
     The UPDATE touches (and locks) only rows whose definition changes, so statements sending the same
     definition again do not queue behind each other; a concurrent change is merged into, not lost."""
@@ -620,8 +623,7 @@ def _pg_define_sql(n: int) -> str:
                    f"'object' THEN jsonb_build_object('{key}', ({cur} -> '{key}') || (d.def -> '{key}')) "
                    f"ELSE '{{}}'::jsonb END")
     merged += ")"
-    return (f"d AS (SELECT v.iri, v.def::jsonb AS def FROM (VALUES {', '.join(['(%s::text, %s::text)'] * n)}) "
-            f"AS v(iri, def)), "
+    return (f"d AS (SELECT v.iri, v.def::jsonb AS def FROM unnest(%s::text[], %s::text[]) AS v(iri, def)), "
             f"a AS (INSERT INTO {table} ({iri}, {definition}, {updated}) SELECT d.iri, d.def, %s FROM d "
             f"ON CONFLICT ({iri}) DO NOTHING), "
             f"u AS (UPDATE {table} r SET {definition} = {merged}, {updated} = %s FROM d "
@@ -630,7 +632,7 @@ def _pg_define_sql(n: int) -> str:
 
 def _pg_define_params(defs: dict[str, dict]) -> list:
     now = timezone.now()
-    return [v for i, d in defs.items() for v in (i, _json(d))] + [now, now]
+    return [list(defs), [_json(d) for d in defs.values()], now, now]
 
 
 def _definition_changes(defs: dict[str, dict]) -> tuple[list[tuple[str, dict]], list[tuple[str, dict]]]:

@@ -110,7 +110,7 @@ class _V:
 
     def keys(self, value: dict, field: str, allowed: frozenset, required: tuple = ()) -> None:
         # The usual case, checked at C speed: only known keys, none null, the required ones there.
-        if value.keys() <= allowed and None not in value.values() and all(k in value for k in required):
+        if value.keys() <= allowed and None not in value.values() and all(map(value.__contains__, required)):
             return
         for k in value:
             if k not in allowed:
