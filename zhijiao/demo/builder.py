@@ -7,14 +7,16 @@ through `DEMO_EXTENSIONS` hooks run after the people exist.
 """
 
 import random
+import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils.module_loading import import_string
 
 from zhijiao.accounts.models import Role, RoleKind, User
+from zhijiao.core.cache import SCOPE, generation_bump
 from zhijiao.core.models import (
     GRADE_NAMES,
     SCHOOL_TYPE_GRADES,
@@ -24,7 +26,7 @@ from zhijiao.core.models import (
     SchoolType,
     child_path,
 )
-from zhijiao.demo import names
+from zhijiao.demo import bulk, names
 from zhijiao.demo.logins import DEMO_PASSWORD
 
 
@@ -71,14 +73,21 @@ class DemoContext:
     district: OrgNode
     schools: list[OrgNode]
     progress: Callable[[str], None]
+    # tqdm-like factory for progress bars (None: no bars): extensions pass it to `demo.bulk.progress_bar`.
+    tqdm_factory: Callable | None = None
+    # (phase, seconds) in build order: the org tree, accounts, roles, then each extension.
+    timings: list[tuple[str, float]] = field(default_factory=list)
 
 
-def _bulk(model, objs, batch=5000, tqdm_factory=None, desc=""):
-    if tqdm_factory is None or len(objs) <= batch:
-        model.objects.bulk_create(objs, batch_size=batch)
-        return
-    for start in tqdm_factory(range(0, len(objs), batch), desc=desc, unit="批"):
-        model.objects.bulk_create(objs[start : start + batch], batch_size=batch)
+class _Clock:
+    def __init__(self, timings: list[tuple[str, float]]):
+        self.timings = timings
+        self.mark = time.perf_counter()
+
+    def lap(self, phase: str) -> None:
+        now = time.perf_counter()
+        self.timings.append((phase, now - self.mark))
+        self.mark = now
 
 
 @transaction.atomic
@@ -87,8 +96,11 @@ def build_demo(*, size: str = "small", seed: int = 2026, progress=None, tqdm_fac
     if OrgNode.objects.exists():
         raise RuntimeError("the database already holds an org tree; the demo builds only into an empty one")
     spec = SIZES[size]
+    timings: list[tuple[str, float]] = []
+    clock = _Clock(timings)
     rng = random.Random(seed)
     say = progress or (lambda msg: None)
+    generation_bump(SCOPE)  # a cache (Redis) may still hold scopes of an earlier database's people
     password_hash = make_password(DEMO_PASSWORD)  # hashed once: argon2 per account would take minutes
 
     region = OrgNode.objects.create(kind=NodeKind.REGION, name="成都市", code="5101", path=child_path("", 1), depth=0)
@@ -115,7 +127,7 @@ def build_demo(*, size: str = "small", seed: int = 2026, progress=None, tqdm_fac
         schools.append(OrgNode(kind=NodeKind.SCHOOL, name=label, code=f"51010800{i:04d}", parent=district,
                                path=child_path(district.path, i), depth=2, school_type=school_type,
                                ownership=ownership))
-    _bulk(OrgNode, schools)
+    bulk.insert(OrgNode, schools)
     schools = list(OrgNode.objects.filter(kind=NodeKind.SCHOOL).order_by("path"))
     say(f"{len(schools)} schools")
 
@@ -131,7 +143,7 @@ def build_demo(*, size: str = "small", seed: int = 2026, progress=None, tqdm_fac
             n += 1
             grades.append(OrgNode(kind=NodeKind.GRADE, name=GRADE_NAMES[level], parent=school, grade_level=level,
                                   path=child_path(school.path, n), depth=3))
-    _bulk(OrgNode, campuses + grades)
+    bulk.insert(OrgNode, campuses + grades)
     campus_by_school: dict[int, list[OrgNode]] = {}
     for c in OrgNode.objects.filter(kind=NodeKind.CAMPUS):
         campus_by_school.setdefault(c.parent_id, []).append(c)
@@ -143,7 +155,7 @@ def build_demo(*, size: str = "small", seed: int = 2026, progress=None, tqdm_fac
             classes.append(OrgNode(kind=NodeKind.CLASS, name=names.class_name(g.name, k), parent=g,
                                    grade_level=g.grade_level, path=child_path(g.path, k), depth=4,
                                    campus=campus_list[(k - 1) % len(campus_list)] if campus_list else None))
-    _bulk(OrgNode, classes)
+    bulk.insert(OrgNode, classes)
     say(f"{len(classes)} classes")
 
     classes_by_school: dict[str, list[OrgNode]] = {}
@@ -151,12 +163,14 @@ def build_demo(*, size: str = "small", seed: int = 2026, progress=None, tqdm_fac
         classes_by_school.setdefault(c.path[:21], []).append(c)
 
     # --- people -------------------------------------------------------------------------------------
-    users: list[User] = []
+    # Rows as dicts of field values (a model instance per row would cost more than writing it).
+    users: list[dict] = []
     roles: list[tuple[int, str, int, str, int | None, str]] = []  # (user idx, kind, node id, subject, child idx, rel)
     used_phones: set[str] = set()
 
     def new_user(username, name, **kw) -> int:
-        users.append(User(username=username, name=name, password=password_hash, must_change_password=False, **kw))
+        users.append({"username": username, "name": name, "password": password_hash, "must_change_password": False,
+                      **kw})
         return len(users) - 1
 
     def new_phone() -> str:
@@ -228,7 +242,7 @@ def build_demo(*, size: str = "small", seed: int = 2026, progress=None, tqdm_fac
     seq_p = 0
     i = 0
     jiazhang_done = False
-    first_student = next((k for k, (_, u) in enumerate(all_students) if users[u].username == "xuesheng"), None)
+    first_student = next((k for k, (_, u) in enumerate(all_students) if users[u]["username"] == "xuesheng"), None)
     school_path_of_class = {c.pk: path for path, cs in classes_by_school.items() for c in cs}
     second_school_student = None
     if len(schools) > 1:
@@ -255,17 +269,22 @@ def build_demo(*, size: str = "small", seed: int = 2026, progress=None, tqdm_fac
             role(p, RoleKind.PARENT, OrgNode(pk=cid), child=u, relation=relation)
         i += take
 
+    clock.lap("org tree and people")
     say(f"{len(users)} accounts")
-    _bulk(User, users, tqdm_factory=tqdm_factory, desc="账号 accounts")
-    ids = dict(User.objects.values_list("username", "pk"))
-    pk_of = [ids[u.username] for u in users]
-    _bulk(Role, [Role(user_id=pk_of[u], kind=kind, node_id=node, subject=subject,
-                      child_id=pk_of[child] if child is not None else None, relation=rel)
-                 for (u, kind, node, subject, child, rel) in roles], batch=10000, tqdm_factory=tqdm_factory,
-          desc="角色 roles")
+    with bulk.loading(User, Role):
+        with bulk.progress_bar(tqdm_factory if len(users) > 5000 else None, len(users), "账号 accounts") as bar:
+            pk_of = bulk.insert_dicts(User, users, tick=bar.update)
+        clock.lap("accounts")
+        with bulk.progress_bar(tqdm_factory if len(roles) > 10000 else None, len(roles), "角色 roles") as bar:
+            bulk.insert_dicts(Role, [{"user_id": pk_of[u], "kind": kind, "node_id": node, "subject": subject,
+                                      "child_id": pk_of[child] if child is not None else None, "relation": rel}
+                                     for (u, kind, node, subject, child, rel) in roles], batch=10000, tick=bar.update)
     say(f"{len(roles)} roles")
+    clock.lap("roles")
 
-    ctx = DemoContext(size=size, rng=rng, district=district, schools=schools, progress=say)
+    ctx = DemoContext(size=size, rng=rng, district=district, schools=schools, progress=say,
+                      tqdm_factory=tqdm_factory, timings=timings)
     for _order, dotted in sorted(DEMO_EXTENSIONS) if extensions else []:
         import_string(dotted)(ctx)
+        clock.lap(dotted.split(".")[1])
     return ctx

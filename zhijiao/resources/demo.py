@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 import re
 from datetime import timedelta
+from itertools import accumulate
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -19,6 +20,7 @@ from django.utils import timezone
 from zhijiao.accounts.models import Role, RoleKind, User
 from zhijiao.catalog.models import Book, Chapter, Edition, KnowledgePoint, Section, Stage, Subject
 from zhijiao.core.actions import notify
+from zhijiao.demo import bulk
 from zhijiao.resources import samples
 from zhijiao.resources.models import (
     Comment,
@@ -191,15 +193,16 @@ def build(ctx, *, count: int | None = None) -> None:
     # Leaves of low grades first, so the demo student (一年级) and teachers find items on their books.
     focus = [c for c in leaves if (c.book.grade_level or 99) in (1, 3)]
     order = focus * 2 + leaves
-    weights = [w for _t, w, _ti, _d in TEMPLATES]
+    cum_weights = list(accumulate(w for _t, w, _ti, _d in TEMPLATES))  # as choices(weights=...) computes each call
     now = timezone.now()
-    rows: list[Resource] = []
+    section_id = section.pk if section else None
+    rows: list[dict] = []  # field values (a Resource instance per row would cost more than writing it)
     links: list[tuple[int, int]] = []  # (row index, chapter id)
     kps: list[tuple[int, int]] = []
     used_titles: set[str] = set()
     for i in range(total):
         ch = order[i % len(order)] if i < len(order) else rng.choice(leaves)
-        rtype, _w, title_t, desc_t = rng.choices(TEMPLATES, weights=weights)[0]
+        rtype, _w, title_t, desc_t = rng.choices(TEMPLATES, cum_weights=cum_weights)[0]
         book = ch.book
         lesson = _plain(ch.title)
         unit = _plain(ch.parent.title) if ch.parent_id else lesson
@@ -242,9 +245,9 @@ def build(ctx, *, count: int | None = None) -> None:
         views = int(min(50_000, rng.paretovariate(1.1) * 15)) if published else 0
         downloads = int(views * rng.uniform(0.05, 0.3))
         rating_count = int(views * rng.uniform(0, 0.05))
-        rows.append(Resource(
+        rows.append(dict(
             type=rtype, title=title[:200], description=description, authors=authors, contributor_id=contributor,
-            school_id=school, level=level, sharing=sharing, section=section, stage_id=book.stage_id,
+            school_id=school, level=level, sharing=sharing, section_id=section_id, stage_id=book.stage_id,
             subject_id=book.subject_id, edition_id=book.edition_id, grade_level=book.grade_level, volume=book.volume,
             duration_seconds=(rng.randint(120, 300) if rtype == T.MICRO else rng.randint(1800, 2700)
                               if rtype == T.VIDEO else rng.randint(60, 400) if rtype == T.AUDIO else None),
@@ -263,11 +266,11 @@ def build(ctx, *, count: int | None = None) -> None:
 
     if small:
         # The first school's reviewers always find some work in their queue.
-        queued = [r for r in rows if r.school_id == first_school and r.level == Level.SCHOOL
-                  and r.contributor_id not in (laoshi, None)][:4]
+        queued = [r for r in rows if r["school_id"] == first_school and r["level"] == Level.SCHOOL
+                  and r["contributor_id"] not in (laoshi, None)][:4]
         for r in queued:
-            r.status, r.published_at, r.view_count, r.download_count = Status.PENDING_SCHOOL, None, 0, 0
-            r.favourite_count = r.rating_count = r.rating_sum = 0
+            r.update(status=Status.PENDING_SCHOOL, published_at=None, view_count=0, download_count=0,
+                     favourite_count=0, rating_count=0, rating_sum=0)
 
     # The documented teacher's own uploads, one in each state (small demo only).
     mine = []
@@ -285,10 +288,10 @@ def build(ctx, *, count: int | None = None) -> None:
             if k == 4:
                 title = f"{lesson} 微课：易错题讲解"
             created = now - timedelta(days=30 - k * 3)
-            rows.append(Resource(
+            rows.append(dict(
                 type=rtype, title=title, description="本人原创，已在一年级(1)班试用。", authors=names.get(laoshi, ""),
                 contributor_id=laoshi, school_id=first_school, level=Level.SCHOOL, sharing=Sharing.DISTRICT,
-                section=section, stage_id=ch.book.stage_id, subject_id=ch.book.subject_id,
+                section_id=section_id, stage_id=ch.book.stage_id, subject_id=ch.book.subject_id,
                 edition_id=ch.book.edition_id, grade_level=ch.book.grade_level, volume=ch.book.volume,
                 duration_seconds=240 if rtype == T.MICRO else None, licence=Licence.CC_BY_NC, tags=["校本"],
                 status=st, created_at=created, submitted_at=created if st != Status.DRAFT else None,
@@ -297,16 +300,17 @@ def build(ctx, *, count: int | None = None) -> None:
             links.append((len(rows) - 1, ch.pk))
             mine.append(len(rows) - 1)
 
-    Resource.objects.bulk_create(rows, batch_size=2000)
-    if rows[0].pk is None:  # backends without RETURNING ids on bulk insert
-        ids = list(Resource.objects.order_by("-pk").values_list("pk", flat=True)[: len(rows)])[::-1]
-        for r, pk in zip(rows, ids, strict=True):
-            r.pk = r.id = pk
+    bar = bulk.progress_bar(getattr(ctx, "tqdm_factory", None), len(rows) + len(links) + len(kps), "资源 resources")
     through = Resource.chapters.through
-    through.objects.bulk_create([through(resource_id=rows[i].pk, chapter_id=c) for i, c in links], batch_size=5000)
     kthrough = Resource.knowledge_points.through
-    kthrough.objects.bulk_create([kthrough(resource_id=rows[i].pk, knowledgepoint_id=k) for i, k in kps],
-                                 batch_size=5000)
+    with bar, bulk.loading(Resource, through, kthrough):  # PostgreSQL: COPY, indexes built after the load
+        ids = bulk.insert_dicts(Resource, rows, batch=2000, tick=bar.update)
+        if ids[0] is None:  # backends without RETURNING ids on bulk insert
+            ids = list(Resource.objects.order_by("-pk").values_list("pk", flat=True)[: len(rows)])[::-1]
+        bulk.insert_values(through, ("resource_id", "chapter_id"), [(ids[i], c) for i, c in links],
+                           tick=bar.update)
+        bulk.insert_values(kthrough, ("resource_id", "knowledgepoint_id"), [(ids[i], k) for i, k in kps],
+                           tick=bar.update)
     ctx.progress(f"{len(rows)} resources")
     if not small:
         # Fresh planner statistics after a bulk load, or PostgreSQL plans browse pages as if the table
@@ -316,6 +320,7 @@ def build(ctx, *, count: int | None = None) -> None:
                 cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
         return
 
+    rows = [Resource(pk=pk, **row) for pk, row in zip(ids, rows, strict=True)]  # the small demo's extras use them
     # Files: six tiny generated files, shared by content address.
     stored = _store_samples()
     files = []
