@@ -22,6 +22,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -129,16 +130,49 @@ def _stored(env: dict) -> int:
     return int(out.strip().splitlines()[-1])
 
 
+class _CpuWatch:
+    """CPU seconds used by gunicorn's workers and this database's backends while a mode runs. Backends
+    come and go (connections are closed after CONN_MAX_AGE), so they are sampled every 0.2 s."""
+
+    def __init__(self, master: int, db: str | None):
+        self.master, self.db = master, db
+        self.first: dict[int, float] = {}
+        self.last: dict[int, float] = {}
+        self.stop = threading.Event()
+        self.sample(initial=True)
+        self.thread = threading.Thread(target=self.run, daemon=True)
+        self.thread.start()
+
+    def sample(self, initial: bool = False) -> None:
+        for kind, pids in (("server", _children(self.master)), ("pg", _pg_backends(self.db) if self.db else [])):
+            for pid in pids:
+                cpu = _cpu([pid])
+                key = (kind, pid)
+                if key not in self.first:
+                    self.first[key] = cpu if initial else 0.0
+                self.last[key] = max(cpu, self.last.get(key, 0.0))
+
+    def run(self) -> None:
+        while not self.stop.wait(0.2):
+            self.sample()
+
+    def finish(self) -> tuple[float, float]:
+        self.stop.set()
+        self.thread.join()
+        self.sample()
+        used = {"server": 0.0, "pg": 0.0}
+        for key, cpu in self.last.items():
+            used[key[0]] += cpu - self.first[key]
+        return used["server"], used["pg"]
+
+
 def run_mode(url: str, auth: str, lua: str, *, batch: int, connections: int, seconds: float, master: int,
              db: str | None) -> dict:
     nonce = int(time.time() * 1000) % 0xFFFFFFFF
-    workers = _children(master)
-    pg0 = set(_pg_backends(db)) if db else set()
-    cpu0 = _cpu(workers), _cpu(pg0)
+    watch = _CpuWatch(master, db)
     proc = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{seconds:.0f}s", "--timeout", "30s", "-s", lua, url,
                            "--", auth, str(batch), str(nonce)], capture_output=True, text=True)
-    pgs = pg0 | (set(_pg_backends(db)) if db else set())
-    cpu1 = _cpu(workers), _cpu(pgs)
+    server_cpu, pg_cpu = watch.finish()
     m = re.search(r"^RESULT (.*)$", proc.stdout, re.M)
     if not m:
         raise RuntimeError(f"wrk failed: {proc.stdout[-2000:]} {proc.stderr[-2000:]}")
@@ -146,7 +180,7 @@ def run_mode(url: str, auth: str, lua: str, *, batch: int, connections: int, sec
     if proc.stderr.strip():
         print("    " + proc.stderr.strip().replace("\n", "\n    ")[:600])
     ok = r["requests"] - r["not200"]
-    r.update(batch=batch, ok=ok, statements=ok * max(batch, 1), server_cpu=cpu1[0] - cpu0[0], pg_cpu=cpu1[1] - cpu0[1])
+    r.update(batch=batch, ok=ok, statements=ok * max(batch, 1), server_cpu=server_cpu, pg_cpu=pg_cpu)
     return r
 
 

@@ -208,29 +208,28 @@ def statements_store(*, statements: list, authority: dict, client: LrsClient | N
     when an id is already stored with different content; an id stored with the same content is
     accepted and not stored again. `attachments` maps sha2 -> RawAttachment from a multipart body.
 
-    On PostgreSQL a batch with no voiding statement and no attachment content is first written on the
-    assumption that none of its ids is stored yet (the usual case): statements, index rows and activity
-    definitions in one SQL statement (a single round trip, and its own transaction when the caller holds
-    none), or by COPY for a larger batch. If an id is already stored, the primary key refuses the whole
-    write and the batch takes the checked way, which compares it with what is stored: same outcome.
+    A batch with no voiding statement and no attachment content is first written on the assumption that
+    none of its ids is stored yet (the usual case). On PostgreSQL that is statements, index rows and
+    activity definitions in one SQL statement (a single round trip, its own transaction when the caller
+    holds none), or COPY for a larger batch; a few statements are written together with those of other
+    requests arriving at the same moment (`_write_together`). If an id is already stored, the primary key
+    refuses the whole write and the batch takes the checked way, which compares it with what is stored:
+    the same outcome as checking first, without a read for every batch.
     """
     attachments = attachments or {}
     bodies = _validated(statements, attachments, put_id)
     ids = [b["id"] for b in bodies]
     now = timezone.now()
     now = now.replace(microsecond=now.microsecond // 1000 * 1000)  # what `stored` shows is what filters use
-    if connection.vendor == "postgresql" and not attachments and not any(is_voiding(b) for b in bodies):
+    if not attachments and not any(is_voiding(b) for b in bodies):
         rows, term_rows = _rows_for(bodies, authority=authority, client=client, now=now)
         defs = _batch_definitions(bodies) if may_define else {}
         alone = connection.in_atomic_block  # inside the caller's transaction (tests): no grouping, no autocommit
-        if not alone and len(rows) <= _COPY_FROM and _write_together(rows, term_rows, defs):
+        if not alone and (len(rows) <= _COPY_FROM or connection.vendor != "postgresql") \
+                and _write_together(rows, term_rows, defs):
             return ids
         try:
-            if alone or len(rows) > _COPY_FROM:
-                with transaction.atomic():
-                    _write_rows(rows, term_rows, defs)
-            else:
-                _write_rows(rows, term_rows, defs)  # one statement: its own transaction
+            _write_new(rows, term_rows, defs)
             return ids
         except IntegrityError:
             pass  # an id is stored already (or arrived meanwhile): compare, as below
@@ -316,7 +315,7 @@ def _store_checked(bodies: list[dict], *, authority: dict, client: LrsClient | N
              for a in attachments.values() if a.sha2 not in have], ignore_conflicts=True)
 
 
-# --- writing concurrent requests together (PostgreSQL) ---------------------------------------------
+# --- writing concurrent requests together ---------------------------------------------------------
 
 class _Group:
     """Statements of concurrent requests written by one INSERT (or COPY) and one commit."""
@@ -340,8 +339,10 @@ _groups_busy = False  # a group is being written
 def _write_together(rows: list[dict], term_rows: list[tuple], defs: dict[str, dict]) -> bool:
     """Write these statements together with those of the other requests this process is storing at the
     moment: group commit. While one group is written, requests arriving meanwhile form the next one, whose
-    first request writes it (statements, index rows, definitions: one INSERT, or COPY, and one commit) for
-    all of them. Each request returns only after the commit of its own group, so what was acknowledged
+    first request writes it (statements, index rows, definitions: on PostgreSQL one INSERT, or COPY, and
+    one commit; on SQLite one write transaction) for all of them. On SQLite batches of any size go this
+    way: a process's requests then wait here, in turn, instead of each polling the database's one write
+    lock until its busy timeout gives up. Each request returns only after the commit of its own group, so what was acknowledged
     is stored. True once committed; False if the combined write failed for any reason (e.g. an id already
     stored), in which case nothing of the group was written and each request writes alone, so the
     outcome (200, 409, an error) is each request's own. Outside a transaction only."""
@@ -370,11 +371,7 @@ def _write_together(rows: list[dict], term_rows: list[tuple], defs: dict[str, di
                 all_defs[iri] = _merge_definition(all_defs[iri], d) if iri in all_defs else d
         if len(all_defs) > 1:
             all_defs = dict(sorted(all_defs.items()))
-        if len(all_rows) <= _COPY_FROM:
-            _write_rows(all_rows, all_terms, all_defs)  # one statement: its own transaction
-        else:
-            with transaction.atomic():
-                _write_rows(all_rows, all_terms, all_defs)
+        _write_new(all_rows, all_terms, all_defs)
         g.ok = True
     except Exception:  # noqa: BLE001 - every request of the group then writes alone and meets its own error
         g.ok = False
@@ -389,6 +386,42 @@ def _write_together(rows: list[dict], term_rows: list[tuple], defs: dict[str, di
 
 
 # --- statement rows --------------------------------------------------------------------------------
+
+def _write_new(rows: list[dict], term_rows: list[tuple], defs: dict[str, dict]) -> None:
+    """Write statements taken to be new, all or nothing (IntegrityError if an id is stored already)."""
+    if connection.vendor != "postgresql":
+        params = _sqlite_params(rows, term_rows)  # before taking the write lock
+        with transaction.atomic():
+            _sqlite_write(params, defs)
+    elif not connection.in_atomic_block and len(rows) <= _COPY_FROM:
+        _write_rows(rows, term_rows, defs)  # one statement: its own transaction
+    else:
+        with transaction.atomic():
+            _write_rows(rows, term_rows, defs)
+
+
+def _sqlite_params(rows: list[dict], term_rows: list[tuple]) -> tuple[list, list]:
+    """Rows as the fields' own database preparation gives them (SQLite)."""
+    if not rows:
+        return [], []
+    _known_actors(rows)
+    fields = _statement_fields()
+    defaults = _defaults(fields, rows[0])
+    params = [[f.get_db_prep_save(r[f.attname], connection) if f.attname in r else defaults[f.attname]
+               for f in fields] for r in rows]
+    sid_field = StatementTerm._meta.get_field("statement").target_field
+    return params, [(sid_field.get_db_prep_value(t[0], connection), *t[1:]) for t in term_rows]
+
+
+def _sqlite_write(params: tuple[list, list], defs: dict[str, dict]) -> None:
+    if not params[0]:
+        return
+    sql = _sql()
+    with connection.cursor() as cur:
+        cur.executemany(sql["insert_statement"], params[0])
+        cur.executemany(sql["insert_term"], params[1])
+    _definitions_write(*_definition_changes(defs))
+
 
 # Up to this many statements, one INSERT ... VALUES statement (with the index rows and activity
 # definitions in the same statement); more, COPY inside the transaction.
@@ -455,17 +488,7 @@ def _write_rows(rows: list[dict], term_rows: list[tuple], defs: dict[str, dict])
         return
     fields = _statement_fields()
     if connection.vendor != "postgresql":
-        _known_actors(rows)
-        defaults = _defaults(fields, rows[0])
-        params = [[f.get_db_prep_save(r[f.attname], connection) if f.attname in r else defaults[f.attname]
-                   for f in fields] for r in rows]
-        sid_field = StatementTerm._meta.get_field("statement").target_field
-        sql = _sql()
-        with connection.cursor() as cur:
-            cur.executemany(sql["insert_statement"], params)
-            cur.executemany(sql["insert_term"], [(sid_field.get_db_prep_value(t[0], connection), *t[1:])
-                                                 for t in term_rows])
-        _definitions_write(*_definition_changes(defs))
+        _sqlite_write(_sqlite_params(rows, term_rows), defs)
         return
     # PostgreSQL: the values as psycopg adapts them (what the fields' own preparation gives there), the
     # statement JSON as text for the jsonb column; parameters bound by the server, so a statement of a
