@@ -121,45 +121,98 @@ def _upsert_sql(model, cols: list[str], select_sql: str) -> str:
 
 def _apply_batch(lo, hi) -> tuple[int, int]:
     """Add the statements in (lo, hi] to every rollup table. Returns (statements, voids)."""
-    day_sql, hour_sql, tparams = _time_sql()
     where, wparams = _range_sql(lo, hi)
+    if connection.vendor == "postgresql":
+        counted = _apply_batch_one_pass(where, wparams)
+    else:
+        counted = _apply_batch_per_table(where, wparams)
+    voiding, voids = _apply_voids(where, wparams)
+    return counted + voiding, voids
+
+
+def _rendered(exprs: list[str], day_sql: str, hour_sql: str, tparams: list) -> tuple[list[str], list]:
+    params: list = []
+    rendered = []
+    for e in exprs:
+        if e == "{day}":
+            rendered.append(day_sql)
+            params += tparams
+        elif e == "{hour}":
+            rendered.append(hour_sql)
+            params += tparams
+        else:
+            rendered.append(e)
+    return rendered, params
+
+
+def _apply_batch_per_table(where: str, wparams: list) -> int:
+    """One INSERT ... SELECT ... GROUP BY per rollup table (SQLite). Returns the statements counted."""
+    day_sql, hour_sql, tparams = _time_sql()
     st = Statement._meta.db_table
     with connection.cursor() as cur:
         for model, cols, exprs, extra in _tables():
-            params: list = []
-            rendered = []
-            for e in exprs:
-                if e == "{day}":
-                    rendered.append(day_sql)
-                    params += tparams
-                elif e == "{hour}":
-                    rendered.append(hour_sql)
-                    params += tparams
-                else:
-                    rendered.append(e)
+            rendered, params = _rendered(exprs, day_sql, hour_sql, tparams)
             group = ", ".join(str(i) for i in range(1, len(cols) + 1))
             select = (f"SELECT {', '.join(rendered)}, COUNT(*) FROM {st} s "
                       f"WHERE {where} AND s.verb <> %s{extra} GROUP BY {group}")
             cur.execute(_upsert_sql(model, cols, select), params + wparams + [VOIDED_VERB])
-        cur.execute(f"SELECT COUNT(*) FROM {st} s WHERE {where}", wparams)
-        n = cur.fetchone()[0]
-    voids = _apply_voids(where, wparams)
-    return n, voids
+        cur.execute(f"SELECT COUNT(*) FROM {st} s WHERE {where} AND s.verb <> %s", wparams + [VOIDED_VERB])
+        return cur.fetchone()[0]
 
 
-def _apply_voids(where: str, wparams: list) -> int:
-    """Subtract the targets of the voiding statements in the batch from their buckets."""
+def _apply_batch_one_pass(where: str, wparams: list) -> int:
+    """PostgreSQL: every rollup table from ONE read of the batch's statements, in one SQL statement.
+
+    The statements are wide rows (the xAPI JSON); reading them once per table was most of a full run.
+    Here one scan feeds a GROUP BY GROUPING SETS (one hash table per rollup table, filled in the same
+    pass), and data-modifying CTEs upsert each grouping into its table. Returns the statements counted."""
+    day_sql, hour_sql, tparams = _time_sql()
+    st = Statement._meta.db_table
+    tables = _tables()
+    # Every key expression once, as a column of the batch's rows (x0, x1 ...).
+    exprs: list[str] = []
+    for _model, _cols, table_exprs, _extra in tables:
+        for e in table_exprs:
+            if e not in exprs:
+                exprs.append(e)
+    rendered, params = _rendered(exprs, day_sql, hour_sql, tparams)
+    col = {e: f"x{i}" for i, e in enumerate(exprs)}
+    batch = (f"SELECT {', '.join(f'{r} AS {col[e]}' for e, r in zip(exprs, rendered, strict=True))}, "
+             f"s.actor_id IS NOT NULL AS has_actor FROM {st} s WHERE {where} AND s.verb <> %s")
+    params += wparams + [VOIDED_VERB]
+    # One grouping set per table; the actor table only counts rows with an actor (its WHERE below).
+    sets = [[col[e] for e in table_exprs] + (["has_actor"] if extra else []) for _m, _c, table_exprs, extra in tables]
+    every = sorted({c for s_ in sets for c in s_})
+    grouping = f"GROUPING({', '.join(every)})"
+    # GROUPING(...) has a 1 bit for each column NOT in the row's set: the bit pattern names the set.
+    ids = [sum(1 << (len(every) - 1 - i) for i, c in enumerate(every) if c not in s_) for s_ in sets]
+    parts = [f"g AS (SELECT {', '.join(every)}, {grouping} AS gid, COUNT(*) AS n FROM ({batch}) b "
+             f"GROUP BY GROUPING SETS ({', '.join('(' + ', '.join(s_) + ')' for s_ in sets)}))"]
+    for i, ((model, cols, table_exprs, extra), gid) in enumerate(zip(tables, ids, strict=True)):
+        keep = " AND has_actor" if extra else ""
+        select = f"SELECT {', '.join(col[e] for e in table_exprs)}, n FROM g WHERE gid = {gid}{keep}"
+        parts.append(f"u{i} AS ({_upsert_sql(model, cols, select)} RETURNING 1)")
+    sql = f"WITH {', '.join(parts)} SELECT COALESCE(SUM(n), 0) FROM g WHERE gid = {ids[0]}"
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        return int(cur.fetchone()[0])
+
+
+def _apply_voids(where: str, wparams: list) -> tuple[int, int]:
+    """Subtract the targets of the voiding statements in the batch from their buckets.
+    Returns (voiding statements read, voids applied)."""
     st = Statement._meta.db_table
     with connection.cursor() as cur:
         cur.execute(f"SELECT s.object_id FROM {st} s WHERE {where} AND s.verb = %s", wparams + [VOIDED_VERB])
+        voiding = cur.fetchall()
         target_keys = []
-        for (object_id,) in cur.fetchall():
+        for (object_id,) in voiding:
             try:
                 target_keys.append(uuid.UUID(str(object_id).rsplit("/", 1)[-1]))
             except ValueError:
                 continue
     if not target_keys:
-        return 0
+        return len(voiding), 0
     targets = {t["id"]: t for t in Statement.objects.filter(id__in=set(target_keys)).exclude(verb=VOIDED_VERB)
                .values("id", "timestamp", "school_id", "klass_id", "actor_id", "actor_role", "verb", "object_type")}
     group_of = {kind: g for g, kinds in ROLE_GROUPS.items() for kind in kinds}
@@ -185,7 +238,7 @@ def _apply_voids(where: str, wparams: list) -> int:
                 cur.executemany(_upsert_sql(model, cols, f"VALUES ({placeholders})"),
                                 [(connection.ops.adapt_datefield_value(k[0]), *k[1:], v)
                                  for k, v in counts.items()])
-    return sum(1 for k in target_keys if k in targets)
+    return len(voiding), sum(1 for k in target_keys if k in targets)
 
 
 # --- the runs -----------------------------------------------------------------------------------------
