@@ -22,7 +22,7 @@ from zhijiao.accounts.models import Role, RoleKind
 from zhijiao.cockpit import rollup
 from zhijiao.cockpit.actions import indicator_configs_seed
 from zhijiao.cockpit.indicators import DEFAULTS, type_iri
-from zhijiao.cockpit.models import ActorDaily, DailyCount, HourlyCount
+from zhijiao.cockpit.rollup import ROLLUP_MODELS
 from zhijiao.core.models import NodeKind, OrgNode
 from zhijiao.demo import bulk
 from zhijiao.records.actions import MAX_TERM, statements_index
@@ -232,6 +232,6 @@ def build(ctx) -> None:
     if bulk.postgres():
         with connection.cursor() as cur:  # statistics for the rollup's plan (the trail was just loaded)
             cur.execute(f"ANALYZE {connection.ops.quote_name(Statement._meta.db_table)}")
-    with bulk.loading(HourlyCount, DailyCount, ActorDaily):  # empty tables: their indexes built after
+    with bulk.loading(*ROLLUP_MODELS):  # empty tables: their indexes built after
         r = rollup.run_full(lag=0)
     ctx.progress(f"cockpit: rolled up {r.statements} statements in {r.seconds:.2f} s")

@@ -128,3 +128,83 @@ class ActorDaily(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.actor_id} {self.verb} {self.n}"
+
+
+class SchoolDaily(models.Model):
+    """Statements per day, school and role group: a school's visits and the district's daily and weekly
+    trends, from a few hundred rows a day whatever the trail's size."""
+
+    day = models.DateField()
+    school_id = models.BigIntegerField()
+    role = models.CharField(max_length=12)
+    n = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["day", "school_id", "role"], name="cockpit_school_daily_key")]
+        indexes = [models.Index(fields=["school_id", "day"])]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.school_id} {self.role} {self.n}"
+
+
+class DistrictHourly(models.Model):
+    """Statements per day and hour over all schools: the district page's hour-of-day profile."""
+
+    day = models.DateField()
+    hour = models.SmallIntegerField()
+    n = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["day", "hour"], name="cockpit_district_hourly_key")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.hour}h {self.n}"
+
+
+class ActiveDaily(models.Model):
+    """People active per day, school and role group (each person once a day): the daily trend's active users."""
+
+    day = models.DateField()
+    school_id = models.BigIntegerField()
+    role = models.CharField(max_length=12)
+    n = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["day", "school_id", "role"], name="cockpit_active_daily_key")]
+        indexes = [models.Index(fields=["school_id", "day"])]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.school_id} {self.role} {self.n} active"
+
+
+# Days of a year in ActorYear: day of year 0–365 is bit (doy % 62) of column d{doy // 62}. 62 bits keep every
+# value positive in a signed 64-bit integer, which both databases do bit arithmetic on.
+DAYS_PER_COLUMN = 62
+DAY_COLUMNS = ("d0", "d1", "d2", "d3", "d4", "d5")
+
+
+class ActorYear(models.Model):
+    """The days of a year on which a person was active at a school in a role group, as a bitmap.
+
+    Who was active in ANY period (the cockpit's active users, a teacher's active days) is then one test per
+    person and year — `(d_k & mask_k) <> 0` — instead of a DISTINCT over a row per person and day, so the
+    cost does not grow with the period or the trail."""
+
+    actor_id = models.BigIntegerField()
+    school_id = models.BigIntegerField()
+    role = models.CharField(max_length=12)
+    year = models.SmallIntegerField()
+    d0 = models.BigIntegerField(default=0)
+    d1 = models.BigIntegerField(default=0)
+    d2 = models.BigIntegerField(default=0)
+    d3 = models.BigIntegerField(default=0)
+    d4 = models.BigIntegerField(default=0)
+    d5 = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["actor_id", "school_id", "role", "year"],
+                                               name="cockpit_actor_year_key")]
+        indexes = [models.Index(fields=["school_id", "year"])]
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.actor_id}@{self.school_id}"

@@ -22,11 +22,22 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import F, Q, Sum
 from django.utils import timezone
 
 from zhijiao.cockpit.indicators import DETAILED_GROUPS, ROLE_GROUPS, VOIDED_VERB
-from zhijiao.cockpit.models import ActorDaily, DailyCount, HourlyCount, RollupCheckpoint
+from zhijiao.cockpit.models import (
+    DAY_COLUMNS,
+    DAYS_PER_COLUMN,
+    ActiveDaily,
+    ActorDaily,
+    ActorYear,
+    DailyCount,
+    DistrictHourly,
+    HourlyCount,
+    RollupCheckpoint,
+    SchoolDaily,
+)
 from zhijiao.records.models import Statement
 
 CHECKPOINT = "statements"
@@ -94,7 +105,51 @@ def _tables():
           f"CASE WHEN {role} IN ({detailed}) THEN s.verb ELSE '' END",
           f"CASE WHEN {role} IN ({detailed}) THEN s.object_type ELSE '' END"],
          " AND s.actor_id IS NOT NULL"),
+        (SchoolDaily, ["day", "school_id", "role"], ["{day}", "COALESCE(s.school_id, 0)", role], ""),
+        (DistrictHourly, ["day", "hour"], ["{day}", "{hour}"], ""),
     ]
+
+
+# Every table the rollup fills (a full run empties them all).
+ROLLUP_MODELS = (HourlyCount, DailyCount, ActorDaily, SchoolDaily, DistrictHourly, ActiveDaily, ActorYear)
+ACTOR_TABLE = 2  # index in `_tables()` of the per-person table, whose rows also feed ActorYear and ActiveDaily
+
+
+def _doy_year_sql(day: str) -> tuple[str, str]:
+    """(day of year from 0, year) of a date expression."""
+    if connection.vendor == "postgresql":
+        return f"(EXTRACT(DOY FROM {day})::int - 1)", f"EXTRACT(YEAR FROM {day})::int"
+    return f"(CAST(strftime('%%j', {day}) AS INTEGER) - 1)", f"CAST(strftime('%%Y', {day}) AS INTEGER)"
+
+
+def _active_days_sql(source: str) -> tuple[str, str]:
+    """Two statements over `source`, a query of distinct (day, actor_id, school_id, role) rows of the batch
+    (columns of those names): the first adds to ActiveDaily the person-days not yet set in ActorYear, the
+    second sets them. Run in this order (or, in one statement, both reading the rows before it)."""
+    doy, year = _doy_year_sql("b.day")
+    one = "1::bigint" if connection.vendor == "postgresql" else "1"
+    ay, act = ActorYear._meta.db_table, ActiveDaily._meta.db_table
+    word = " ".join(f"WHEN {k} THEN a.{c}" for k, c in enumerate(DAY_COLUMNS))
+    new_days = (
+        f"INSERT INTO {act} (day, school_id, role, n) "
+        f"SELECT b.day, b.school_id, b.role, COUNT(*) FROM ({source}) b "
+        f"LEFT JOIN {ay} a ON a.actor_id = b.actor_id AND a.school_id = b.school_id AND a.role = b.role "
+        f"AND a.year = {year} "
+        f"WHERE a.id IS NULL OR ((CASE {doy} / {DAYS_PER_COLUMN} {word} END) >> ({doy} %% {DAYS_PER_COLUMN})) & 1 = 0 "
+        f"GROUP BY b.day, b.school_id, b.role "
+        f"ON CONFLICT (day, school_id, role) DO UPDATE SET n = {act}.n + excluded.n")
+    # The OR of distinct day bits is their SUM over DISTINCT values (each day is its own bit).
+    masks = ", ".join(
+        f"CAST(SUM(DISTINCT CASE WHEN {doy} / {DAYS_PER_COLUMN} = {k} THEN {one} << ({doy} %% {DAYS_PER_COLUMN}) "
+        f"ELSE 0 END) AS BIGINT)" for k in range(len(DAY_COLUMNS)))
+    cols = ", ".join(DAY_COLUMNS)
+    set_days = (
+        f"INSERT INTO {ay} (actor_id, school_id, role, year, {cols}) "
+        f"SELECT b.actor_id, b.school_id, b.role, {year}, {masks} FROM ({source}) b "
+        f"GROUP BY b.actor_id, b.school_id, b.role, {year} "
+        f"ON CONFLICT (actor_id, school_id, role, year) DO UPDATE SET "
+        + ", ".join(f"{c} = {ay}.{c} | excluded.{c}" for c in DAY_COLUMNS))
+    return new_days, set_days
 
 
 def _range_sql(lo, hi) -> tuple[str, list]:
@@ -156,6 +211,12 @@ def _apply_batch_per_table(where: str, wparams: list) -> int:
             select = (f"SELECT {', '.join(rendered)}, COUNT(*) FROM {st} s "
                       f"WHERE {where} AND s.verb <> %s{extra} GROUP BY {group}")
             cur.execute(_upsert_sql(model, cols, select), params + wparams + [VOIDED_VERB])
+        _model, _cols, exprs, _extra = _tables()[ACTOR_TABLE]
+        rendered, params = _rendered(exprs[:4], day_sql, hour_sql, tparams)  # day, actor, school, role
+        source = (f"SELECT DISTINCT {rendered[0]} AS day, {rendered[1]} AS actor_id, {rendered[2]} AS school_id, "
+                  f"{rendered[3]} AS role FROM {st} s WHERE {where} AND s.verb <> %s AND s.actor_id IS NOT NULL")
+        for sql in _active_days_sql(source):
+            cur.execute(sql, params + wparams + [VOIDED_VERB])
         cur.execute(f"SELECT COUNT(*) FROM {st} s WHERE {where} AND s.verb <> %s", wparams + [VOIDED_VERB])
         return cur.fetchone()[0]
 
@@ -192,6 +253,13 @@ def _apply_batch_one_pass(where: str, wparams: list) -> int:
         keep = " AND has_actor" if extra else ""
         select = f"SELECT {', '.join(col[e] for e in table_exprs)}, n FROM g WHERE gid = {gid}{keep}"
         parts.append(f"u{i} AS ({_upsert_sql(model, cols, select)} RETURNING 1)")
+    # The person-days of the batch, from the per-person grouping; both statements read ActorYear as it was
+    # before this statement (every part of one statement sees the same snapshot), as the order requires.
+    actor_exprs = tables[ACTOR_TABLE][2][:4]  # day, actor, school, role
+    source = (f"SELECT DISTINCT {', '.join(f'{col[e]} AS {n}' for e, n in zip(actor_exprs, ('day', 'actor_id', 'school_id', 'role'), strict=True))} "
+              f"FROM g WHERE gid = {ids[ACTOR_TABLE]} AND has_actor")
+    for j, part in enumerate(_active_days_sql(source)):
+        parts.append(f"a{j} AS ({part} RETURNING 1)")
     sql = f"WITH {', '.join(parts)} SELECT COALESCE(SUM(n), 0) FROM g WHERE gid = {ids[0]}"
     with connection.cursor() as cur:
         cur.execute(sql, params)
@@ -216,7 +284,8 @@ def _apply_voids(where: str, wparams: list) -> tuple[int, int]:
     targets = {t["id"]: t for t in Statement.objects.filter(id__in=set(target_keys)).exclude(verb=VOIDED_VERB)
                .values("id", "timestamp", "school_id", "klass_id", "actor_id", "actor_role", "verb", "object_type")}
     group_of = {kind: g for g, kinds in ROLE_GROUPS.items() for kind in kinds}
-    hourly, daily, actor = Counter(), Counter(), Counter()
+    hourly, daily, actor, school_daily, district_hourly = Counter(), Counter(), Counter(), Counter(), Counter()
+    person_days: set[tuple] = set()
     for key in target_keys:  # one −1 per voiding statement read
         t = targets.get(key)
         if t is None:
@@ -227,18 +296,40 @@ def _apply_voids(where: str, wparams: list) -> tuple[int, int]:
         school, klass = t["school_id"] or 0, t["klass_id"] or 0
         hourly[(day, hour, school, role, t["verb"], t["object_type"])] -= 1
         daily[(day, school, klass, role, t["verb"], t["object_type"])] -= 1
+        school_daily[(day, school, role)] -= 1
+        district_hourly[(day, hour)] -= 1
         if t["actor_id"]:
             detail = role in DETAILED_GROUPS
             actor[(day, t["actor_id"], school, role, t["verb"] if detail else "",
                    t["object_type"] if detail else "")] -= 1
+            person_days.add((day, t["actor_id"], school, role))
     with connection.cursor() as cur:
-        for (model, cols, _e, _x), counts in zip(_tables(), (hourly, daily, actor), strict=True):
+        for (model, cols, _e, _x), counts in zip(_tables(), (hourly, daily, actor, school_daily, district_hourly),
+                                                  strict=True):
             if counts:
                 placeholders = ", ".join(["%s"] * (len(cols) + 1))
                 cur.executemany(_upsert_sql(model, cols, f"VALUES ({placeholders})"),
                                 [(connection.ops.adapt_datefield_value(k[0]), *k[1:], v)
                                  for k, v in counts.items()])
+    _person_days_voided(person_days)
     return len(voiding), sum(1 for k in target_keys if k in targets)
+
+
+def _person_days_voided(person_days: set[tuple]) -> None:
+    """A person-day whose statements are all voided now counts as inactive: its ActorYear bit is cleared
+    and ActiveDaily loses one (read from ActorDaily, whose counts the voids have just lowered)."""
+    for day, actor_id, school, role in sorted(person_days):
+        left = ActorDaily.objects.filter(day=day, actor_id=actor_id, school_id=school, role=role).aggregate(
+            n=Sum("n"))["n"] or 0
+        if left > 0:
+            continue
+        doy = day.timetuple().tm_yday - 1
+        column, bit = DAY_COLUMNS[doy // DAYS_PER_COLUMN], 1 << (doy % DAYS_PER_COLUMN)
+        row = ActorYear.objects.filter(actor_id=actor_id, school_id=school, role=role, year=day.year).first()
+        if row is None or not getattr(row, column) & bit:
+            continue
+        ActorYear.objects.filter(pk=row.pk).update(**{column: getattr(row, column) & ~bit})
+        ActiveDaily.objects.filter(day=day, school_id=school, role=role).update(n=F("n") - 1)
 
 
 # --- the runs -----------------------------------------------------------------------------------------
@@ -308,7 +399,7 @@ def run_full(*, lag: int | None = None, batch_size: int | None = None) -> Rollup
     started = time.monotonic()
     with transaction.atomic():
         cp = _locked_checkpoint(False)
-        for model in (HourlyCount, DailyCount, ActorDaily):
+        for model in ROLLUP_MODELS:
             model.objects.all().delete()
         cp.last_stored, cp.last_id, cp.statements = None, "", 0
         cp.full_at = timezone.now()
@@ -327,7 +418,7 @@ def run_full(*, lag: int | None = None, batch_size: int | None = None) -> Rollup
         result = run_incremental(batch_size=batch_size, lag=lag)
     if connection.vendor == "postgresql":
         with connection.cursor() as cur:  # fresh statistics for the planner after a rebuild
-            for model in (HourlyCount, DailyCount, ActorDaily):
+            for model in ROLLUP_MODELS:
                 cur.execute(f"ANALYZE {model._meta.db_table}")
     result.seconds = time.monotonic() - started
     return result

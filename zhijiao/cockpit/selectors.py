@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q, Sum
+from django.db.models import Case, Count, Exists, F, OuterRef, Q, Sum, Value, When
 from django.db.models.functions import TruncWeek
+from django.db.models.lookups import GreaterThan
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -32,7 +33,19 @@ from zhijiao.cockpit.indicators import (
     DIMENSIONS,
     Indicator,
 )
-from zhijiao.cockpit.models import ActorDaily, DailyCount, HourlyCount, IndexSettings, IndicatorConfig
+from zhijiao.cockpit.models import (
+    DAY_COLUMNS,
+    DAYS_PER_COLUMN,
+    ActiveDaily,
+    ActorDaily,
+    ActorYear,
+    DailyCount,
+    DistrictHourly,
+    HourlyCount,
+    IndexSettings,
+    IndicatorConfig,
+    SchoolDaily,
+)
 from zhijiao.core.models import NodeKind, OrgNode, Ownership, SchoolType
 
 TEACHER_KINDS = (RoleKind.TEACHER, RoleKind.HEAD_TEACHER, RoleKind.SUBJECT_TEACHER)
@@ -403,7 +416,7 @@ def school_figures(schools: list[OrgNode], period: Period, *, with_teachers: boo
         for d, v in t.dims.items():
             dim_sum[t.school_id][d] += v
     school_filter = {"school_id__in": ids} if len(ids) < 1000 else {}
-    for row in (DailyCount.objects.filter(day__range=(period.start, period.end), **school_filter)
+    for row in (SchoolDaily.objects.filter(day__range=(period.start, period.end), **school_filter)
                 .values("school_id", "role").annotate(n=Sum("n"))):
         f = figs.get(row["school_id"])
         if f is None:
@@ -413,7 +426,7 @@ def school_figures(schools: list[OrgNode], period: Period, *, with_teachers: boo
             f.student_visits += row["n"]
         elif row["role"] == "teacher":
             f.teacher_visits += row["n"]
-    for row in (ActorDaily.objects.filter(day__range=(period.start, period.end), **school_filter)
+    for row in (ActorYear.objects.filter(active_in(period), **school_filter)
                 .values("school_id", "role").annotate(n=Count("actor_id", distinct=True))):
         f = figs.get(row["school_id"])
         if f is None:
@@ -507,18 +520,53 @@ def district_totals(figs: list[SchoolFigures]) -> dict:
 
 # --- trends ------------------------------------------------------------------------------------------
 
+def _days_of_year(start: date, end: date) -> list[tuple[int, dict[str, int]]]:
+    """The days start..end (inclusive) as ActorYear masks: [(year, {column: bits})]."""
+    out = []
+    for year in range(start.year, end.year + 1):
+        first = max(start, date(year, 1, 1)).timetuple().tm_yday - 1
+        last = min(end, date(year, 12, 31)).timetuple().tm_yday - 1
+        masks: dict[str, int] = {}
+        for k, column in enumerate(DAY_COLUMNS):
+            lo, hi = max(first, k * DAYS_PER_COLUMN), min(last, (k + 1) * DAYS_PER_COLUMN - 1)
+            if lo <= hi:
+                masks[column] = ((1 << (hi - lo + 1)) - 1) << (lo - k * DAYS_PER_COLUMN)
+        out.append((year, masks))
+    return out
+
+
+def _active_between(start: date, end: date) -> Q:
+    q = Q(pk__in=[])
+    for year, masks in _days_of_year(start, end):
+        any_day = Q(pk__in=[])
+        for column, bits in masks.items():
+            any_day |= Q(GreaterThan(F(column).bitand(bits), 0))
+        q |= Q(year=year) & any_day
+    return q
+
+
+def active_in(period: Period) -> Q:
+    """ActorYear rows of people active on at least one day of the period: one test per person and year,
+    whatever the period's length."""
+    return _active_between(period.start, period.end)
+
+
 def daily_trend(period: Period, *, school_ids: list[int] | None = None, actor_id: int | None = None) -> list[dict]:
-    """[{day, visits, active}] for each day of the period (zeros included)."""
-    dc = DailyCount.objects.filter(day__range=(period.start, period.end))
-    ad = ActorDaily.objects.filter(day__range=(period.start, period.end))
-    if school_ids is not None:
-        dc, ad = dc.filter(school_id__in=school_ids), ad.filter(school_id__in=school_ids)
+    """[{day, visits, active}] for each day of the period (zeros included). Active users are counted per
+    school and role group (as in the school table): someone active in two schools counts in both."""
     if actor_id is not None:
-        visits = dict(ad.filter(actor_id=actor_id).values("day").annotate(n=Sum("n")).values_list("day", "n"))
+        ad = ActorDaily.objects.filter(day__range=(period.start, period.end), actor_id=actor_id)
+        if school_ids is not None:
+            ad = ad.filter(school_id__in=school_ids)
+        visits = dict(ad.values("day").annotate(n=Sum("n")).values_list("day", "n"))
         active = {d: 1 for d in visits}
     else:
-        visits = dict(dc.values("day").annotate(n=Sum("n")).values_list("day", "n"))
-        active = dict(ad.values("day").annotate(n=Count("actor_id", distinct=True)).values_list("day", "n"))
+        sd = SchoolDaily.objects.filter(day__range=(period.start, period.end))
+        act = ActiveDaily.objects.filter(day__range=(period.start, period.end))
+        if school_ids is not None:
+            sd, act = sd.filter(school_id__in=school_ids), act.filter(school_id__in=school_ids)
+        visits = dict(sd.values("day").annotate(n=Sum("n")).values_list("day", "n"))
+        active = dict(act.values("day").annotate(n=Sum("n")).values_list("day", "n"))
     out = []
     d = period.start
     while d <= period.end:
@@ -528,16 +576,28 @@ def daily_trend(period: Period, *, school_ids: list[int] | None = None, actor_id
 
 
 def weekly_trend(period: Period, *, school_ids: list[int] | None = None) -> list[dict]:
-    """[{week (Monday), visits, active}] — active users counted once per week."""
-    dc = DailyCount.objects.filter(day__range=(period.start, period.end))
-    ad = ActorDaily.objects.filter(day__range=(period.start, period.end))
+    """[{week (Monday), visits, active}] — active users counted once per week (per school and role group,
+    as in the school table)."""
+    sd = SchoolDaily.objects.filter(day__range=(period.start, period.end))
+    people = ActorYear.objects.filter(active_in(period))
     if school_ids is not None:
-        dc, ad = dc.filter(school_id__in=school_ids), ad.filter(school_id__in=school_ids)
-    visits = {_as_date(r["w"]): r["n"] for r in dc.annotate(w=TruncWeek("day")).values("w").annotate(n=Sum("n"))}
-    active = {_as_date(r["w"]): r["n"] for r in
-              ad.annotate(w=TruncWeek("day")).values("w").annotate(n=Count("actor_id", distinct=True))}
-    weeks = sorted(set(visits) | set(active))
-    return [{"week": w, "visits": int(visits.get(w, 0) or 0), "active": int(active.get(w, 0) or 0)} for w in weeks]
+        sd, people = sd.filter(school_id__in=school_ids), people.filter(school_id__in=school_ids)
+    visits = {_as_date(r["w"]): r["n"] for r in sd.annotate(w=TruncWeek("day")).values("w").annotate(n=Sum("n"))}
+    weeks = sorted(visits)
+    spans = [(max(w, period.start), min(w + timedelta(days=6), period.end)) for w in weeks]
+    # Every week in one pass over the people active in the period: a row is a person in one year.
+    totals = people.aggregate(**{f"w{i}": Sum(Case(When(_active_between(a, b), then=Value(1)), default=Value(0)))
+                                 for i, (a, b) in enumerate(spans)}) if spans else {}
+    out = []
+    for i, (w, (a, b)) in enumerate(zip(weeks, spans, strict=True)):
+        active = int(totals.get(f"w{i}") or 0)
+        if a.year != b.year:  # a week across New Year: someone active on both sides was counted twice
+            dec, jan = _active_between(a, date(a.year, 12, 31)), _active_between(date(b.year, 1, 1), b)
+            before = ActorYear.objects.filter(dec, actor_id=OuterRef("actor_id"), school_id=OuterRef("school_id"),
+                                              role=OuterRef("role"))
+            active -= people.filter(jan).filter(Exists(before)).count()
+        out.append({"week": w, "visits": int(visits.get(w, 0) or 0), "active": active})
+    return out
 
 
 def _as_date(v) -> date:
@@ -546,9 +606,10 @@ def _as_date(v) -> date:
 
 def hourly_profile(period: Period, *, school_ids: list[int] | None = None) -> list[int]:
     """Visits by hour of day (0–23) over the period."""
-    qs = HourlyCount.objects.filter(day__range=(period.start, period.end))
-    if school_ids is not None:
-        qs = qs.filter(school_id__in=school_ids)
+    if school_ids is None:
+        qs = DistrictHourly.objects.filter(day__range=(period.start, period.end))
+    else:
+        qs = HourlyCount.objects.filter(day__range=(period.start, period.end), school_id__in=school_ids)
     by_hour = dict(qs.values("hour").annotate(n=Sum("n")).values_list("hour", "n"))
     return [int(by_hour.get(h, 0) or 0) for h in range(24)]
 

@@ -9,8 +9,18 @@ from django.utils import timezone
 
 from zhijiao.accounts.models import Role, RoleKind
 from zhijiao.cockpit import rollup
-from zhijiao.cockpit.indicators import VOIDED_VERB
-from zhijiao.cockpit.models import ActorDaily, DailyCount, HourlyCount, RollupCheckpoint
+from zhijiao.cockpit.indicators import ROLE_GROUPS, VOIDED_VERB
+from zhijiao.cockpit.models import (
+    DAY_COLUMNS,
+    ActiveDaily,
+    ActorDaily,
+    ActorYear,
+    DailyCount,
+    DistrictHourly,
+    HourlyCount,
+    RollupCheckpoint,
+    SchoolDaily,
+)
 from zhijiao.core.models import NodeKind, OrgNode
 from zhijiao.records.actions import record_event
 from zhijiao.records.models import Statement
@@ -21,11 +31,33 @@ pytestmark = pytest.mark.django_db
 
 def _snapshot():
     out = {}
-    for model in (HourlyCount, DailyCount, ActorDaily):
+    for model in (HourlyCount, DailyCount, ActorDaily, SchoolDaily, DistrictHourly, ActiveDaily):
         fields = [f.name for f in model._meta.fields if f.name not in ("id", "n")]
         out[model.__name__] = {tuple(r[f] for f in fields): r["n"]
                                for r in model.objects.exclude(n=0).values(*fields, "n")}
+    out["ActorYear"] = {(r["actor_id"], r["school_id"], r["role"], r["year"]): tuple(r[c] for c in DAY_COLUMNS)
+                        for r in ActorYear.objects.values()
+                        if any(r[c] for c in DAY_COLUMNS)}
     return out
+
+
+def _active_from_raw():
+    """(ActiveDaily, ActorYear) as the raw statements give them: every person-day with a statement that is
+    neither voided nor voiding."""
+    group_of = {kind: g for g, kinds in ROLE_GROUPS.items() for kind in kinds}
+    days = set()
+    for actor_id, school_id, role, ts in Statement.objects.filter(voided=False, actor__isnull=False).exclude(
+            verb=VOIDED_VERB).values_list("actor_id", "school_id", "actor_role", "timestamp"):
+        days.add((timezone.localtime(ts).date(), actor_id, school_id or 0, group_of.get(role, "other")))
+    active: dict = {}
+    years: dict = {}
+    for day, actor_id, school_id, role in days:
+        active[(day, school_id, role)] = active.get((day, school_id, role), 0) + 1
+        doy = day.timetuple().tm_yday - 1
+        bits = list(years.get((actor_id, school_id, role, day.year), (0,) * len(DAY_COLUMNS)))
+        bits[doy // 62] |= 1 << (doy % 62)
+        years[(actor_id, school_id, role, day.year)] = tuple(bits)
+    return active, years
 
 
 def _local(day_offset: int, hour: int) -> datetime:
@@ -156,8 +188,37 @@ def test_voiding_subtracts_consistently_in_incremental_and_full_runs(demo):
     assert r.voids == 2
     incremental = _snapshot()
     assert sum(incremental["DailyCount"].values()) == 38
+    assert sum(incremental["SchoolDaily"].values()) == 38
+    assert (incremental["ActiveDaily"], incremental["ActorYear"]) == _active_from_raw()
     rollup.run_full(lag=0)
     assert _snapshot() == incremental
+
+
+def test_active_people_per_day_and_year_are_what_the_raw_statements_give(demo):
+    made = _random_trail(demo, 160, seed=8)
+    rollup.run_incremental(batch_size=23, lag=0)
+    _random_trail(demo, 60, seed=9)  # the same people on the same days again: no one counted twice
+    rollup.run_incremental(batch_size=23, lag=0)
+    snap = _snapshot()
+    assert (snap["ActiveDaily"], snap["ActorYear"]) == _active_from_raw()
+    assert sum(snap["SchoolDaily"].values()) == sum(snap["DistrictHourly"].values()) == 220
+    # Void every statement of one person-day: that person is no longer active that day.
+    target = made[0]
+    day = timezone.localtime(target.timestamp).date()
+    same_day = [s for s in Statement.objects.filter(actor_id=target.actor_id).exclude(verb=VOIDED_VERB)
+                if timezone.localtime(s.timestamp).date() == day]
+    for t in same_day:
+        Statement.objects.create(id=uuid.uuid4(), actor=None, verb=VOIDED_VERB, object_type="StatementRef",
+                                 object_id=str(t.id), timestamp=timezone.now(), voided=False,
+                                 statement={"verb": {"id": VOIDED_VERB},
+                                            "object": {"objectType": "StatementRef", "id": str(t.id)}})
+        Statement.objects.filter(pk=t.pk).update(voided=True)
+    rollup.run_incremental(batch_size=5, lag=0)
+    voided = _snapshot()
+    assert (voided["ActiveDaily"], voided["ActorYear"]) == _active_from_raw()
+    assert sum(voided["ActiveDaily"].values()) == sum(snap["ActiveDaily"].values()) - 1
+    rollup.run_full(lag=0)
+    assert _snapshot() == voided
 
 
 def test_the_command_and_the_celery_task(demo):
