@@ -8,6 +8,7 @@ recomputing. Ids are plain integers (0 = none), not foreign keys: a rollup row o
 upserts need non-null keys.
 """
 
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -208,3 +209,34 @@ class ActorYear(models.Model):
 
     def __str__(self) -> str:
         return f"{self.year} {self.actor_id}@{self.school_id}"
+
+
+class CountYear(models.Model):
+    """PostgreSQL only (empty on SQLite): the counts of one key — a teacher's (kind "actor") or a class's
+    (kind "class") statements of one role group, verb and activity type — over a year, as running totals.
+
+    `cum[x + 1]` (PostgreSQL arrays start at 1) is the count on days of the year before day `x` (from 0), so
+    the count over days a..b of the period is `cum[b + 2] - cum[a + 1]`: two reads per key whatever the
+    period, where summing a row per key and day grew with the period and the trail. `d0`–`d5` are the
+    key's active days, as in ActorYear (for indicators measured in active days)."""
+
+    kind = models.CharField(max_length=5)
+    owner_id = models.BigIntegerField()
+    role = models.CharField(max_length=12)
+    verb = models.CharField(max_length=500)
+    object_type = models.CharField(max_length=200)
+    year = models.SmallIntegerField()
+    cum = ArrayField(models.IntegerField(), size=367)
+    d0 = models.BigIntegerField(default=0)
+    d1 = models.BigIntegerField(default=0)
+    d2 = models.BigIntegerField(default=0)
+    d3 = models.BigIntegerField(default=0)
+    d4 = models.BigIntegerField(default=0)
+    d5 = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["kind", "owner_id", "role", "verb", "object_type", "year"],
+                                               name="cockpit_count_year_key")]
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.kind} {self.owner_id} {self.verb}"

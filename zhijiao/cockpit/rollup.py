@@ -32,6 +32,7 @@ from zhijiao.cockpit.models import (
     ActiveDaily,
     ActorDaily,
     ActorYear,
+    CountYear,
     DailyCount,
     DistrictHourly,
     HourlyCount,
@@ -111,7 +112,8 @@ def _tables():
 
 
 # Every table the rollup fills (a full run empties them all).
-ROLLUP_MODELS = (HourlyCount, DailyCount, ActorDaily, SchoolDaily, DistrictHourly, ActiveDaily, ActorYear)
+ROLLUP_MODELS = (HourlyCount, DailyCount, ActorDaily, SchoolDaily, DistrictHourly, ActiveDaily, ActorYear, CountYear)
+DAILY_TABLE = 1  # index in `_tables()` of the per-class table, whose rows also feed CountYear's class keys
 ACTOR_TABLE = 2  # index in `_tables()` of the per-person table, whose rows also feed ActorYear and ActiveDaily
 
 
@@ -183,6 +185,39 @@ def _apply_batch(lo, hi) -> tuple[int, int]:
         counted = _apply_batch_per_table(where, wparams)
     voiding, voids = _apply_voids(where, wparams)
     return counted + voiding, voids
+
+
+def _count_year_parts(col: dict, tables: list, ids: list[int]) -> list[str]:
+    """CTEs adding the batch to CountYear (PostgreSQL): per teacher key (the per-person grouping, detailed
+    role groups) and per class key (the per-class grouping), the batch's counts by day become running
+    totals (`cockpit_cum`) added to the stored ones (`cockpit_array_add`), and their days set."""
+    actor = dict(zip(("day", "owner", "school", "role", "verb", "type"), tables[ACTOR_TABLE][2], strict=True))
+    daily = dict(zip(("day", "school", "owner", "role", "verb", "type"), tables[DAILY_TABLE][2], strict=True))
+    detailed = ", ".join(f"'{g}'" for g in DETAILED_GROUPS)
+
+    def keyed(kind: str, e: dict, gid: int, where: str) -> str:
+        return (f"SELECT '{kind}' AS kind, {col[e['owner']]} AS owner_id, {col[e['role']]} AS role, "
+                f"{col[e['verb']]} AS verb, {col[e['type']]} AS object_type, {col[e['day']]} AS day, n "
+                f"FROM g WHERE gid = {gid} AND {where}")
+
+    doy, year = _doy_year_sql("day")
+    masks = ", ".join(f"SUM(CASE WHEN doy / {DAYS_PER_COLUMN} = {k} THEN 1::bigint << (doy %% {DAYS_PER_COLUMN}) "
+                      f"ELSE 0 END)::bigint AS m{k}" for k in range(len(DAY_COLUMNS)))
+    cy = CountYear._meta.db_table
+    keys = "kind, owner_id, role, verb, object_type"
+    teachers = keyed("actor", actor, ids[ACTOR_TABLE], f"has_actor AND {col[actor['role']]} IN ({detailed})")
+    classes = keyed("class", daily, ids[DAILY_TABLE], f"{col[daily['owner']]} <> 0")
+    return [
+        f"ci AS ({teachers} UNION ALL {classes})",
+        f"cd AS (SELECT {keys}, {year} AS year, {doy} AS doy, SUM(n)::int AS n FROM ci "
+        f"GROUP BY {keys}, day)",
+        f"ck AS (SELECT {keys}, year, array_agg(doy ORDER BY doy) AS ds, array_agg(n ORDER BY doy) AS ns, {masks} "
+        f"FROM cd GROUP BY {keys}, year)",
+        f"c0 AS (INSERT INTO {cy} AS t ({keys}, year, cum, {', '.join(DAY_COLUMNS)}) "
+        f"SELECT {keys}, year, cockpit_cum(ds, ns), {', '.join(f'm{k}' for k in range(len(DAY_COLUMNS)))} FROM ck "
+        f"ON CONFLICT ({keys}, year) DO UPDATE SET cum = cockpit_array_add(t.cum, excluded.cum), "
+        + ", ".join(f"{c} = t.{c} | excluded.{c}" for c in DAY_COLUMNS) + " RETURNING 1)",
+    ]
 
 
 def _rendered(exprs: list[str], day_sql: str, hour_sql: str, tparams: list) -> tuple[list[str], list]:
@@ -260,6 +295,7 @@ def _apply_batch_one_pass(where: str, wparams: list) -> int:
               f"FROM g WHERE gid = {ids[ACTOR_TABLE]} AND has_actor")
     for j, part in enumerate(_active_days_sql(source)):
         parts.append(f"a{j} AS ({part} RETURNING 1)")
+    parts += _count_year_parts(col, tables, ids)
     sql = f"WITH {', '.join(parts)} SELECT COALESCE(SUM(n), 0) FROM g WHERE gid = {ids[0]}"
     with connection.cursor() as cur:
         cur.execute(sql, params)
@@ -286,6 +322,7 @@ def _apply_voids(where: str, wparams: list) -> tuple[int, int]:
     group_of = {kind: g for g, kinds in ROLE_GROUPS.items() for kind in kinds}
     hourly, daily, actor, school_daily, district_hourly = Counter(), Counter(), Counter(), Counter(), Counter()
     person_days: set[tuple] = set()
+    count_keys: Counter = Counter()  # (kind, owner, role, verb, type, day) of CountYear
     for key in target_keys:  # one −1 per voiding statement read
         t = targets.get(key)
         if t is None:
@@ -298,6 +335,10 @@ def _apply_voids(where: str, wparams: list) -> tuple[int, int]:
         daily[(day, school, klass, role, t["verb"], t["object_type"])] -= 1
         school_daily[(day, school, role)] -= 1
         district_hourly[(day, hour)] -= 1
+        if klass:
+            count_keys[("class", klass, role, t["verb"], t["object_type"], day)] -= 1
+        if t["actor_id"] and role in DETAILED_GROUPS:
+            count_keys[("actor", t["actor_id"], role, t["verb"], t["object_type"], day)] -= 1
         if t["actor_id"]:
             detail = role in DETAILED_GROUPS
             actor[(day, t["actor_id"], school, role, t["verb"] if detail else "",
@@ -312,7 +353,25 @@ def _apply_voids(where: str, wparams: list) -> tuple[int, int]:
                                 [(connection.ops.adapt_datefield_value(k[0]), *k[1:], v)
                                  for k, v in counts.items()])
     _person_days_voided(person_days)
+    if connection.vendor == "postgresql":
+        _count_year_voided(count_keys)
     return len(voiding), sum(1 for k in target_keys if k in targets)
+
+
+def _count_year_voided(count_keys: Counter) -> None:
+    """Take voided statements off CountYear's running totals; a key-day left with none clears its day bit."""
+    cy = CountYear._meta.db_table
+    with connection.cursor() as cur:
+        for (kind, owner, role, verb, object_type, day), delta in sorted(count_keys.items(), key=str):
+            doy = day.timetuple().tm_yday - 1
+            cur.execute(f"UPDATE {cy} SET cum = cockpit_array_add(cum, cockpit_cum(ARRAY[%s], ARRAY[%s])) "
+                        f"WHERE kind = %s AND owner_id = %s AND role = %s AND verb = %s AND object_type = %s "
+                        f"AND year = %s RETURNING id, cum[%s] - cum[%s]",
+                        [doy, delta, kind, owner, role, verb, object_type, day.year, doy + 2, doy + 1])
+            row = cur.fetchone()
+            if row is not None and row[1] <= 0:
+                column, bit = DAY_COLUMNS[doy // DAYS_PER_COLUMN], 1 << (doy % DAYS_PER_COLUMN)
+                cur.execute(f"UPDATE {cy} SET {column} = {column} & %s WHERE id = %s", [~bit, row[0]])
 
 
 def _person_days_voided(person_days: set[tuple]) -> None:

@@ -39,6 +39,7 @@ from zhijiao.cockpit.models import (
     ActiveDaily,
     ActorDaily,
     ActorYear,
+    CountYear,
     DailyCount,
     DistrictHourly,
     HourlyCount,
@@ -271,10 +272,75 @@ def _teachers_of(school_paths: list[str]) -> dict[int, int]:
     return out
 
 
+def _year_ranges(period: Period) -> list[tuple[int, int, int]]:
+    """The period as (year, first day of year, last day of year), days from 0."""
+    out = []
+    for year in range(period.start.year, period.end.year + 1):
+        first = max(period.start, date(year, 1, 1)).timetuple().tm_yday - 1
+        last = min(period.end, date(year, 12, 31)).timetuple().tm_yday - 1
+        out.append((year, first, last))
+    return out
+
+
+def _owners_sql(owners) -> tuple[str, list]:
+    if owners is None or len(owners) >= 2000:  # the whole year: others are skipped by the caller
+        return "", []
+    return " AND owner_id = ANY(%s)", [list(owners)]
+
+
+def _key_counts(kind: str, owners, period: Period):
+    """PostgreSQL: (owner, verb, type, role, count over the period) per CountYear key with a count — two array
+    reads per key (its running totals at both ends of the period), whatever the period's length."""
+    from django.db import connection
+
+    table = CountYear._meta.db_table
+    owner_sql, owner_params = _owners_sql(owners)
+    with connection.cursor() as cur:
+        for year, first, last in _year_ranges(period):
+            cur.execute(f"SELECT owner_id, verb, object_type, role, cum[%s] - cum[%s] FROM {table} "
+                        f"WHERE kind = %s AND year = %s AND cum[%s] <> cum[%s]{owner_sql}",
+                        [last + 2, first + 1, kind, year, last + 2, first + 1, *owner_params])
+            yield from cur.fetchall()
+
+
+def _key_days(kind: str, owners, period: Period, ind: Indicator) -> dict[int, int]:
+    """PostgreSQL: owner → days of the period with a statement of a key the indicator counts."""
+    from django.db import connection
+
+    table = CountYear._meta.db_table
+    owner_sql, owner_params = _owners_sql(owners)
+    cond, params = "", []
+    for column, values in (("verb", ind.verb_iris() if ind.verbs else None),
+                           ("object_type", ind.type_iris() if ind.object_types else None),
+                           ("role", list(ind.roles) if ind.roles else None)):
+        if values is not None:
+            cond += f" AND {column} = ANY(%s)"
+            params.append(list(values))
+    days: dict[int, int] = defaultdict(int)
+    with connection.cursor() as cur:
+        for year, masks in _days_of_year(period.start, period.end):
+            ors = ", ".join(f"bit_or({c} & %s)" for c in masks)
+            cur.execute(f"SELECT owner_id, {ors} FROM {table} WHERE kind = %s AND year = %s{cond}{owner_sql} "
+                        f"GROUP BY owner_id", [*masks.values(), kind, year, *params, *owner_params])
+            for owner, *bits in cur.fetchall():
+                days[owner] += sum(int(b or 0).bit_count() for b in bits)
+    return days
+
+
+def _fast_counts() -> bool:
+    """CountYear holds running totals on PostgreSQL only; SQLite sums the per-day rollups."""
+    from django.db import connection
+
+    return connection.vendor == "postgresql"
+
+
 def teacher_scores(teacher_school: dict[int, int], period: Period, inds: list[Indicator] | None = None,
-                   rules: IndexRules | None = None) -> dict[int, TeacherScore]:
+                   rules: IndexRules | None = None, *, fast: bool | None = None) -> dict[int, TeacherScore]:
+    """Every listed teacher's score over the period. `fast` (default: on PostgreSQL) reads the running
+    totals of CountYear; otherwise the per-day rollups (the same figures: a test holds them equal)."""
     inds = [i for i in (inds if inds is not None else indicators()) if i.enabled and i.weight > 0]
     rules = rules or index_rules()
+    fast = _fast_counts() if fast is None else fast
     ids = list(teacher_school)
     values: dict[int, dict[str, float]] = {t: {i.code: 0.0 for i in inds} for t in ids}
     actor_inds = [i for i in inds if i.attribution == "actor"]
@@ -284,12 +350,14 @@ def teacher_scores(teacher_school: dict[int, int], period: Period, inds: list[In
         qs = ActorDaily.objects.filter(day__range=(period.start, period.end), role__in=DETAILED_GROUPS)
         if len(ids) < 2000:
             qs = qs.filter(actor_id__in=ids)  # else: the whole period, others skipped below (cheaper plan)
-        # Counts: one GROUP BY (person, verb, type, role); indicators are matched in Python.
+        # Counts: one row per (person, verb, type, role); indicators are matched in Python.
         counting = [i for i in actor_inds if i.measure != "days"]
         if counting:
             match = _matcher(counting)
+            rows = _key_counts("actor", ids, period) if fast else \
+                qs.values_list("actor_id", "verb", "object_type", "role").annotate(n=Sum("n"))
             # verb/type detail is kept for teachers and unknown roles only (see ActorDaily)
-            for row in qs.values_list("actor_id", "verb", "object_type", "role").annotate(n=Sum("n")):
+            for row in rows:
                 v = values.get(row[0])
                 if v is None:
                     continue
@@ -297,7 +365,12 @@ def teacher_scores(teacher_school: dict[int, int], period: Period, inds: list[In
                     v[i.code] += row[4]
         # Days: distinct active days, one filtered count per such indicator.
         days_inds = [i for i in actor_inds if i.measure == "days"]
-        if days_inds:
+        if days_inds and fast:
+            for i in days_inds:
+                for uid, n in _key_days("actor", ids, period, i).items():
+                    if uid in values:
+                        values[uid][i.code] = float(n)
+        elif days_inds:
             for row in qs.values("actor_id").annotate(**_aggregates(days_inds)):
                 v = values.get(row["actor_id"])
                 if v is None:
@@ -320,13 +393,19 @@ def teacher_scores(teacher_school: dict[int, int], period: Period, inds: list[In
             roles = {r for i in class_inds for r in i.roles}
             if roles and all(i.roles for i in class_inds):
                 qs = qs.filter(role__in=roles)
-            for row in qs.values_list("klass_id", "verb", "object_type", "role").annotate(n=Sum("n")):
+            rows = _key_counts("class", all_classes, period) if fast else \
+                qs.values_list("klass_id", "verb", "object_type", "role").annotate(n=Sum("n"))
+            for row in rows:
                 if row[0] not in all_classes:
                     continue
                 for i in match(row[1], row[2], row[3]):
                     per_class[row[0]][i.code] += row[4]
             days_inds = [i for i in class_inds if i.measure == "days"]
-            if days_inds:
+            if days_inds and fast:
+                for i in days_inds:
+                    for cid, n in _key_days("class", all_classes, period, i).items():
+                        per_class[cid][i.code] = float(n)
+            elif days_inds:
                 for row in qs.values("klass_id").annotate(**_aggregates(days_inds)):
                     for i in days_inds:
                         per_class[row["klass_id"]][i.code] = float(row[f"v_{i.code}"] or 0)
