@@ -52,6 +52,7 @@ from zhijiao.core.models import NodeKind, OrgNode, Ownership, SchoolType
 TEACHER_KINDS = (RoleKind.TEACHER, RoleKind.HEAD_TEACHER, RoleKind.SUBJECT_TEACHER)
 CLASS_TEACHING_KINDS = (RoleKind.HEAD_TEACHER, RoleKind.SUBJECT_TEACHER)
 SCHOOL_PATH_LEN = 21  # region.district.school. = 3 steps of 6 digits and a dot
+DISTRICT_PATH_LEN = 14
 
 
 # --- configuration -------------------------------------------------------------------------------------
@@ -258,18 +259,49 @@ def _aggregates(inds: list[Indicator]) -> dict:
     return aggs
 
 
-def _teachers_of(school_paths: list[str]) -> dict[int, int]:
-    """teacher id → school id, for the teachers of the given schools."""
-    schools = dict(OrgNode.objects.filter(kind=NodeKind.SCHOOL, path__in=school_paths).values_list("path", "pk"))
+def _common_prefix(paths: list[str]) -> Q:
+    """Nodes under any of these paths: one prefix (a school's, or their district's) when they share it."""
+    if len(paths) == 1:
+        return Q(node__path__startswith=paths[0])
+    district = paths[0][:DISTRICT_PATH_LEN]
+    if all(p.startswith(district) for p in paths):
+        return Q(node__path__startswith=district)  # the rows of other schools are skipped by the caller
     cond = Q()
-    for p in school_paths:
+    for p in paths:
         cond |= Q(node__path__startswith=p)
-    out: dict[int, int] = {}
-    for uid, path in Role.objects.filter(cond, kind__in=TEACHER_KINDS).values_list("user_id", "node__path"):
-        sid = schools.get(path[:SCHOOL_PATH_LEN])
-        if sid is not None:
-            out.setdefault(uid, sid)
-    return out
+    return cond
+
+
+def _org_cached(name: str, key: str, build):
+    """Org-derived data (who teaches where, how many students) shared by every process until roles or the
+    org tree change: under the scope generation that role and org writers bump, and the newest role and
+    node (bulk writes that bump nothing still raise the largest id)."""
+    import hashlib
+
+    from django.db.models import Max
+
+    from zhijiao.core.cache import SCOPE, cached
+
+    stamp = (Role.objects.aggregate(m=Max("id"))["m"], OrgNode.objects.aggregate(m=Max("updated_at"))["m"])
+    digest = hashlib.sha1(f"{key}|{stamp}".encode()).hexdigest()
+    return cached(SCOPE, f"cockpit:{name}:{digest}", build)
+
+
+def _teachers_of(school_paths: list[str]) -> dict[int, int]:
+    """teacher id → school id, for the teachers of the given schools (a teacher of several: the first by
+    path)."""
+    def build() -> dict[int, int]:
+        schools = dict(OrgNode.objects.filter(kind=NodeKind.SCHOOL, path__in=school_paths)
+                       .values_list("path", "pk"))
+        out: dict[int, int] = {}
+        for uid, path in (Role.objects.filter(_common_prefix(school_paths), kind__in=TEACHER_KINDS)
+                          .order_by("node__path").values_list("user_id", "node__path")):
+            sid = schools.get(path[:SCHOOL_PATH_LEN])
+            if sid is not None:
+                out.setdefault(uid, sid)
+        return out
+
+    return _org_cached("teachers", ",".join(school_paths), build) if school_paths else {}
 
 
 def _year_ranges(period: Period) -> list[tuple[int, int, int]]:
@@ -464,16 +496,19 @@ class SchoolFigures:
 
 def _students_per_school(schools: list[OrgNode]) -> dict[int, int]:
     by_path = {s.path: s.pk for s in schools}
-    out: dict[int, int] = defaultdict(int)
-    # One school: its own classes; several: their district's (one prefix either way).
-    prefix = schools[0].path if len(schools) == 1 else schools[0].path[:14] if schools else ""
-    rows = (Role.objects.filter(kind=RoleKind.STUDENT, node__path__startswith=prefix)
-            .values("node__path").annotate(n=Count("user_id", distinct=True))) if schools else []
-    for row in rows:
-        sid = by_path.get(row["node__path"][:SCHOOL_PATH_LEN])
-        if sid is not None:
-            out[sid] += row["n"]
-    return out
+
+    def build() -> dict[int, int]:
+        out: dict[int, int] = defaultdict(int)
+        # One school: its own classes; several: their district's (one prefix either way).
+        rows = (Role.objects.filter(_common_prefix(list(by_path)), kind=RoleKind.STUDENT)
+                .values("node__path").annotate(n=Count("user_id", distinct=True)))
+        for row in rows:
+            sid = by_path.get(row["node__path"][:SCHOOL_PATH_LEN])
+            if sid is not None:
+                out[sid] += row["n"]
+        return dict(out)
+
+    return _org_cached("students", ",".join(by_path), build) if schools else {}
 
 
 def school_figures(schools: list[OrgNode], period: Period, *, with_teachers: bool = False):
