@@ -314,49 +314,57 @@ def _year_ranges(period: Period) -> list[tuple[int, int, int]]:
     return out
 
 
-def _owners_sql(owners) -> tuple[str, list]:
-    if owners is None or len(owners) >= 2000:  # the whole year: others are skipped by the caller
-        return "", []
-    return " AND owner_id = ANY(%s)", [list(owners)]
-
-
-def _key_counts(kind: str, owners, period: Period):
-    """PostgreSQL: (owner, verb, type, role, count over the period) per CountYear key with a count — two array
-    reads per key (its running totals at both ends of the period), whatever the period's length."""
+def _indicator_values(kinds: dict[str, list[Indicator]], period: Period) -> dict[tuple[str, int], dict[str, float]]:
+    """PostgreSQL: (kind, owner) → indicator code → value over the period, for the indicators given per kind
+    ("actor": a teacher's own keys, "class": a class's), from CountYear in one pass per year of the period:
+    a count is the sum over the indicator's keys of two array reads each (the running totals at both ends
+    of the period), active days the popcount of the OR of its keys' day bitmaps."""
     from django.db import connection
 
     table = CountYear._meta.db_table
-    owner_sql, owner_params = _owners_sql(owners)
+    out: dict[tuple[str, int], dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    masks_of = dict(_days_of_year(period.start, period.end))
     with connection.cursor() as cur:
         for year, first, last in _year_ranges(period):
-            cur.execute(f"SELECT owner_id, verb, object_type, role, cum[%s] - cum[%s] FROM {table} "
-                        f"WHERE kind = %s AND year = %s AND cum[%s] <> cum[%s]{owner_sql}",
-                        [last + 2, first + 1, kind, year, last + 2, first + 1, *owner_params])
-            yield from cur.fetchall()
-
-
-def _key_days(kind: str, owners, period: Period, ind: Indicator) -> dict[int, int]:
-    """PostgreSQL: owner → days of the period with a statement of a key the indicator counts."""
-    from django.db import connection
-
-    table = CountYear._meta.db_table
-    owner_sql, owner_params = _owners_sql(owners)
-    cond, params = "", []
-    for column, values in (("verb", ind.verb_iris() if ind.verbs else None),
-                           ("object_type", ind.type_iris() if ind.object_types else None),
-                           ("role", list(ind.roles) if ind.roles else None)):
-        if values is not None:
-            cond += f" AND {column} = ANY(%s)"
-            params.append(list(values))
-    days: dict[int, int] = defaultdict(int)
-    with connection.cursor() as cur:
-        for year, masks in _days_of_year(period.start, period.end):
-            ors = ", ".join(f"bit_or({c} & %s)" for c in masks)
-            cur.execute(f"SELECT owner_id, {ors} FROM {table} WHERE kind = %s AND year = %s{cond}{owner_sql} "
-                        f"GROUP BY owner_id", [*masks.values(), kind, year, *params, *owner_params])
-            for owner, *bits in cur.fetchall():
-                days[owner] += sum(int(b or 0).bit_count() for b in bits)
-    return days
+            cols, params = [], []
+            for kind, inds in kinds.items():
+                for ind in inds:
+                    cond, cparams = ["kind = %s"], [kind]
+                    for column, values in (("verb", ind.verb_iris() if ind.verbs else None),
+                                           ("object_type", ind.type_iris() if ind.object_types else None),
+                                           ("role", list(ind.roles) if ind.roles else None)):
+                        if values is not None:
+                            cond.append(f"{column} = ANY(%s)")
+                            cparams.append(list(values))
+                    where = " AND ".join(cond)
+                    if ind.measure == "days":
+                        for column, bits in masks_of[year].items():
+                            cols.append(f"bit_or({column} & %s) FILTER (WHERE {where})")
+                            params += [bits, *cparams]
+                    else:
+                        cols.append(f"SUM(cum[%s] - cum[%s]) FILTER (WHERE {where})")
+                        params += [last + 2, first + 1, *cparams]
+            if not cols:
+                return out
+            cur.execute(f"SELECT kind, owner_id, {', '.join(cols)} FROM {table} WHERE year = %s "
+                        f"AND kind = ANY(%s) GROUP BY kind, owner_id", [*params, year, list(kinds)])
+            # Where each kind's columns start (a row's other-kind columns are NULL: their FILTER excludes it).
+            start, at = {}, 0
+            for kind, inds in kinds.items():
+                start[kind] = at
+                at += sum(len(masks_of[year]) if i.measure == "days" else 1 for i in inds)
+            for kind, owner, *found in cur.fetchall():
+                values = out[(kind, owner)]
+                at = start[kind]
+                for ind in kinds[kind]:
+                    if ind.measure == "days":
+                        width = len(masks_of[year])
+                        values[ind.code] += sum(int(b or 0).bit_count() for b in found[at:at + width])
+                        at += width
+                    else:
+                        values[ind.code] += float(found[at] or 0)
+                        at += 1
+    return out
 
 
 def _fast_counts() -> bool:
@@ -364,6 +372,91 @@ def _fast_counts() -> bool:
     from django.db import connection
 
     return connection.vendor == "postgresql"
+
+
+def _classes_of(ids: list[int]) -> dict[int, set[int]]:
+    """teacher → the classes they teach. Many teachers: every class-teaching role, filtered here (an IN list
+    of thousands of ids costs the database more than the rows it saves)."""
+    qs = Role.objects.filter(kind__in=CLASS_TEACHING_KINDS)
+    wanted = set(ids)
+    if len(wanted) < 2000:
+        qs = qs.filter(user_id__in=wanted)
+    classes_of: dict[int, set[int]] = defaultdict(set)
+    for uid, cid in qs.values_list("user_id", "node_id"):
+        if uid in wanted:
+            classes_of[uid].add(cid)
+    return classes_of
+
+
+def _values_fast(ids: list[int], actor_inds, class_inds, period: Period, values) -> None:
+    """PostgreSQL: indicator values from CountYear (see `_indicator_values`)."""
+    kinds = {k: v for k, v in (("actor", actor_inds), ("class", class_inds)) if v}
+    found = _indicator_values(kinds, period) if kinds else {}
+    if actor_inds:
+        for uid in ids:
+            got = found.get(("actor", uid))
+            if got:
+                values[uid].update({i.code: got.get(i.code, 0.0) for i in actor_inds})
+    if class_inds:
+        for uid, cids in _classes_of(ids).items():
+            for i in class_inds:
+                values[uid][i.code] = float(sum(found[("class", c)].get(i.code, 0) for c in cids
+                                                if ("class", c) in found))
+
+
+def _values_daily(ids: list[int], actor_inds, class_inds, period: Period, values) -> None:
+    """Indicator values summed from the per-day rollups (ActorDaily, DailyCount)."""
+    if actor_inds:
+        # A teacher's own statements carry the teacher role group (or none): students' rows are skipped.
+        qs = ActorDaily.objects.filter(day__range=(period.start, period.end), role__in=DETAILED_GROUPS)
+        if len(ids) < 2000:
+            qs = qs.filter(actor_id__in=ids)  # else: the whole period, others skipped below (cheaper plan)
+        # Counts: one GROUP BY (person, verb, type, role); indicators are matched in Python.
+        counting = [i for i in actor_inds if i.measure != "days"]
+        if counting:
+            match = _matcher(counting)
+            # verb/type detail is kept for teachers and unknown roles only (see ActorDaily)
+            for row in qs.values_list("actor_id", "verb", "object_type", "role").annotate(n=Sum("n")):
+                v = values.get(row[0])
+                if v is None:
+                    continue
+                for i in match(row[1], row[2], row[3]):
+                    v[i.code] += row[4]
+        # Days: distinct active days, one filtered count per such indicator.
+        days_inds = [i for i in actor_inds if i.measure == "days"]
+        if days_inds:
+            for row in qs.values("actor_id").annotate(**_aggregates(days_inds)):
+                v = values.get(row["actor_id"])
+                if v is None:
+                    continue
+                for i in days_inds:
+                    v[i.code] = float(row[f"v_{i.code}"] or 0)
+    if class_inds:
+        classes_of = _classes_of(ids)
+        all_classes = set().union(*classes_of.values()) if classes_of else set()
+        per_class: dict[int, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+        if all_classes:
+            qs = DailyCount.objects.filter(day__range=(period.start, period.end)).exclude(klass_id=0)
+            if len(all_classes) < 2000:
+                qs = qs.filter(klass_id__in=all_classes)
+            counting = [i for i in class_inds if i.measure != "days"]
+            match = _matcher(counting)
+            roles = {r for i in class_inds for r in i.roles}
+            if roles and all(i.roles for i in class_inds):
+                qs = qs.filter(role__in=roles)
+            for row in qs.values_list("klass_id", "verb", "object_type", "role").annotate(n=Sum("n")):
+                if row[0] not in all_classes:
+                    continue
+                for i in match(row[1], row[2], row[3]):
+                    per_class[row[0]][i.code] += row[4]
+            days_inds = [i for i in class_inds if i.measure == "days"]
+            if days_inds:
+                for row in qs.values("klass_id").annotate(**_aggregates(days_inds)):
+                    for i in days_inds:
+                        per_class[row["klass_id"]][i.code] = float(row[f"v_{i.code}"] or 0)
+        for uid, cids in classes_of.items():
+            for i in class_inds:
+                values[uid][i.code] = float(sum(per_class[c].get(i.code, 0) for c in cids if c in per_class))
 
 
 def teacher_scores(teacher_school: dict[int, int], period: Period, inds: list[Indicator] | None = None,
@@ -377,73 +470,8 @@ def teacher_scores(teacher_school: dict[int, int], period: Period, inds: list[In
     values: dict[int, dict[str, float]] = {t: {i.code: 0.0 for i in inds} for t in ids}
     actor_inds = [i for i in inds if i.attribution == "actor"]
     class_inds = [i for i in inds if i.attribution == "class"]
-    if ids and actor_inds:
-        # A teacher's own statements carry the teacher role group (or none): students' rows are skipped.
-        qs = ActorDaily.objects.filter(day__range=(period.start, period.end), role__in=DETAILED_GROUPS)
-        if len(ids) < 2000:
-            qs = qs.filter(actor_id__in=ids)  # else: the whole period, others skipped below (cheaper plan)
-        # Counts: one row per (person, verb, type, role); indicators are matched in Python.
-        counting = [i for i in actor_inds if i.measure != "days"]
-        if counting:
-            match = _matcher(counting)
-            rows = _key_counts("actor", ids, period) if fast else \
-                qs.values_list("actor_id", "verb", "object_type", "role").annotate(n=Sum("n"))
-            # verb/type detail is kept for teachers and unknown roles only (see ActorDaily)
-            for row in rows:
-                v = values.get(row[0])
-                if v is None:
-                    continue
-                for i in match(row[1], row[2], row[3]):
-                    v[i.code] += row[4]
-        # Days: distinct active days, one filtered count per such indicator.
-        days_inds = [i for i in actor_inds if i.measure == "days"]
-        if days_inds and fast:
-            for i in days_inds:
-                for uid, n in _key_days("actor", ids, period, i).items():
-                    if uid in values:
-                        values[uid][i.code] = float(n)
-        elif days_inds:
-            for row in qs.values("actor_id").annotate(**_aggregates(days_inds)):
-                v = values.get(row["actor_id"])
-                if v is None:
-                    continue
-                for i in days_inds:
-                    v[i.code] = float(row[f"v_{i.code}"] or 0)
-    if ids and class_inds:
-        classes_of: dict[int, set[int]] = defaultdict(set)
-        for uid, cid in Role.objects.filter(user_id__in=ids, kind__in=CLASS_TEACHING_KINDS).values_list(
-                "user_id", "node_id"):
-            classes_of[uid].add(cid)
-        all_classes = set().union(*classes_of.values()) if classes_of else set()
-        per_class: dict[int, dict[str, float]] = defaultdict(lambda: defaultdict(float))
-        if all_classes:
-            qs = DailyCount.objects.filter(day__range=(period.start, period.end)).exclude(klass_id=0)
-            if len(all_classes) < 2000:
-                qs = qs.filter(klass_id__in=all_classes)
-            counting = [i for i in class_inds if i.measure != "days"]
-            match = _matcher(counting)
-            roles = {r for i in class_inds for r in i.roles}
-            if roles and all(i.roles for i in class_inds):
-                qs = qs.filter(role__in=roles)
-            rows = _key_counts("class", all_classes, period) if fast else \
-                qs.values_list("klass_id", "verb", "object_type", "role").annotate(n=Sum("n"))
-            for row in rows:
-                if row[0] not in all_classes:
-                    continue
-                for i in match(row[1], row[2], row[3]):
-                    per_class[row[0]][i.code] += row[4]
-            days_inds = [i for i in class_inds if i.measure == "days"]
-            if days_inds and fast:
-                for i in days_inds:
-                    for cid, n in _key_days("class", all_classes, period, i).items():
-                        per_class[cid][i.code] = float(n)
-            elif days_inds:
-                for row in qs.values("klass_id").annotate(**_aggregates(days_inds)):
-                    for i in days_inds:
-                        per_class[row["klass_id"]][i.code] = float(row[f"v_{i.code}"] or 0)
-        for uid, cids in classes_of.items():
-            for i in class_inds:
-                values[uid][i.code] = float(sum(per_class[c].get(i.code, 0) for c in cids if c in per_class))
+    if ids:
+        (_values_fast if fast else _values_daily)(ids, actor_inds, class_inds, period, values)
     names = dict(User.objects.filter(pk__in=ids).values_list("pk", "name")) if len(ids) < 5000 else {}
     total_w = sum(i.weight for i in inds) or 1.0
     dim_w = defaultdict(float)
