@@ -14,7 +14,7 @@ import secrets
 import threading
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -199,6 +199,25 @@ def _iso(dt: datetime) -> str:
     return dt.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+_stored_lock = threading.Lock()
+_last_stored: datetime | None = None
+
+
+def _stored_now() -> datetime:
+    """`stored` for one request's statements: now, to the millisecond (what the API shows is what `since` and
+    `until` compare), and later than the previous request's in this process. Two requests in the same
+    millisecond would otherwise share a `stored`, and a client paging with `since` (which excludes that
+    instant) after the first would never be shown the second."""
+    global _last_stored
+    now = timezone.now()
+    now = now.replace(microsecond=now.microsecond // 1000 * 1000)
+    with _stored_lock:
+        if _last_stored is not None and now <= _last_stored:
+            now = _last_stored + timedelta(milliseconds=1)
+        _last_stored = now
+    return now
+
+
 def statements_store(*, statements: list, authority: dict, client: LrsClient | None = None,
                      user=None, may_define: bool = False, attachments: dict | None = None,
                      put_id: str | None = None) -> list[str]:
@@ -219,8 +238,7 @@ def statements_store(*, statements: list, authority: dict, client: LrsClient | N
     attachments = attachments or {}
     bodies = _validated(statements, attachments, put_id)
     ids = [b["id"] for b in bodies]
-    now = timezone.now()
-    now = now.replace(microsecond=now.microsecond // 1000 * 1000)  # what `stored` shows is what filters use
+    now = _stored_now()
     if not attachments and not any(is_voiding(b) for b in bodies):
         rows, term_rows = _rows_for(bodies, authority=authority, client=client, now=now)
         defs = _batch_definitions(bodies) if may_define else {}

@@ -2,6 +2,7 @@
 
 import json
 import uuid
+from datetime import UTC
 
 from zhijiao.records.models import Statement
 from zhijiao.records.tests.conftest import V, stmt
@@ -412,3 +413,22 @@ def test_session_cookies_do_not_authenticate_xapi(users, client_as):
     r = c.get(S, HTTP_X_EXPERIENCE_API_VERSION="1.0.3", HTTP_ORIGIN="http://evil.example.org")
     assert r.status_code == 401
     assert "Access-Control-Allow-Credentials" not in r
+
+
+def test_statements_of_the_same_millisecond_are_stored_in_order(lrs, monkeypatch):
+    from datetime import datetime
+
+    from django.utils import timezone
+
+    from zhijiao.records import actions
+
+    frozen = datetime(2026, 1, 5, 9, 0, 0, 123456, tzinfo=UTC)  # in the past: readable at once
+    monkeypatch.setattr(actions, "_last_stored", None)
+    with monkeypatch.context() as m:
+        m.setattr(timezone, "now", lambda: frozen)  # every request in the same instant
+        ids = [post_ok(lrs, stmt())[0] for _ in range(3)]
+    stored = [lrs.get(S, {"statementId": i}).json()["stored"] for i in ids]
+    assert stored == sorted(stored) and len(set(stored)) == 3
+    # a client paging with `since` after the first sees the other two, in order
+    got = [s["id"] for s in lrs.get(S, {"since": stored[0], "ascending": "true"}).json()["statements"]]
+    assert got[:2] == ids[1:] and ids[0] not in got  # (later ones are the fixture's, stored now)
