@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from zhijiao.catalog.models import Book, Chapter, Subject
 from zhijiao.catalog.selectors import browse_context
 from zhijiao.resources import actions, selectors
+from zhijiao.resources.cards import rendered_cards
 from zhijiao.resources.forms import CommentForm, ReviewForm, UploadForm
 from zhijiao.resources.models import (
     Comment,
@@ -34,6 +35,13 @@ def _render(request, template: str, active: str, ctx: dict):
     ctx.update(active=active, res_is_contributor=selectors.is_contributor(user),
                res_is_reviewer=selectors.is_reviewer(user))
     return render(request, template, ctx)
+
+
+def _card_page(request, qs, resource_of=lambda row: row) -> dict:
+    """`_page` with the rendered card of each row's resource (`cards`, from the cache where seen before)."""
+    page = _page(request, qs)
+    page["cards"] = rendered_cards(resource_of(row) for row in page["items"])
+    return page
 
 
 def _page(request, qs, size: int = PAGE_SIZE) -> dict:
@@ -83,7 +91,7 @@ def browse(request):
                                     subject=nav.subject, edition=nav.edition, section=section, type=rtype,
                                     level=level)
     return _render(request, "resources/browse.html", "browse", {
-        "nav": nav, "page": _page(request, qs), "types": ResourceType.choices, "levels": Level.choices,
+        "nav": nav, "page": _card_page(request, qs), "types": ResourceType.choices, "levels": Level.choices,
         "type": rtype, "level": level,
     })
 
@@ -340,7 +348,8 @@ def mine(request):
 def favourites(request):
     tab = request.GET.get("tab", "favourites")
     qs = selectors.user_history(request.user) if tab == "history" else selectors.user_favourites(request.user)
-    return _render(request, "resources/favourites.html", "favourites", {"tab": tab, "page": _page(request, qs)})
+    return _render(request, "resources/favourites.html", "favourites",
+                   {"tab": tab, "page": _card_page(request, qs, lambda row: row.resource)})
 
 
 @contributor_required
@@ -381,7 +390,7 @@ def subscriptions(request):
     unseen = selectors.feed_unseen_count(user)
     ctx = {
         "subs": selectors.user_subscriptions(user),
-        "page": _page(request, selectors.subscription_feed(user)),
+        "page": _card_page(request, selectors.subscription_feed(user)),
         "unseen": unseen,
         "subjects": Subject.objects.all(),
         "grades": range(1, 13),

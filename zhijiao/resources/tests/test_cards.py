@@ -1,0 +1,49 @@
+"""Resource cards come from the cache, yet a card always shows the item as it is now: after an edit, a
+counted view, a renamed subject or a renamed school."""
+
+from django.db.models import F
+
+from zhijiao.catalog.selectors import catalog_changed
+from zhijiao.core.actions import node_update
+from zhijiao.resources.models import Resource
+
+
+def _card_of(client, lib, r) -> str:
+    html = client.get(f"/resources/?chapter={lib.chapter.key}").content.decode()
+    start = html.index(f'data-resource="{r.pk}"')
+    return html[start:html.index("</article>", start)]
+
+
+def test_a_cached_card_follows_every_change_it_shows(lib, client_as):
+    r = lib.make(title="勾股定理 课件", contributor="laoshi")
+    client = client_as(lib.users["laoshi2"])
+    first = _card_of(client, lib, r)
+    assert "勾股定理 课件" in first and "👁 0" in first
+    assert _card_of(client, lib, r) == first  # the second visit: the same card, from the cache
+
+    r.title = "勾股定理 课件（修订版）"
+    r.save()
+    assert "（修订版）" in _card_of(client, lib, r)
+
+    Resource.objects.filter(pk=r.pk).update(view_count=F("view_count") + 7)  # what the trail's drain does
+    assert "👁 7" in _card_of(client, lib, r)
+
+    subject = r.subject
+    subject.name = f"{subject.name}（新）"
+    subject.save()
+    catalog_changed()
+    assert f"{subject.name}" in _card_of(client, lib, r)
+
+    node_update(node=r.school, name="成华区第一实验小学（更名）")
+    assert "成华区第一实验小学（更名）" in _card_of(client, lib, r)
+
+
+def test_cards_follow_the_language(lib, client_as):
+    r = lib.make(title="识字 课件", contributor="laoshi", level="national")
+    client = client_as(lib.users["laoshi2"])
+    assert "国家级" in _card_of(client, lib, r)
+    client.cookies["django_language"] = "en"  # the top bar's language switch
+    english = _card_of(client, lib, r)
+    assert "National level" in english and "国家级" not in english
+    client.cookies["django_language"] = "zh-hans"
+    assert "国家级" in _card_of(client, lib, r)
