@@ -35,3 +35,13 @@ def test_flags_win_and_the_access_log_can_be_turned_off(argv):
     args = argv[0]
     assert _opt(args, "--workers") == "3" and _opt(args, "--threads") == "8" and _opt(args, "--bind") == "0.0.0.0:9000"
     assert "--access-logfile" not in args
+
+
+def test_workers_keep_their_memory_in_two_malloc_arenas_unless_told_otherwise(argv, monkeypatch):
+    monkeypatch.setenv("MALLOC_ARENA_MAX", "")  # records the original state, restored after the test
+    monkeypatch.delenv("MALLOC_ARENA_MAX")
+    call_command("serve")
+    assert os.environ["MALLOC_ARENA_MAX"] == "2"  # inherited by gunicorn through execv
+    monkeypatch.setenv("MALLOC_ARENA_MAX", "4")
+    call_command("serve")
+    assert os.environ["MALLOC_ARENA_MAX"] == "4"

@@ -36,5 +36,9 @@ class Command(BaseCommand):
             argv += ["--access-logfile", "-", "--access-logformat", '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms']
         if settings.DEBUG:
             argv.append("--reload")
+        # glibc gives each thread that allocates its own malloc arena; with 4 threads a worker's memory
+        # spreads over several and is not returned (measured: 25-50 MB more RSS per worker under load).
+        # Two arenas cost no throughput here. An operator's own value wins.
+        os.environ.setdefault("MALLOC_ARENA_MAX", "2")
         sys.stdout.flush()
         os.execv(sys.executable, argv)
