@@ -314,11 +314,13 @@ def _year_ranges(period: Period) -> list[tuple[int, int, int]]:
     return out
 
 
-def _indicator_values(kinds: dict[str, list[Indicator]], period: Period) -> dict[tuple[str, int], dict[str, float]]:
+def _indicator_values(kinds: dict[str, list[Indicator]], period: Period,
+                      owners: dict[str, set[int]]) -> dict[tuple[str, int], dict[str, float]]:
     """PostgreSQL: (kind, owner) → indicator code → value over the period, for the indicators given per kind
     ("actor": a teacher's own keys, "class": a class's), from CountYear in one pass per year of the period:
     a count is the sum over the indicator's keys of two array reads each (the running totals at both ends
-    of the period), active days the popcount of the OR of its keys' day bitmaps."""
+    of the period), active days the popcount of the OR of its keys' day bitmaps. `owners`: the teachers and
+    classes wanted, per kind (a few are found by the key's index; many, by reading the year's rows)."""
     from django.db import connection
 
     table = CountYear._meta.db_table
@@ -346,8 +348,17 @@ def _indicator_values(kinds: dict[str, list[Indicator]], period: Period) -> dict
                         params += [last + 2, first + 1, *cparams]
             if not cols:
                 return out
+            few, few_params = [], []
+            for kind in kinds:
+                wanted = owners.get(kind, set())
+                if len(wanted) < 2000:
+                    few.append("(kind = %s AND owner_id = ANY(%s))")
+                    few_params += [kind, list(wanted)]
+                else:
+                    few.append("kind = %s")
+                    few_params.append(kind)
             cur.execute(f"SELECT kind, owner_id, {', '.join(cols)} FROM {table} WHERE year = %s "
-                        f"AND kind = ANY(%s) GROUP BY kind, owner_id", [*params, year, list(kinds)])
+                        f"AND ({' OR '.join(few)}) GROUP BY kind, owner_id", [*params, year, *few_params])
             # Where each kind's columns start (a row's other-kind columns are NULL: their FILTER excludes it).
             start, at = {}, 0
             for kind, inds in kinds.items():
@@ -391,14 +402,16 @@ def _classes_of(ids: list[int]) -> dict[int, set[int]]:
 def _values_fast(ids: list[int], actor_inds, class_inds, period: Period, values) -> None:
     """PostgreSQL: indicator values from CountYear (see `_indicator_values`)."""
     kinds = {k: v for k, v in (("actor", actor_inds), ("class", class_inds)) if v}
-    found = _indicator_values(kinds, period) if kinds else {}
+    classes_of = _classes_of(ids) if class_inds else {}
+    owners = {"actor": set(ids), "class": set().union(*classes_of.values()) if classes_of else set()}
+    found = _indicator_values(kinds, period, owners) if kinds else {}
     if actor_inds:
         for uid in ids:
             got = found.get(("actor", uid))
             if got:
                 values[uid].update({i.code: got.get(i.code, 0.0) for i in actor_inds})
     if class_inds:
-        for uid, cids in _classes_of(ids).items():
+        for uid, cids in classes_of.items():
             for i in class_inds:
                 values[uid][i.code] = float(sum(found[("class", c)].get(i.code, 0) for c in cids
                                                 if ("class", c) in found))
