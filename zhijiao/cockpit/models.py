@@ -184,7 +184,21 @@ DAYS_PER_COLUMN = 62
 DAY_COLUMNS = ("d0", "d1", "d2", "d3", "d4", "d5")
 
 
-class ActorYear(models.Model):
+class DayBits(models.Model):
+    """Days of a year as a bitmap (see DAY_COLUMNS)."""
+
+    d0 = models.BigIntegerField(default=0)
+    d1 = models.BigIntegerField(default=0)
+    d2 = models.BigIntegerField(default=0)
+    d3 = models.BigIntegerField(default=0)
+    d4 = models.BigIntegerField(default=0)
+    d5 = models.BigIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+
+class ActorYear(DayBits):
     """The days of a year on which a person was active at a school in a role group, as a bitmap.
 
     Who was active in ANY period (the cockpit's active users, a teacher's active days) is then one test per
@@ -195,12 +209,6 @@ class ActorYear(models.Model):
     school_id = models.BigIntegerField()
     role = models.CharField(max_length=12)
     year = models.SmallIntegerField()
-    d0 = models.BigIntegerField(default=0)
-    d1 = models.BigIntegerField(default=0)
-    d2 = models.BigIntegerField(default=0)
-    d3 = models.BigIntegerField(default=0)
-    d4 = models.BigIntegerField(default=0)
-    d5 = models.BigIntegerField(default=0)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["actor_id", "school_id", "role", "year"],
@@ -211,7 +219,7 @@ class ActorYear(models.Model):
         return f"{self.year} {self.actor_id}@{self.school_id}"
 
 
-class CountYear(models.Model):
+class CountYear(DayBits):
     """PostgreSQL only (empty on SQLite): the counts of one key — a teacher's (kind "actor") or a class's
     (kind "class") statements of one role group, verb and activity type — over a year, as running totals.
 
@@ -227,12 +235,6 @@ class CountYear(models.Model):
     object_type = models.CharField(max_length=200)
     year = models.SmallIntegerField()
     cum = ArrayField(models.IntegerField(), size=367)
-    d0 = models.BigIntegerField(default=0)
-    d1 = models.BigIntegerField(default=0)
-    d2 = models.BigIntegerField(default=0)
-    d3 = models.BigIntegerField(default=0)
-    d4 = models.BigIntegerField(default=0)
-    d5 = models.BigIntegerField(default=0)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["kind", "owner_id", "role", "verb", "object_type", "year"],
