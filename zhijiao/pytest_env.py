@@ -9,5 +9,7 @@ os.environ.setdefault("ZHIJIAO_DATA_DIR", tempfile.mkdtemp(prefix="zhijiao-test-
 # Counted reads (records.trail) are applied when a test calls `trail_drain()`, never by a background thread
 # racing the test's transaction.
 os.environ.setdefault("ZHIJIAO_TRAIL_DRAIN_SECONDS", "0")
+# Likewise the periodic tasks: a test runs them itself (a server a test starts gets ZHIJIAO_CLOCK from it).
+os.environ.setdefault("ZHIJIAO_CLOCK", "0")
 # Playwright's sync API runs an event loop in the test thread; Django's ORM calls there are safe.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

@@ -215,6 +215,9 @@ CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True  # redelivered
 CELERY_WORKER_MAX_TASKS_PER_CHILD = 1000
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
+# Without a broker, one process of `zhijiao serve` runs the beat schedule itself (zhijiao/core/clock.py);
+# 0 turns that off (then cron the commands in docs/background-work.md).
+ZHIJIAO_CLOCK = env_bool("ZHIJIAO_CLOCK", True)
 
 # The batched trail (records.trail): counted reads are spooled to files under the data dir and applied
 # every N seconds by a thread in each web process (0: only by `zhijiao trail-drain` / the Celery task).

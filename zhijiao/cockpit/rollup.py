@@ -487,23 +487,3 @@ def checkpoint() -> RollupCheckpoint | None:
     return RollupCheckpoint.objects.filter(name=CHECKPOINT).first()
 
 
-def _recent(cp: RollupCheckpoint | None, stale_seconds: int) -> bool:
-    return bool(cp is not None and cp.updated_at
-                and (timezone.now() - cp.updated_at).total_seconds() < stale_seconds)
-
-
-def catch_up_if_stale(*, stale_seconds: int = 60, max_rows: int = 50_000) -> RollupResult | None:
-    """Before a cockpit page renders: one bounded incremental batch if the rollup is older than
-    `stale_seconds`; skipped (not waited for) when another run holds the checkpoint."""
-    if _recent(checkpoint(), stale_seconds):
-        return None
-    return run_incremental(batch_size=max_rows, max_batches=1, skip_locked=True)
-
-
-def fresh_checkpoint(*, stale_seconds: int = 60, max_rows: int = 50_000) -> RollupCheckpoint | None:
-    """`catch_up_if_stale`, then the checkpoint the page's figures come from (read once when recent)."""
-    cp = checkpoint()
-    if _recent(cp, stale_seconds):
-        return cp
-    run_incremental(batch_size=max_rows, max_batches=1, skip_locked=True)
-    return checkpoint()

@@ -14,7 +14,7 @@ from zhijiao.cockpit import actions, selectors
 from zhijiao.cockpit.exports import Table, xlsx_response
 from zhijiao.cockpit.forms import IndexRulesForm, IndicatorForm, initial_of
 from zhijiao.cockpit.indicators import DIMENSION_LABELS, DIMENSIONS, MEASURES
-from zhijiao.cockpit.rollup import fresh_checkpoint
+from zhijiao.cockpit.rollup import checkpoint
 from zhijiao.core.models import Ownership, SchoolType
 
 
@@ -41,8 +41,10 @@ def _pct(v: float) -> str:
 
 
 def _fresh():
-    """A bounded catch-up of the rollups before a page renders (skipped when recent)."""
-    return fresh_checkpoint()
+    """The rollups' checkpoint the page's figures come from. Opening a page writes nothing: the rollups are
+    brought up to date by the clock (`cockpit.rollup` in the beat schedule: Celery beat, or without a broker
+    the server's own clock, zhijiao/core/clock.py)."""
+    return checkpoint()
 
 
 def _tables_response(request, tables: list[Table], prefix: str):
@@ -218,7 +220,7 @@ def school(request, school_id: int):
 def teacher(request, teacher_id: int):
     person, school_node = selectors.access_cockpit_teacher(request.user, teacher_id)
     period, error = selectors.period_from(request.GET)
-    cp = _fresh()  # one teacher's figures are cheap: always from the newest rollup
+    cp = _fresh()
     all_inds, rules = selectors.indicators(), selectors.index_rules()
     scores = selectors.teacher_scores({person.pk: school_node.pk}, period, all_inds, rules)
     t = scores[person.pk]

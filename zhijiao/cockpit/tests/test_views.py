@@ -91,21 +91,29 @@ def test_bad_period_input_gets_a_chinese_message_and_the_default(activity, users
     assert "未知的时间段" in resp.content.decode()
 
 
-def test_pages_catch_up_stale_rollups(activity, users, client_as):
-    from zhijiao.accounts.models import Role
+def test_opening_a_page_writes_nothing_and_the_clock_brings_the_rollups_up_to_date(activity, users, client_as):
+    from django.db import connection
+    from django.test import override_settings
+    from django.test.utils import CaptureQueriesContext
+
+    from zhijiao.core.clock import run_scheduled
     from zhijiao.records.actions import record_event
 
-    cp = RollupCheckpoint.objects.get()
-    before = cp.statements
-    RollupCheckpoint.objects.update(updated_at=None)
-    school = activity.schools[0]
-    record_event(actor=users["laoshi"], verb="assigned", object_kind="homework", object_key=1, school=school,
-                 actor_role="teacher")
-    assert Role.objects.filter(user=users["laoshi"]).exists()
-    from django.test import override_settings
-
+    before = RollupCheckpoint.objects.get().statements
+    RollupCheckpoint.objects.update(updated_at=None)  # long stale
+    record_event(actor=users["laoshi"], verb="assigned", object_kind="homework", object_key=1,
+                 school=activity.schools[0], actor_role="teacher")
+    client = client_as(users["qu_admin"])
     with override_settings(ZHIJIAO_COCKPIT_LAG_SECONDS=0):
-        client_as(users["qu_admin"]).get("/cockpit/")
+        for url in ("/cockpit/", "/cockpit/?period=semester"):
+            with CaptureQueriesContext(connection) as ctx:
+                assert client.get(url).status_code == 200
+            writes = [q["sql"] for q in ctx.captured_queries
+                      if q["sql"].lstrip().split()[0].upper() in ("INSERT", "UPDATE", "DELETE")
+                      and "django_session" not in q["sql"]]
+            assert writes == []
+        assert RollupCheckpoint.objects.get().statements == before
+        assert run_scheduled("cockpit.rollup")  # what beat (or the server's own clock) runs every 5 minutes
     assert RollupCheckpoint.objects.get().statements == before + 1
 
 
