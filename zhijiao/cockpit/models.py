@@ -8,7 +8,6 @@ recomputing. Ids are plain integers (0 = none), not foreign keys: a rollup row o
 upserts need non-null keys.
 """
 
-from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -219,26 +218,50 @@ class ActorYear(DayBits):
         return f"{self.year} {self.actor_id}@{self.school_id}"
 
 
-class CountYear(DayBits):
-    """PostgreSQL only (empty on SQLite): the counts of one key — a teacher's (kind "actor") or a class's
-    (kind "class") statements of one role group, verb and activity type — over a year, as running totals.
-
-    `cum[x + 1]` (PostgreSQL arrays start at 1) is the count on days of the year before day `x` (from 0), so
-    the count over days a..b of the period is `cum[b + 2] - cum[a + 1]`: two reads per key whatever the
-    period, where summing a row per key and day grew with the period and the trail. `d0`–`d5` are the
-    key's active days, as in ActorYear (for indicators measured in active days)."""
+class CountKey(models.Model):
+    """A kind of count the teacher index can ask for: kind "actor" (a teacher's own statements) or "class"
+    (statements attributed to a class), role group, verb and activity type (zhijiao/cockpit/vectors.py)."""
 
     kind = models.CharField(max_length=5)
-    owner_id = models.BigIntegerField()
     role = models.CharField(max_length=12)
     verb = models.CharField(max_length=500)
     object_type = models.CharField(max_length=200)
-    year = models.SmallIntegerField()
-    cum = ArrayField(models.IntegerField(), size=367)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["kind", "owner_id", "role", "verb", "object_type", "year"],
-                                               name="cockpit_count_year_key")]
+        constraints = [models.UniqueConstraint(fields=["kind", "role", "verb", "object_type"],
+                                               name="cockpit_count_key")]
 
     def __str__(self) -> str:
-        return f"{self.year} {self.kind} {self.owner_id} {self.verb}"
+        return f"{self.kind} {self.role} {self.verb} {self.object_type}"
+
+
+class OwnerSlot(models.Model):
+    """The place of an owner (a teacher's user id, a class's node id) in its kind's count vectors."""
+
+    kind = models.CharField(max_length=5)
+    owner_id = models.BigIntegerField()
+    slot = models.IntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["kind", "owner_id"], name="cockpit_owner_slot_key"),
+                       models.UniqueConstraint(fields=["kind", "slot"], name="cockpit_owner_slot_slot")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.owner_id} → {self.slot}"
+
+
+class CountVector(models.Model):
+    """One key's figures on one day for every owner of its kind, by slot (zhijiao/cockpit/vectors.py):
+    `totals` the running totals through the end of the day (little-endian int32), `active` a bit per owner
+    with a count that day. A row exists for each day the key had statements."""
+
+    key_id = models.IntegerField()
+    day = models.DateField()
+    totals = models.BinaryField()
+    active = models.BinaryField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["key_id", "day"], name="cockpit_count_vector_key")]
+
+    def __str__(self) -> str:
+        return f"key {self.key_id} {self.day}"

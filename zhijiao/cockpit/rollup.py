@@ -17,7 +17,7 @@ import time
 import uuid
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -32,13 +32,16 @@ from zhijiao.cockpit.models import (
     ActiveDaily,
     ActorDaily,
     ActorYear,
-    CountYear,
+    CountKey,
+    CountVector,
     DailyCount,
     DistrictHourly,
     HourlyCount,
+    OwnerSlot,
     RollupCheckpoint,
     SchoolDaily,
 )
+from zhijiao.cockpit.vectors import vectors_add
 from zhijiao.records.models import Statement
 
 CHECKPOINT = "statements"
@@ -112,8 +115,9 @@ def _tables():
 
 
 # Every table the rollup fills (a full run empties them all).
-ROLLUP_MODELS = (HourlyCount, DailyCount, ActorDaily, SchoolDaily, DistrictHourly, ActiveDaily, ActorYear, CountYear)
-DAILY_TABLE = 1  # index in `_tables()` of the per-class table, whose rows also feed CountYear's class keys
+ROLLUP_MODELS = (HourlyCount, DailyCount, ActorDaily, SchoolDaily, DistrictHourly, ActiveDaily, ActorYear,
+                 CountVector, CountKey, OwnerSlot)
+DAILY_TABLE = 1  # index in `_tables()` of the per-class table, whose rows also feed the class count vectors
 ACTOR_TABLE = 2  # index in `_tables()` of the per-person table, whose rows also feed ActorYear and ActiveDaily
 
 
@@ -187,10 +191,10 @@ def _apply_batch(lo, hi) -> tuple[int, int]:
     return counted + voiding, voids
 
 
-def _count_year_parts(col: dict, tables: list, ids: list[int]) -> list[str]:
-    """CTEs adding the batch to CountYear (PostgreSQL): per teacher key (the per-person grouping, detailed
-    role groups) and per class key (the per-class grouping), the batch's counts by day become running
-    totals (`cockpit_cum`) added to the stored ones (`cockpit_array_add`), and their days set."""
+def _vector_rows_sql(col: dict, tables: list, ids: list[int]) -> str:
+    """PostgreSQL: a query over the grouping CTE `g` of the one-pass rollup giving the batch's rows for the
+    count vectors: (kind, owner, role, verb, object_type, day, n), per teacher key (the per-person grouping,
+    detailed role groups) and per class key (the per-class grouping)."""
     actor = dict(zip(("day", "owner", "school", "role", "verb", "type"), tables[ACTOR_TABLE][2], strict=True))
     daily = dict(zip(("day", "school", "owner", "role", "verb", "type"), tables[DAILY_TABLE][2], strict=True))
     detailed = ", ".join(f"'{g}'" for g in DETAILED_GROUPS)
@@ -200,24 +204,33 @@ def _count_year_parts(col: dict, tables: list, ids: list[int]) -> list[str]:
                 f"{col[e['verb']]} AS verb, {col[e['type']]} AS object_type, {col[e['day']]} AS day, n "
                 f"FROM g WHERE gid = {gid} AND {where}")
 
-    doy, year = _doy_year_sql("day")
-    masks = ", ".join(f"SUM(CASE WHEN doy / {DAYS_PER_COLUMN} = {k} THEN 1::bigint << (doy %% {DAYS_PER_COLUMN}) "
-                      f"ELSE 0 END)::bigint AS m{k}" for k in range(len(DAY_COLUMNS)))
-    cy = CountYear._meta.db_table
-    keys = "kind, owner_id, role, verb, object_type"
     teachers = keyed("actor", actor, ids[ACTOR_TABLE], f"has_actor AND {col[actor['role']]} IN ({detailed})")
     classes = keyed("class", daily, ids[DAILY_TABLE], f"{col[daily['owner']]} <> 0")
-    return [
-        f"ci AS ({teachers} UNION ALL {classes})",
-        f"cd AS (SELECT {keys}, {year} AS year, {doy} AS doy, SUM(n)::int AS n FROM ci "
-        f"GROUP BY {keys}, day)",
-        f"ck AS (SELECT {keys}, year, array_agg(doy ORDER BY doy) AS ds, array_agg(n ORDER BY doy) AS ns, {masks} "
-        f"FROM cd GROUP BY {keys}, year)",
-        f"c0 AS (INSERT INTO {cy} AS t ({keys}, year, cum, {', '.join(DAY_COLUMNS)}) "
-        f"SELECT {keys}, year, cockpit_cum(ds, ns), {', '.join(f'm{k}' for k in range(len(DAY_COLUMNS)))} FROM ck "
-        f"ON CONFLICT ({keys}, year) DO UPDATE SET cum = cockpit_array_add(t.cum, excluded.cum), "
-        + ", ".join(f"{c} = t.{c} | excluded.{c}" for c in DAY_COLUMNS) + " RETURNING 1)",
-    ]
+    return (f"SELECT kind, owner_id, role, verb, object_type, day, SUM(n) FROM ({teachers} UNION ALL {classes}) ci "
+            f"GROUP BY kind, owner_id, role, verb, object_type, day")
+
+
+def _vector_rows_per_table(where: str, wparams: list) -> list[tuple]:
+    """SQLite: the batch's rows for the count vectors (as `_vector_rows_sql`), from the statements."""
+    day_sql, _hour, tparams = _time_sql()
+    role = _role_sql()
+    detailed = ", ".join(f"'{g}'" for g in DETAILED_GROUPS)
+    st = Statement._meta.db_table
+    rows = []
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT 'actor', s.actor_id, {role}, s.verb, s.object_type, {day_sql}, COUNT(*) FROM {st} s "
+                    f"WHERE {where} AND s.verb <> %s AND s.actor_id IS NOT NULL AND {role} IN ({detailed}) "
+                    f"GROUP BY 2, 3, 4, 5, 6 UNION ALL "
+                    f"SELECT 'class', s.klass_id, {role}, s.verb, s.object_type, {day_sql}, COUNT(*) FROM {st} s "
+                    f"WHERE {where} AND s.verb <> %s AND COALESCE(s.klass_id, 0) <> 0 GROUP BY 2, 3, 4, 5, 6",
+                    [*tparams, *wparams, VOIDED_VERB, *tparams, *wparams, VOIDED_VERB])
+        for kind, owner, r, verb, object_type, day, n in cur.fetchall():
+            rows.append((kind, owner, r, verb, object_type, _as_date(day), n))
+    return rows
+
+
+def _as_date(v):
+    return v if isinstance(v, date) else date.fromisoformat(str(v)[:10])
 
 
 def _rendered(exprs: list[str], day_sql: str, hour_sql: str, tparams: list) -> tuple[list[str], list]:
@@ -253,7 +266,9 @@ def _apply_batch_per_table(where: str, wparams: list) -> int:
         for sql in _active_days_sql(source):
             cur.execute(sql, params + wparams + [VOIDED_VERB])
         cur.execute(f"SELECT COUNT(*) FROM {st} s WHERE {where} AND s.verb <> %s", wparams + [VOIDED_VERB])
-        return cur.fetchone()[0]
+        counted = cur.fetchone()[0]
+    vectors_add(_vector_rows_per_table(where, wparams))
+    return counted
 
 
 def _apply_batch_one_pass(where: str, wparams: list) -> int:
@@ -295,11 +310,15 @@ def _apply_batch_one_pass(where: str, wparams: list) -> int:
               f"FROM g WHERE gid = {ids[ACTOR_TABLE]} AND has_actor")
     for j, part in enumerate(_active_days_sql(source)):
         parts.append(f"a{j} AS ({part} RETURNING 1)")
-    parts += _count_year_parts(col, tables, ids)
-    sql = f"WITH {', '.join(parts)} SELECT COALESCE(SUM(n), 0) FROM g WHERE gid = {ids[0]}"
+    # The statement's result: the rows for the count vectors, then (kind NULL) the statements counted.
+    sql = (f"WITH {', '.join(parts)} {_vector_rows_sql(col, tables, ids)} "
+           f"UNION ALL SELECT NULL, NULL, NULL, NULL, NULL, NULL, COALESCE(SUM(n), 0) FROM g WHERE gid = {ids[0]}")
     with connection.cursor() as cur:
         cur.execute(sql, params)
-        return int(cur.fetchone()[0])
+        rows = cur.fetchall()
+    counted = next(int(r[6]) for r in rows if r[0] is None)
+    vectors_add(r for r in rows if r[0] is not None)
+    return counted
 
 
 def _apply_voids(where: str, wparams: list) -> tuple[int, int]:
@@ -322,7 +341,7 @@ def _apply_voids(where: str, wparams: list) -> tuple[int, int]:
     group_of = {kind: g for g, kinds in ROLE_GROUPS.items() for kind in kinds}
     hourly, daily, actor, school_daily, district_hourly = Counter(), Counter(), Counter(), Counter(), Counter()
     person_days: set[tuple] = set()
-    count_keys: Counter = Counter()  # (kind, owner, role, verb, type, day) of CountYear
+    count_keys: Counter = Counter()  # (kind, owner, role, verb, type, day) of the count vectors
     for key in target_keys:  # one −1 per voiding statement read
         t = targets.get(key)
         if t is None:
@@ -353,25 +372,8 @@ def _apply_voids(where: str, wparams: list) -> tuple[int, int]:
                                 [(connection.ops.adapt_datefield_value(k[0]), *k[1:], v)
                                  for k, v in counts.items()])
     _person_days_voided(person_days)
-    if connection.vendor == "postgresql":
-        _count_year_voided(count_keys)
+    vectors_add((*k, n) for k, n in count_keys.items())
     return len(voiding), sum(1 for k in target_keys if k in targets)
-
-
-def _count_year_voided(count_keys: Counter) -> None:
-    """Take voided statements off CountYear's running totals; a key-day left with none clears its day bit."""
-    cy = CountYear._meta.db_table
-    with connection.cursor() as cur:
-        for (kind, owner, role, verb, object_type, day), delta in sorted(count_keys.items(), key=str):
-            doy = day.timetuple().tm_yday - 1
-            cur.execute(f"UPDATE {cy} SET cum = cockpit_array_add(cum, cockpit_cum(ARRAY[%s], ARRAY[%s])) "
-                        f"WHERE kind = %s AND owner_id = %s AND role = %s AND verb = %s AND object_type = %s "
-                        f"AND year = %s RETURNING id, cum[%s] - cum[%s]",
-                        [doy, delta, kind, owner, role, verb, object_type, day.year, doy + 2, doy + 1])
-            row = cur.fetchone()
-            if row is not None and row[1] <= 0:
-                column, bit = DAY_COLUMNS[doy // DAYS_PER_COLUMN], 1 << (doy % DAYS_PER_COLUMN)
-                cur.execute(f"UPDATE {cy} SET {column} = {column} & %s WHERE id = %s", [~bit, row[0]])
 
 
 def _person_days_voided(person_days: set[tuple]) -> None:

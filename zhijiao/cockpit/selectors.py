@@ -14,6 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+import numpy as np
 from django.core.exceptions import PermissionDenied
 from django.db.models import Case, Count, Exists, F, OuterRef, Q, Sum, Value, When
 from django.db.models.functions import TruncWeek
@@ -25,6 +26,7 @@ from django.utils.translation import gettext_lazy
 
 from zhijiao.accounts.models import Role, RoleKind, User
 from zhijiao.accounts.selectors import scope_of
+from zhijiao.cockpit import vectors
 from zhijiao.cockpit.indicators import (
     DEFAULT_DEEP_SCORE,
     DEFAULT_WARNING_SHARE,
@@ -39,7 +41,6 @@ from zhijiao.cockpit.models import (
     ActiveDaily,
     ActorDaily,
     ActorYear,
-    CountYear,
     DailyCount,
     DistrictHourly,
     HourlyCount,
@@ -201,15 +202,38 @@ def access_cockpit_teacher(user, teacher_id: int) -> tuple[User, OrgNode]:
 # --- the index ------------------------------------------------------------------------------------------
 
 @dataclass
+class ScoreBlock:
+    """Many teachers' indicator values, parts and dimension scores as arrays (a row per teacher): computing
+    and keeping ~10,000 teachers' figures as dicts was most of the district page's time."""
+
+    codes: list[str]
+    values: np.ndarray  # teachers × indicators
+    parts: np.ndarray  # min(1, value / threshold)
+    dim_codes: list[str]
+    dims: np.ndarray  # teachers × dimensions, 0–100
+
+
+@dataclass
 class TeacherScore:
     teacher_id: int
     name: str
     school_id: int
-    values: dict[str, float]
-    parts: dict[str, float]  # min(1, value / threshold) per indicator
     score: float
-    dims: dict[str, float]
     deep: bool
+    block: ScoreBlock = field(repr=False)
+    row: int = 0
+
+    @property
+    def values(self) -> dict[str, float]:
+        return dict(zip(self.block.codes, self.block.values[self.row].tolist(), strict=True))
+
+    @property
+    def parts(self) -> dict[str, float]:
+        return dict(zip(self.block.codes, self.block.parts[self.row].tolist(), strict=True))
+
+    @property
+    def dims(self) -> dict[str, float]:
+        return dict(zip(self.block.dim_codes, self.block.dims[self.row].tolist(), strict=True))
 
 
 def _q(ind: Indicator) -> Q:
@@ -287,102 +311,39 @@ def _org_cached(name: str, key: str, build):
     return cached(SCOPE, f"cockpit:{name}:{digest}", build)
 
 
+def _nodes_under(school_paths: list[str]) -> dict[int, str]:
+    """node id → path, for the nodes under the given schools (a school's, or all of their district's when
+    they share it: a few thousand nodes; the caller skips other schools')."""
+    district = school_paths[0][:DISTRICT_PATH_LEN]
+    if len(school_paths) > 1 and all(p.startswith(district) for p in school_paths):
+        cond = Q(path__startswith=district)
+    else:
+        cond = Q(pk__in=[])
+        for p in school_paths:
+            cond |= Q(path__startswith=p)
+    return dict(OrgNode.objects.filter(cond).values_list("pk", "path"))
+
+
 def _teachers_of(school_paths: list[str]) -> dict[int, int]:
     """teacher id → school id, for the teachers of the given schools (a teacher of several: the first by
-    path)."""
+    path). Roles are read by kind (index) and placed by their node's path: joining the org tree for
+    every role cost several times more."""
     def build() -> dict[int, int]:
         schools = dict(OrgNode.objects.filter(kind=NodeKind.SCHOOL, path__in=school_paths)
                        .values_list("path", "pk"))
+        nodes = _nodes_under(school_paths)
+        roles = Role.objects.filter(kind__in=TEACHER_KINDS)
+        if len(school_paths) == 1:
+            roles = roles.filter(node_id__in=nodes)
+        placed = sorted((nodes[n], uid) for uid, n in roles.values_list("user_id", "node_id") if n in nodes)
         out: dict[int, int] = {}
-        for uid, path in (Role.objects.filter(_common_prefix(school_paths), kind__in=TEACHER_KINDS)
-                          .order_by("node__path").values_list("user_id", "node__path")):
+        for path, uid in placed:
             sid = schools.get(path[:SCHOOL_PATH_LEN])
             if sid is not None:
                 out.setdefault(uid, sid)
         return out
 
     return _org_cached("teachers", ",".join(school_paths), build) if school_paths else {}
-
-
-def _year_ranges(period: Period) -> list[tuple[int, int, int]]:
-    """The period as (year, first day of year, last day of year), days from 0."""
-    out = []
-    for year in range(period.start.year, period.end.year + 1):
-        first = max(period.start, date(year, 1, 1)).timetuple().tm_yday - 1
-        last = min(period.end, date(year, 12, 31)).timetuple().tm_yday - 1
-        out.append((year, first, last))
-    return out
-
-
-def _indicator_values(kinds: dict[str, list[Indicator]], period: Period,
-                      owners: dict[str, set[int]]) -> dict[tuple[str, int], dict[str, float]]:
-    """PostgreSQL: (kind, owner) → indicator code → value over the period, for the indicators given per kind
-    ("actor": a teacher's own keys, "class": a class's), from CountYear in one pass per year of the period:
-    a count is the sum over the indicator's keys of two array reads each (the running totals at both ends
-    of the period), active days the popcount of the OR of its keys' day bitmaps. `owners`: the teachers and
-    classes wanted, per kind (a few are found by the key's index; many, by reading the year's rows)."""
-    from django.db import connection
-
-    table = CountYear._meta.db_table
-    out: dict[tuple[str, int], dict[str, float]] = defaultdict(lambda: defaultdict(float))
-    masks_of = dict(_days_of_year(period.start, period.end))
-    with connection.cursor() as cur:
-        for year, first, last in _year_ranges(period):
-            cols, params = [], []
-            for kind, inds in kinds.items():
-                for ind in inds:
-                    cond, cparams = ["kind = %s"], [kind]
-                    for column, values in (("verb", ind.verb_iris() if ind.verbs else None),
-                                           ("object_type", ind.type_iris() if ind.object_types else None),
-                                           ("role", list(ind.roles) if ind.roles else None)):
-                        if values is not None:
-                            cond.append(f"{column} = ANY(%s)")
-                            cparams.append(list(values))
-                    where = " AND ".join(cond)
-                    if ind.measure == "days":
-                        for column, bits in masks_of[year].items():
-                            cols.append(f"bit_or({column} & %s) FILTER (WHERE {where})")
-                            params += [bits, *cparams]
-                    else:
-                        cols.append(f"SUM(cum[%s] - cum[%s]) FILTER (WHERE {where})")
-                        params += [last + 2, first + 1, *cparams]
-            if not cols:
-                return out
-            few, few_params = [], []
-            for kind in kinds:
-                wanted = owners.get(kind, set())
-                if len(wanted) < 2000:
-                    few.append("(kind = %s AND owner_id = ANY(%s))")
-                    few_params += [kind, list(wanted)]
-                else:
-                    few.append("kind = %s")
-                    few_params.append(kind)
-            cur.execute(f"SELECT kind, owner_id, {', '.join(cols)} FROM {table} WHERE year = %s "
-                        f"AND ({' OR '.join(few)}) GROUP BY kind, owner_id", [*params, year, *few_params])
-            # Where each kind's columns start (a row's other-kind columns are NULL: their FILTER excludes it).
-            start, at = {}, 0
-            for kind, inds in kinds.items():
-                start[kind] = at
-                at += sum(len(masks_of[year]) if i.measure == "days" else 1 for i in inds)
-            for kind, owner, *found in cur.fetchall():
-                values = out[(kind, owner)]
-                at = start[kind]
-                for ind in kinds[kind]:
-                    if ind.measure == "days":
-                        width = len(masks_of[year])
-                        values[ind.code] += sum(int(b or 0).bit_count() for b in found[at:at + width])
-                        at += width
-                    else:
-                        values[ind.code] += float(found[at] or 0)
-                        at += 1
-    return out
-
-
-def _fast_counts() -> bool:
-    """CountYear holds running totals on PostgreSQL only; SQLite sums the per-day rollups."""
-    from django.db import connection
-
-    return connection.vendor == "postgresql"
 
 
 def _classes_of(ids: list[int]) -> dict[int, set[int]]:
@@ -399,22 +360,56 @@ def _classes_of(ids: list[int]) -> dict[int, set[int]]:
     return classes_of
 
 
-def _values_fast(ids: list[int], actor_inds, class_inds, period: Period, values) -> None:
-    """PostgreSQL: indicator values from CountYear (see `_indicator_values`)."""
-    kinds = {k: v for k, v in (("actor", actor_inds), ("class", class_inds)) if v}
-    classes_of = _classes_of(ids) if class_inds else {}
-    owners = {"actor": set(ids), "class": set().union(*classes_of.values()) if classes_of else set()}
-    found = _indicator_values(kinds, period, owners) if kinds else {}
-    if actor_inds:
-        for uid in ids:
-            got = found.get(("actor", uid))
-            if got:
-                values[uid].update({i.code: got.get(i.code, 0.0) for i in actor_inds})
-    if class_inds:
-        for uid, cids in classes_of.items():
-            for i in class_inds:
-                values[uid][i.code] = float(sum(found[("class", c)].get(i.code, 0) for c in cids
-                                                if ("class", c) in found))
+def _values_fast(ids: list[int], actor_inds, class_inds, period: Period) -> dict[str, np.ndarray]:
+    """Indicator code → its value for each of `ids` (in order), from the count vectors
+    (zhijiao/cockpit/vectors.py): a count is the difference of the running totals at both ends of the
+    period, summed over the indicator's keys; active days are the days of the period with the owner's bit
+    set in any of its keys. A class-attributed value is the sum over the teacher's classes."""
+    all_keys = vectors.keys_cached()
+    slots = vectors.slots_cached()
+    kinds = [(kind, inds) for kind, inds in (("actor", actor_inds), ("class", class_inds)) if inds]
+    keys_of: dict[str, list[int]] = {}
+    for kind, inds in kinds:
+        match = _matcher(inds)
+        for i in inds:
+            keys_of[i.code] = []
+        for (k, role, verb, object_type), key_id in all_keys.items():
+            if k == kind:
+                for i in match(verb, object_type, role):
+                    keys_of[i.code].append(key_id)
+    every = [i for _kind, inds in kinds for i in inds]
+    read = vectors.read_period(sorted({k for i in every if i.measure != "days" for k in keys_of[i.code]}),
+                               sorted({k for i in every if i.measure == "days" for k in keys_of[i.code]}),
+                               period.start, period.end)
+    out: dict[str, np.ndarray] = {}
+    for kind, inds in kinds:
+        slot_of = slots.get(kind, {})
+        length = max(slot_of.values(), default=-1) + 1
+        # (row in ids, slot) pairs: a teacher's own slot, or the slots of the classes they teach
+        if kind == "actor":
+            pairs = [(r, slot_of[uid]) for r, uid in enumerate(ids) if uid in slot_of]
+        else:
+            classes_of = _classes_of(ids)
+            pairs = [(r, slot_of[c]) for r, uid in enumerate(ids) for c in classes_of.get(uid, ()) if c in slot_of]
+        rows = np.array([p[0] for p in pairs], dtype=np.int64)
+        at = np.array([p[1] for p in pairs], dtype=np.int64)
+        for i in inds:
+            per_slot = np.zeros(length, dtype=np.int64)
+            if i.measure == "days":
+                days: dict[date, np.ndarray] = {}
+                for k in keys_of[i.code]:
+                    for d, bits in read.active(k, length).items():
+                        days[d] = days[d] | bits if d in days else bits
+                for bits in days.values():
+                    per_slot += bits
+            else:
+                for k in keys_of[i.code]:
+                    per_slot += read.totals(k, length)
+            col = np.zeros(len(ids), dtype=np.float64)
+            if len(pairs):
+                np.add.at(col, rows, per_slot[at])
+            out[i.code] = col
+    return out
 
 
 def _values_daily(ids: list[int], actor_inds, class_inds, period: Period, values) -> None:
@@ -474,39 +469,44 @@ def _values_daily(ids: list[int], actor_inds, class_inds, period: Period, values
 
 def teacher_scores(teacher_school: dict[int, int], period: Period, inds: list[Indicator] | None = None,
                    rules: IndexRules | None = None, *, fast: bool | None = None) -> dict[int, TeacherScore]:
-    """Every listed teacher's score over the period. `fast` (default: on PostgreSQL) reads the running
-    totals of CountYear; otherwise the per-day rollups (the same figures: a test holds them equal)."""
+    """Every listed teacher's score over the period. `fast` (the default) reads the count vectors; otherwise
+    the per-day rollups are summed (the same figures: a test holds them equal)."""
     inds = [i for i in (inds if inds is not None else indicators()) if i.enabled and i.weight > 0]
     rules = rules or index_rules()
-    fast = _fast_counts() if fast is None else fast
     ids = list(teacher_school)
-    values: dict[int, dict[str, float]] = {t: {i.code: 0.0 for i in inds} for t in ids}
     actor_inds = [i for i in inds if i.attribution == "actor"]
     class_inds = [i for i in inds if i.attribution == "class"]
+    values = np.zeros((len(ids), len(inds)), dtype=np.float64)
     if ids:
-        (_values_fast if fast else _values_daily)(ids, actor_inds, class_inds, period, values)
+        if fast is None or fast:
+            cols = _values_fast(ids, actor_inds, class_inds, period)
+            for k, i in enumerate(inds):
+                values[:, k] = cols[i.code]
+        else:
+            found: dict[int, dict[str, float]] = {t: {i.code: 0.0 for i in inds} for t in ids}
+            _values_daily(ids, actor_inds, class_inds, period, found)
+            for r, t in enumerate(ids):
+                values[r] = [found[t][i.code] for i in inds]
     names = dict(User.objects.filter(pk__in=ids).values_list("pk", "name")) if len(ids) < 5000 else {}
     total_w = sum(i.weight for i in inds) or 1.0
-    dim_w = defaultdict(float)
+    dim_w: dict[str, float] = defaultdict(float)
     for i in inds:
         dim_w[i.dimension] += i.weight
-    out = {}
-    specs = [(i.code, i.weight, i.threshold_for(period.days), i.dimension) for i in inds]
-    for uid in ids:
-        v = values[uid]
-        parts = {}
-        weighted = 0.0
-        by_dim = dict.fromkeys(dim_w, 0.0)
-        for code, weight, threshold, dim in specs:
-            part = min(1.0, v[code] / threshold)
-            parts[code] = part
-            weighted += weight * part
-            by_dim[dim] += weight * part
-        score = 100.0 * weighted / total_w
-        dims = {d: 100.0 * by_dim[d] / dim_w[d] for d in dim_w}
-        out[uid] = TeacherScore(uid, names.get(uid, ""), teacher_school[uid], v, parts, round(score, 1),
-                                dims, score >= rules.deep_score)
-    return out
+    dim_codes = list(dim_w)
+    # Column by column, in the indicators' order: the same sums, in the same order, as one teacher at a time.
+    parts = np.empty_like(values)
+    weighted = np.zeros(len(ids))
+    by_dim = np.zeros((len(ids), len(dim_codes)))
+    for k, i in enumerate(inds):
+        parts[:, k] = np.minimum(1.0, values[:, k] / i.threshold_for(period.days))
+        weighted += i.weight * parts[:, k]
+        by_dim[:, dim_codes.index(i.dimension)] += i.weight * parts[:, k]
+    score = 100.0 * weighted / total_w
+    dims = 100.0 * by_dim / np.array([dim_w[d] for d in dim_codes]) if dim_codes else by_dim
+    block = ScoreBlock([i.code for i in inds], values, parts, dim_codes, dims)
+    deep = (score >= rules.deep_score).tolist()
+    return {uid: TeacherScore(uid, names.get(uid, ""), teacher_school[uid], round(sc, 1), dp, block, r)
+            for r, (uid, sc, dp) in enumerate(zip(ids, score.tolist(), deep, strict=True))}
 
 
 @dataclass
@@ -539,17 +539,33 @@ def _students_per_school(schools: list[OrgNode]) -> dict[int, int]:
     by_path = {s.path: s.pk for s in schools}
 
     def build() -> dict[int, int]:
+        # Student roles per node (index on kind, node; a student has one role per class), then per school.
+        nodes = _nodes_under(list(by_path))
+        roles = Role.objects.filter(kind=RoleKind.STUDENT)
+        if len(by_path) == 1:
+            roles = roles.filter(node_id__in=nodes)
         out: dict[int, int] = defaultdict(int)
-        # One school: its own classes; several: their district's (one prefix either way).
-        rows = (Role.objects.filter(_common_prefix(list(by_path)), kind=RoleKind.STUDENT)
-                .values("node__path").annotate(n=Count("user_id", distinct=True)))
-        for row in rows:
-            sid = by_path.get(row["node__path"][:SCHOOL_PATH_LEN])
+        for node_id, n in roles.values("node_id").annotate(n=Count("id")).values_list("node_id", "n"):
+            sid = by_path.get(nodes.get(node_id, "")[:SCHOOL_PATH_LEN])
             if sid is not None:
-                out[sid] += row["n"]
+                out[sid] += n
         return dict(out)
 
     return _org_cached("students", ",".join(by_path), build) if schools else {}
+
+
+def _dims_per_school(scores: dict[int, TeacherScore], school_ids: list[int]) -> dict[int, dict[str, float]]:
+    """school → dimension → the sum of its teachers' dimension scores (added in the teachers' order)."""
+    if not scores:
+        return {}
+    block = next(iter(scores.values())).block
+    at = {sid: k for k, sid in enumerate(school_ids)}
+    rows = np.array([t.row for t in scores.values()], dtype=np.int64)
+    sums = np.zeros((len(school_ids), len(block.dim_codes)))
+    np.add.at(sums, np.array([at[t.school_id] for t in scores.values()], dtype=np.int64), block.dims[rows])
+    counted = {t.school_id for t in scores.values()}
+    return {sid: dict(zip(block.dim_codes, sums[at[sid]].tolist(), strict=True)) for sid in school_ids
+            if sid in counted}
 
 
 def school_figures(schools: list[OrgNode], period: Period, *, with_teachers: bool = False):
@@ -561,15 +577,13 @@ def school_figures(schools: list[OrgNode], period: Period, *, with_teachers: boo
     figs = {s.pk: SchoolFigures(school=s) for s in schools}
     ids = list(figs)
     students = _students_per_school(schools)
-    dim_sum: dict[int, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     score_sum: dict[int, float] = defaultdict(float)
     for t in scores.values():
         f = figs[t.school_id]
         f.teachers += 1
         f.deep += t.deep
         score_sum[t.school_id] += t.score
-        for d, v in t.dims.items():
-            dim_sum[t.school_id][d] += v
+    dim_sum = _dims_per_school(scores, ids)
     school_filter = {"school_id__in": ids} if len(ids) < 1000 else {}
     for row in (SchoolDaily.objects.filter(day__range=(period.start, period.end), **school_filter)
                 .values("school_id", "role").annotate(n=Sum("n"))):
@@ -581,8 +595,10 @@ def school_figures(schools: list[OrgNode], period: Period, *, with_teachers: boo
             f.student_visits += row["n"]
         elif row["role"] == "teacher":
             f.teacher_visits += row["n"]
+    # Within one year a person has one row per school and role group (the table's key): a plain count.
+    people = Count("id") if period.start.year == period.end.year else Count("actor_id", distinct=True)
     for row in (ActorYear.objects.filter(active_in(period), **school_filter)
-                .values("school_id", "role").annotate(n=Count("actor_id", distinct=True))):
+                .values("school_id", "role").annotate(n=people)):
         f = figs.get(row["school_id"])
         if f is None:
             continue
@@ -596,7 +612,7 @@ def school_figures(schools: list[OrgNode], period: Period, *, with_teachers: boo
         if f.teachers:
             f.share = round(100.0 * f.deep / f.teachers, 1)
             f.avg_score = round(score_sum[sid] / f.teachers, 1)
-            f.dims = {d: round(v / f.teachers, 1) for d, v in dim_sum[sid].items()}
+            f.dims = {d: round(v / f.teachers, 1) for d, v in dim_sum.get(sid, {}).items()}
         f.warn = f.share < rules.warning_share
     result = list(figs.values())
     return (result, scores) if with_teachers else result
@@ -647,18 +663,19 @@ class IndicatorFigures:
 def indicator_figures(scores: dict[int, TeacherScore], period: Period) -> list[IndicatorFigures]:
     n = len(scores) or 1
     inds = [ind for ind in indicators() if ind.enabled]
-    specs = [(ind.code, ind.threshold_for(period.days)) for ind in inds]
-    totals = [0] * len(specs)
-    reached = [0] * len(specs)
-    for t in scores.values():  # one pass over the teachers (the district has ~10,000), every indicator at once
-        values = t.values
-        for k, (code, thr) in enumerate(specs):
-            v = values.get(code, 0)
-            totals[k] += v
-            if v >= thr:
-                reached[k] += 1
+    thresholds = [ind.threshold_for(period.days) for ind in inds]
+    totals, reached = [0.0] * len(inds), [0] * len(inds)
+    if scores:  # every teacher (the district has ~10,000) and every indicator at once, from the arrays
+        block = next(iter(scores.values())).block
+        values = block.values[np.array([t.row for t in scores.values()], dtype=np.int64)]
+        for k, (ind, thr) in enumerate(zip(inds, thresholds, strict=True)):
+            if ind.code in block.codes:  # an indicator left out of the scores (weight 0) counts as 0
+                col = values[:, block.codes.index(ind.code)]
+                totals[k], reached[k] = float(col.sum()), int((col >= thr).sum())
+            else:
+                reached[k] = len(scores) if thr <= 0 else 0
     return [IndicatorFigures(ind, thr, totals[k], reached[k], round(100.0 * reached[k] / n, 1) if scores else 0.0)
-            for k, (ind, (_code, thr)) in enumerate(zip(inds, specs, strict=True))]
+            for k, (ind, thr) in enumerate(zip(inds, thresholds, strict=True))]
 
 
 def district_totals(figs: list[SchoolFigures]) -> dict:

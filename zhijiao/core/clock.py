@@ -49,14 +49,11 @@ def run_scheduled(task_name: str) -> bool:
     from zhijiao.celery_app import app
 
     app.loader.import_default_modules()  # the apps' tasks.py (what a worker imports when it starts)
-    try:
-        result = app.tasks[task_name].apply()
-        if result.failed():
-            log.error("clock: %s failed: %r", task_name, result.result)
-            return False
-        return True
-    finally:
-        close_old_connections()
+    result = app.tasks[task_name].apply()
+    if result.failed():
+        log.error("clock: %s failed: %r", task_name, result.result)
+        return False
+    return True
 
 
 def _take_lock(path: Path):
@@ -88,5 +85,7 @@ def _clock_loop(stop: threading.Event | None = None) -> None:
                     run_scheduled(entry["task"])
                 except Exception:  # never let one task stop the clock
                     log.exception("clock: %s raised", entry["task"])
+                finally:
+                    close_old_connections()  # as after a request: none left open across ticks
         stop.wait(TICK_SECONDS)
     os.close(fd)  # a stopped clock (tests) lets another take over

@@ -94,16 +94,12 @@ def got_schools(figs) -> set[int]:
 
 @pytest.mark.parametrize("when", [{"period": "7"}, {"period": "30"}, {"period": "semester"},
                                   {"start": "2025-12-20", "end": "2026-01-10"}])
-def test_running_totals_give_the_teacher_index_of_the_daily_rollups(demo, when):
-    from django.db import connection
-
-    if connection.vendor != "postgresql":
-        pytest.skip("running totals (CountYear) are PostgreSQL's; SQLite reads the daily rollups")
+def test_count_vectors_give_the_teacher_index_of_the_daily_rollups(demo, when):
     today = timezone.localdate()
     _trail(demo, [today - timedelta(days=k) for k in range(40)] + [date(2025, 12, 18) + timedelta(days=k)
                                                                     for k in range(30)], 600, seed=11)
     rollup.run_incremental(batch_size=71, lag=0)
-    # a void: the statement leaves every figure, running totals included
+    # a void: the statement leaves every figure, count vectors included
     target = Statement.objects.filter(actor_role="teacher").order_by("timestamp").first()
     Statement.objects.create(id=__import__("uuid").uuid4(), actor=None, verb=VOIDED_VERB, object_type="StatementRef",
                              object_id=str(target.id), timestamp=timezone.now(), voided=False,
@@ -123,7 +119,7 @@ def test_running_totals_give_the_teacher_index_of_the_daily_rollups(demo, when):
         assert any(v for s in daily.values() for c, v in s.values.items() if c in codes), attribution
     days_codes = {i.code for i in DEFAULTS if i.measure == "days"}
     assert any(v for s in daily.values() for c, v in s.values.items() if c in days_codes)
-    # and a full recompute gives the same running totals
+    # and a full recompute gives the same vectors
     rollup.run_full(lag=0)
     again = selectors.teacher_scores(teachers, period, fast=True)
     assert {t: s.values for t, s in again.items()} == {t: s.values for t, s in daily.items()}
