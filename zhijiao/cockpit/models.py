@@ -74,60 +74,38 @@ class RollupCheckpoint(models.Model):
 
 
 class HourlyCount(models.Model):
+    """Statements per day, hour and school: a school's hour-of-day profile."""
+
     day = models.DateField()
     hour = models.SmallIntegerField()
     school_id = models.BigIntegerField()
-    role = models.CharField(max_length=12)
-    verb = models.CharField(max_length=500)
-    object_type = models.CharField(max_length=200)
     n = models.BigIntegerField(default=0)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["day", "hour", "school_id", "role", "verb", "object_type"],
-                                               name="cockpit_hourly_key")]
-        indexes = [models.Index(fields=["school_id", "day"])]
+        # In this order the key also serves "these schools, these days".
+        constraints = [models.UniqueConstraint(fields=["school_id", "day", "hour"], name="cockpit_hourly_key")]
 
     def __str__(self) -> str:
-        return f"{self.day} {self.hour}h {self.school_id} {self.verb} {self.n}"
-
-
-class DailyCount(models.Model):
-    day = models.DateField()
-    school_id = models.BigIntegerField()
-    klass_id = models.BigIntegerField()
-    role = models.CharField(max_length=12)
-    verb = models.CharField(max_length=500)
-    object_type = models.CharField(max_length=200)
-    n = models.BigIntegerField(default=0)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(
-            fields=["day", "school_id", "klass_id", "role", "verb", "object_type"], name="cockpit_daily_key")]
-        indexes = [models.Index(fields=["school_id", "day"]), models.Index(fields=["klass_id", "day"])]
-
-    def __str__(self) -> str:
-        return f"{self.day} {self.school_id}/{self.klass_id} {self.verb} {self.n}"
+        return f"{self.day} {self.hour}h {self.school_id} {self.n}"
 
 
 class ActorDaily(models.Model):
-    """Per person per day. Verb and activity type are kept for teachers (and unknown roles) only;
-    students' and parents' rows carry '' there (enough for active users, far fewer rows)."""
+    """Statements per person, day, school and role group: a teacher's daily trend, and whether a person-day
+    still has statements after a void. (The teacher index reads the count vectors.)"""
 
     day = models.DateField()
     actor_id = models.BigIntegerField()
     school_id = models.BigIntegerField()
     role = models.CharField(max_length=12)
-    verb = models.CharField(max_length=500)
-    object_type = models.CharField(max_length=200)
     n = models.BigIntegerField(default=0)
 
     class Meta:
-        constraints = [models.UniqueConstraint(
-            fields=["day", "actor_id", "school_id", "role", "verb", "object_type"], name="cockpit_actor_key")]
-        indexes = [models.Index(fields=["actor_id", "day"]), models.Index(fields=["school_id", "day"])]
+        # In this order the key also serves "this person, these days": one index to maintain.
+        constraints = [models.UniqueConstraint(fields=["actor_id", "day", "school_id", "role"],
+                                               name="cockpit_actor_key")]
 
     def __str__(self) -> str:
-        return f"{self.day} {self.actor_id} {self.verb} {self.n}"
+        return f"{self.day} {self.actor_id} {self.n}"
 
 
 class SchoolDaily(models.Model):

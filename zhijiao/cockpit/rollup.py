@@ -34,7 +34,6 @@ from zhijiao.cockpit.models import (
     ActorYear,
     CountKey,
     CountVector,
-    DailyCount,
     DistrictHourly,
     HourlyCount,
     OwnerSlot,
@@ -98,27 +97,32 @@ def _local(ts: datetime) -> datetime:
 def _tables():
     """(model, key columns, key expressions, extra WHERE) for each rollup table."""
     role = _role_sql()
-    detailed = ", ".join(f"'{g}'" for g in DETAILED_GROUPS)
     return [
-        (HourlyCount, ["day", "hour", "school_id", "role", "verb", "object_type"],
-         ["{day}", "{hour}", "COALESCE(s.school_id, 0)", role, "s.verb", "s.object_type"], ""),
-        (DailyCount, ["day", "school_id", "klass_id", "role", "verb", "object_type"],
-         ["{day}", "COALESCE(s.school_id, 0)", "COALESCE(s.klass_id, 0)", role, "s.verb", "s.object_type"], ""),
-        (ActorDaily, ["day", "actor_id", "school_id", "role", "verb", "object_type"],
-         ["{day}", "s.actor_id", "COALESCE(s.school_id, 0)", role,
-          f"CASE WHEN {role} IN ({detailed}) THEN s.verb ELSE '' END",
-          f"CASE WHEN {role} IN ({detailed}) THEN s.object_type ELSE '' END"],
+        (HourlyCount, ["day", "hour", "school_id"], ["{day}", "{hour}", "COALESCE(s.school_id, 0)"], ""),
+        (ActorDaily, ["day", "actor_id", "school_id", "role"], ["{day}", "s.actor_id", "COALESCE(s.school_id, 0)", role],
          " AND s.actor_id IS NOT NULL"),
         (SchoolDaily, ["day", "school_id", "role"], ["{day}", "COALESCE(s.school_id, 0)", role], ""),
         (DistrictHourly, ["day", "hour"], ["{day}", "{hour}"], ""),
     ]
 
 
+def _vector_sets():
+    """(kind, key expressions: day, owner, role, verb, type; extra WHERE) of the count vectors' groupings:
+    a teacher's own statements (verb and type kept for the detailed role groups only, so students' rows
+    group small and are dropped after), and the statements attributed to a class."""
+    role = _role_sql()
+    detailed = ", ".join(f"'{g}'" for g in DETAILED_GROUPS)
+    return [
+        ("actor", ["{day}", "s.actor_id", role, f"CASE WHEN {role} IN ({detailed}) THEN s.verb ELSE '' END",
+                   f"CASE WHEN {role} IN ({detailed}) THEN s.object_type ELSE '' END"], " AND s.actor_id IS NOT NULL"),
+        ("class", ["{day}", "COALESCE(s.klass_id, 0)", role, "s.verb", "s.object_type"], ""),
+    ]
+
+
 # Every table the rollup fills (a full run empties them all).
-ROLLUP_MODELS = (HourlyCount, DailyCount, ActorDaily, SchoolDaily, DistrictHourly, ActiveDaily, ActorYear,
+ROLLUP_MODELS = (HourlyCount, ActorDaily, SchoolDaily, DistrictHourly, ActiveDaily, ActorYear,
                  CountVector, CountKey, OwnerSlot)
-DAILY_TABLE = 1  # index in `_tables()` of the per-class table, whose rows also feed the class count vectors
-ACTOR_TABLE = 2  # index in `_tables()` of the per-person table, whose rows also feed ActorYear and ActiveDaily
+ACTOR_TABLE = 1  # index in `_tables()` of the per-person table, whose rows also feed ActorYear and ActiveDaily
 
 
 def _doy_year_sql(day: str) -> tuple[str, str]:
@@ -191,23 +195,17 @@ def _apply_batch(lo, hi) -> tuple[int, int]:
     return counted + voiding, voids
 
 
-def _vector_rows_sql(col: dict, tables: list, ids: list[int]) -> str:
+def _vector_rows_sql(col: dict, gids: list[int]) -> str:
     """PostgreSQL: a query over the grouping CTE `g` of the one-pass rollup giving the batch's rows for the
-    count vectors: (kind, owner, role, verb, object_type, day, n), per teacher key (the per-person grouping,
-    detailed role groups) and per class key (the per-class grouping)."""
-    actor = dict(zip(("day", "owner", "school", "role", "verb", "type"), tables[ACTOR_TABLE][2], strict=True))
-    daily = dict(zip(("day", "school", "owner", "role", "verb", "type"), tables[DAILY_TABLE][2], strict=True))
+    count vectors: (kind, owner, role, verb, object_type, day, n)."""
     detailed = ", ".join(f"'{g}'" for g in DETAILED_GROUPS)
-
-    def keyed(kind: str, e: dict, gid: int, where: str) -> str:
-        return (f"SELECT '{kind}' AS kind, {col[e['owner']]} AS owner_id, {col[e['role']]} AS role, "
-                f"{col[e['verb']]} AS verb, {col[e['type']]} AS object_type, {col[e['day']]} AS day, n "
-                f"FROM g WHERE gid = {gid} AND {where}")
-
-    teachers = keyed("actor", actor, ids[ACTOR_TABLE], f"has_actor AND {col[actor['role']]} IN ({detailed})")
-    classes = keyed("class", daily, ids[DAILY_TABLE], f"{col[daily['owner']]} <> 0")
-    return (f"SELECT kind, owner_id, role, verb, object_type, day, SUM(n) FROM ({teachers} UNION ALL {classes}) ci "
-            f"GROUP BY kind, owner_id, role, verb, object_type, day")
+    selects = []
+    for (kind, exprs, extra), gid in zip(_vector_sets(), gids, strict=True):
+        day, owner, role, verb, object_type = (col[e] for e in exprs)
+        where = (f"has_actor AND {role} IN ({detailed})" if extra else f"{owner} <> 0")
+        selects.append(f"SELECT '{kind}', {owner}, {role}, {verb}, {object_type}, {day}, n FROM g "
+                       f"WHERE gid = {gid} AND {where}")
+    return " UNION ALL ".join(selects)
 
 
 def _vector_rows_per_table(where: str, wparams: list) -> list[tuple]:
@@ -280,9 +278,10 @@ def _apply_batch_one_pass(where: str, wparams: list) -> int:
     day_sql, hour_sql, tparams = _time_sql()
     st = Statement._meta.db_table
     tables = _tables()
+    vector_sets = _vector_sets()
     # Every key expression once, as a column of the batch's rows (x0, x1 ...).
     exprs: list[str] = []
-    for _model, _cols, table_exprs, _extra in tables:
+    for table_exprs, _extra in [(t[2], t[3]) for t in tables] + [(v[1], v[2]) for v in vector_sets]:
         for e in table_exprs:
             if e not in exprs:
                 exprs.append(e)
@@ -291,15 +290,17 @@ def _apply_batch_one_pass(where: str, wparams: list) -> int:
     batch = (f"SELECT {', '.join(f'{r} AS {col[e]}' for e, r in zip(exprs, rendered, strict=True))}, "
              f"s.actor_id IS NOT NULL AS has_actor FROM {st} s WHERE {where} AND s.verb <> %s")
     params += wparams + [VOIDED_VERB]
-    # One grouping set per table; the actor table only counts rows with an actor (its WHERE below).
-    sets = [[col[e] for e in table_exprs] + (["has_actor"] if extra else []) for _m, _c, table_exprs, extra in tables]
+    # One grouping set per table and per kind of count vector; a set with an extra WHERE (an actor) also
+    # groups by has_actor, and only its rows with an actor are used.
+    sets = [[col[e] for e in set_exprs] + (["has_actor"] if extra else [])
+            for set_exprs, extra in [(t[2], t[3]) for t in tables] + [(v[1], v[2]) for v in vector_sets]]
     every = sorted({c for s_ in sets for c in s_})
     grouping = f"GROUPING({', '.join(every)})"
     # GROUPING(...) has a 1 bit for each column NOT in the row's set: the bit pattern names the set.
     ids = [sum(1 << (len(every) - 1 - i) for i, c in enumerate(every) if c not in s_) for s_ in sets]
     parts = [f"g AS (SELECT {', '.join(every)}, {grouping} AS gid, COUNT(*) AS n FROM ({batch}) b "
              f"GROUP BY GROUPING SETS ({', '.join('(' + ', '.join(s_) + ')' for s_ in sets)}))"]
-    for i, ((model, cols, table_exprs, extra), gid) in enumerate(zip(tables, ids, strict=True)):
+    for i, ((model, cols, table_exprs, extra), gid) in enumerate(zip(tables, ids, strict=False)):
         keep = " AND has_actor" if extra else ""
         select = f"SELECT {', '.join(col[e] for e in table_exprs)}, n FROM g WHERE gid = {gid}{keep}"
         parts.append(f"u{i} AS ({_upsert_sql(model, cols, select)} RETURNING 1)")
@@ -311,7 +312,7 @@ def _apply_batch_one_pass(where: str, wparams: list) -> int:
     for j, part in enumerate(_active_days_sql(source)):
         parts.append(f"a{j} AS ({part} RETURNING 1)")
     # The statement's result: the rows for the count vectors, then (kind NULL) the statements counted.
-    sql = (f"WITH {', '.join(parts)} {_vector_rows_sql(col, tables, ids)} "
+    sql = (f"WITH {', '.join(parts)} {_vector_rows_sql(col, ids[len(tables):])} "
            f"UNION ALL SELECT NULL, NULL, NULL, NULL, NULL, NULL, COALESCE(SUM(n), 0) FROM g WHERE gid = {ids[0]}")
     with connection.cursor() as cur:
         cur.execute(sql, params)
@@ -339,7 +340,7 @@ def _apply_voids(where: str, wparams: list) -> tuple[int, int]:
     targets = {t["id"]: t for t in Statement.objects.filter(id__in=set(target_keys)).exclude(verb=VOIDED_VERB)
                .values("id", "timestamp", "school_id", "klass_id", "actor_id", "actor_role", "verb", "object_type")}
     group_of = {kind: g for g, kinds in ROLE_GROUPS.items() for kind in kinds}
-    hourly, daily, actor, school_daily, district_hourly = Counter(), Counter(), Counter(), Counter(), Counter()
+    hourly, actor, school_daily, district_hourly = Counter(), Counter(), Counter(), Counter()
     person_days: set[tuple] = set()
     count_keys: Counter = Counter()  # (kind, owner, role, verb, type, day) of the count vectors
     for key in target_keys:  # one −1 per voiding statement read
@@ -350,8 +351,7 @@ def _apply_voids(where: str, wparams: list) -> tuple[int, int]:
         day, hour = local.date(), local.hour
         role = group_of.get(t["actor_role"], "other")
         school, klass = t["school_id"] or 0, t["klass_id"] or 0
-        hourly[(day, hour, school, role, t["verb"], t["object_type"])] -= 1
-        daily[(day, school, klass, role, t["verb"], t["object_type"])] -= 1
+        hourly[(day, hour, school)] -= 1
         school_daily[(day, school, role)] -= 1
         district_hourly[(day, hour)] -= 1
         if klass:
@@ -359,12 +359,10 @@ def _apply_voids(where: str, wparams: list) -> tuple[int, int]:
         if t["actor_id"] and role in DETAILED_GROUPS:
             count_keys[("actor", t["actor_id"], role, t["verb"], t["object_type"], day)] -= 1
         if t["actor_id"]:
-            detail = role in DETAILED_GROUPS
-            actor[(day, t["actor_id"], school, role, t["verb"] if detail else "",
-                   t["object_type"] if detail else "")] -= 1
+            actor[(day, t["actor_id"], school, role)] -= 1
             person_days.add((day, t["actor_id"], school, role))
     with connection.cursor() as cur:
-        for (model, cols, _e, _x), counts in zip(_tables(), (hourly, daily, actor, school_daily, district_hourly),
+        for (model, cols, _e, _x), counts in zip(_tables(), (hourly, actor, school_daily, district_hourly),
                                                   strict=True):
             if counts:
                 placeholders = ", ".join(["%s"] * (len(cols) + 1))

@@ -31,7 +31,6 @@ from zhijiao.cockpit.indicators import (
     DEFAULT_DEEP_SCORE,
     DEFAULT_WARNING_SHARE,
     DEFAULTS,
-    DETAILED_GROUPS,
     DIMENSIONS,
     Indicator,
 )
@@ -41,7 +40,6 @@ from zhijiao.cockpit.models import (
     ActiveDaily,
     ActorDaily,
     ActorYear,
-    DailyCount,
     DistrictHourly,
     HourlyCount,
     IndexSettings,
@@ -236,17 +234,6 @@ class TeacherScore:
         return dict(zip(self.block.dim_codes, self.block.dims[self.row].tolist(), strict=True))
 
 
-def _q(ind: Indicator) -> Q:
-    q = Q()
-    if ind.verbs:
-        q &= Q(verb__in=ind.verb_iris())
-    if ind.object_types:
-        q &= Q(object_type__in=ind.type_iris())
-    if ind.roles:
-        q &= Q(role__in=list(ind.roles))
-    return q
-
-
 def _matcher(inds: list[Indicator]):
     """(verb, type, role) → the indicators it counts for, memoised (a period has few distinct keys)."""
     memo: dict[tuple, list[Indicator]] = {}
@@ -269,18 +256,6 @@ def _iris(ind: Indicator) -> tuple[frozenset, frozenset]:
     if key not in _IRI_CACHE:
         _IRI_CACHE[key] = (frozenset(ind.verb_iris()), frozenset(ind.type_iris()))
     return _IRI_CACHE[key]
-
-
-def _aggregates(inds: list[Indicator]) -> dict:
-    aggs = {}
-    for ind in inds:
-        q = _q(ind)
-        kw = {"filter": q} if q else {}
-        if ind.measure == "days":
-            aggs[f"v_{ind.code}"] = Count("day", distinct=True, **kw)
-        else:
-            aggs[f"v_{ind.code}"] = Sum("n", **kw)
-    return aggs
 
 
 def _common_prefix(paths: list[str]) -> Q:
@@ -360,7 +335,7 @@ def _classes_of(ids: list[int]) -> dict[int, set[int]]:
     return classes_of
 
 
-def _values_fast(ids: list[int], actor_inds, class_inds, period: Period) -> dict[str, np.ndarray]:
+def _indicator_values(ids: list[int], actor_inds, class_inds, period: Period) -> dict[str, np.ndarray]:
     """Indicator code → its value for each of `ids` (in order), from the count vectors
     (zhijiao/cockpit/vectors.py): a count is the difference of the running totals at both ends of the
     period, summed over the indicator's keys; active days are the days of the period with the owner's bit
@@ -412,65 +387,9 @@ def _values_fast(ids: list[int], actor_inds, class_inds, period: Period) -> dict
     return out
 
 
-def _values_daily(ids: list[int], actor_inds, class_inds, period: Period, values) -> None:
-    """Indicator values summed from the per-day rollups (ActorDaily, DailyCount)."""
-    if actor_inds:
-        # A teacher's own statements carry the teacher role group (or none): students' rows are skipped.
-        qs = ActorDaily.objects.filter(day__range=(period.start, period.end), role__in=DETAILED_GROUPS)
-        if len(ids) < 2000:
-            qs = qs.filter(actor_id__in=ids)  # else: the whole period, others skipped below (cheaper plan)
-        # Counts: one GROUP BY (person, verb, type, role); indicators are matched in Python.
-        counting = [i for i in actor_inds if i.measure != "days"]
-        if counting:
-            match = _matcher(counting)
-            # verb/type detail is kept for teachers and unknown roles only (see ActorDaily)
-            for row in qs.values_list("actor_id", "verb", "object_type", "role").annotate(n=Sum("n")):
-                v = values.get(row[0])
-                if v is None:
-                    continue
-                for i in match(row[1], row[2], row[3]):
-                    v[i.code] += row[4]
-        # Days: distinct active days, one filtered count per such indicator.
-        days_inds = [i for i in actor_inds if i.measure == "days"]
-        if days_inds:
-            for row in qs.values("actor_id").annotate(**_aggregates(days_inds)):
-                v = values.get(row["actor_id"])
-                if v is None:
-                    continue
-                for i in days_inds:
-                    v[i.code] = float(row[f"v_{i.code}"] or 0)
-    if class_inds:
-        classes_of = _classes_of(ids)
-        all_classes = set().union(*classes_of.values()) if classes_of else set()
-        per_class: dict[int, dict[str, float]] = defaultdict(lambda: defaultdict(float))
-        if all_classes:
-            qs = DailyCount.objects.filter(day__range=(period.start, period.end)).exclude(klass_id=0)
-            if len(all_classes) < 2000:
-                qs = qs.filter(klass_id__in=all_classes)
-            counting = [i for i in class_inds if i.measure != "days"]
-            match = _matcher(counting)
-            roles = {r for i in class_inds for r in i.roles}
-            if roles and all(i.roles for i in class_inds):
-                qs = qs.filter(role__in=roles)
-            for row in qs.values_list("klass_id", "verb", "object_type", "role").annotate(n=Sum("n")):
-                if row[0] not in all_classes:
-                    continue
-                for i in match(row[1], row[2], row[3]):
-                    per_class[row[0]][i.code] += row[4]
-            days_inds = [i for i in class_inds if i.measure == "days"]
-            if days_inds:
-                for row in qs.values("klass_id").annotate(**_aggregates(days_inds)):
-                    for i in days_inds:
-                        per_class[row["klass_id"]][i.code] = float(row[f"v_{i.code}"] or 0)
-        for uid, cids in classes_of.items():
-            for i in class_inds:
-                values[uid][i.code] = float(sum(per_class[c].get(i.code, 0) for c in cids if c in per_class))
-
-
 def teacher_scores(teacher_school: dict[int, int], period: Period, inds: list[Indicator] | None = None,
-                   rules: IndexRules | None = None, *, fast: bool | None = None) -> dict[int, TeacherScore]:
-    """Every listed teacher's score over the period. `fast` (the default) reads the count vectors; otherwise
-    the per-day rollups are summed (the same figures: a test holds them equal)."""
+                   rules: IndexRules | None = None) -> dict[int, TeacherScore]:
+    """Every listed teacher's score over the period, from the count vectors."""
     inds = [i for i in (inds if inds is not None else indicators()) if i.enabled and i.weight > 0]
     rules = rules or index_rules()
     ids = list(teacher_school)
@@ -478,15 +397,9 @@ def teacher_scores(teacher_school: dict[int, int], period: Period, inds: list[In
     class_inds = [i for i in inds if i.attribution == "class"]
     values = np.zeros((len(ids), len(inds)), dtype=np.float64)
     if ids:
-        if fast is None or fast:
-            cols = _values_fast(ids, actor_inds, class_inds, period)
-            for k, i in enumerate(inds):
-                values[:, k] = cols[i.code]
-        else:
-            found: dict[int, dict[str, float]] = {t: {i.code: 0.0 for i in inds} for t in ids}
-            _values_daily(ids, actor_inds, class_inds, period, found)
-            for r, t in enumerate(ids):
-                values[r] = [found[t][i.code] for i in inds]
+        cols = _indicator_values(ids, actor_inds, class_inds, period)
+        for k, i in enumerate(inds):
+            values[:, k] = cols[i.code]
     names = dict(User.objects.filter(pk__in=ids).values_list("pk", "name")) if len(ids) < 5000 else {}
     total_w = sum(i.weight for i in inds) or 1.0
     dim_w: dict[str, float] = defaultdict(float)

@@ -15,9 +15,11 @@ from zhijiao.cockpit.models import (
     ActiveDaily,
     ActorDaily,
     ActorYear,
-    DailyCount,
+    CountKey,
+    CountVector,
     DistrictHourly,
     HourlyCount,
+    OwnerSlot,
     RollupCheckpoint,
     SchoolDaily,
 )
@@ -29,9 +31,35 @@ from zhijiao.records.vocabulary import VERBS
 pytestmark = pytest.mark.django_db
 
 
+def _vector_counts() -> dict:
+    """The count vectors as plain counts: (kind, owner, role, verb, type, day) → statements that day (a
+    day's count is its running total less the previous row's), and the days whose active bit is set."""
+    import numpy as np
+
+    owner_of = {(k, slot): owner for k, owner, slot in OwnerSlot.objects.values_list("kind", "owner_id", "slot")}
+    combo = {pk: (k, r, v, t) for pk, k, r, v, t in CountKey.objects.values_list("pk", "kind", "role", "verb",
+                                                                               "object_type")}
+    counts, active = {}, set()
+    previous: dict[int, np.ndarray] = {}
+    for key_id, day, totals, bits in CountVector.objects.order_by("key_id", "day").values_list(
+            "key_id", "day", "totals", "active"):
+        kind, role, verb, object_type = combo[key_id]
+        now = np.frombuffer(bytes(totals), dtype="<i4").astype(np.int64)
+        before = previous.get(key_id, np.zeros(0, dtype=np.int64))
+        before = np.pad(before, (0, len(now) - len(before)))
+        flags = np.unpackbits(np.frombuffer(bytes(bits), dtype=np.uint8))[:len(now)]
+        for slot in np.nonzero(now - before)[0]:
+            counts[(kind, owner_of[(kind, int(slot))], role, verb, object_type, day)] = int(now[slot] - before[slot])
+        for slot in np.nonzero(flags)[0]:
+            active.add((kind, owner_of[(kind, int(slot))], role, verb, object_type, day))
+        previous[key_id] = now
+    assert active == set(counts), "a day's active bit is set exactly where it has statements"
+    return counts
+
+
 def _snapshot():
-    out = {}
-    for model in (HourlyCount, DailyCount, ActorDaily, SchoolDaily, DistrictHourly, ActiveDaily):
+    out = {"vectors": _vector_counts()}
+    for model in (HourlyCount, ActorDaily, SchoolDaily, DistrictHourly, ActiveDaily):
         fields = [f.name for f in model._meta.fields if f.name not in ("id", "n")]
         out[model.__name__] = {tuple(r[f] for f in fields): r["n"]
                                for r in model.objects.exclude(n=0).values(*fields, "n")}
@@ -114,21 +142,22 @@ def test_counts_match_a_hand_count_for_one_school(demo):
     assert result.statements == 10
 
     day2, day1 = _local(2, 9).date(), _local(1, 19).date()
-    daily = {(r.day, r.klass_id, r.role, r.verb): r.n for r in DailyCount.objects.filter(school_id=school.pk)}
-    assert daily == {
-        (day2, klass.pk, "teacher", VERBS["assigned"]): 3,
-        (day2, klass.pk, "teacher", VERBS["graded"]): 1,
-        (day1, klass.pk, "student", VERBS["submitted"]): 5,
+    vectors = _vector_counts()
+    mine = {(k[2], k[3], k[5]): n for k, n in vectors.items() if k[:2] == ("class", klass.pk)}
+    assert mine == {
+        ("teacher", VERBS["assigned"], day2): 3,
+        ("teacher", VERBS["graded"], day2): 1,
+        ("student", VERBS["submitted"], day1): 5,
     }
-    hourly = {(r.day, r.hour, r.verb): r.n for r in HourlyCount.objects.filter(school_id=school.pk)}
-    assert hourly[(day2, 9, VERBS["assigned"])] == 3
-    assert hourly[(day2, 21, VERBS["graded"])] == 1
-    assert hourly[(day1, 19, VERBS["submitted"])] == 5
-    # per person: the teacher's detail by verb; the student's row carries no verb (active-user count only)
-    mine = {(r.verb, r.day): r.n for r in ActorDaily.objects.filter(actor_id=teacher.pk)}
+    hourly = {(r.day, r.hour): r.n for r in HourlyCount.objects.filter(school_id=school.pk)}
+    assert hourly == {(day2, 9): 3, (day2, 21): 1, (day1, 19): 5}
+    # a teacher's own keys by verb (students have none); per person and day, every statement
+    mine = {(k[3], k[5]): n for k, n in vectors.items() if k[:2] == ("actor", teacher.pk)}
     assert mine == {(VERBS["assigned"], day2): 3, (VERBS["graded"], day2): 1}
-    assert list(ActorDaily.objects.filter(actor_id=student.pk, school_id=school.pk).values_list("verb", "n")) == \
-        [("", 5)]
+    assert not any(k[:2] == ("actor", student.pk) for k in vectors)
+    assert list(ActorDaily.objects.filter(actor_id=teacher.pk).values_list("day", "n")) == [(day2, 4)]
+    assert list(ActorDaily.objects.filter(actor_id=student.pk, school_id=school.pk).values_list("role", "n")) == \
+        [("student", 5)]
 
 
 def test_incremental_runs_equal_a_full_recompute(demo):
@@ -143,7 +172,7 @@ def test_incremental_runs_equal_a_full_recompute(demo):
     full = rollup.run_full(lag=0)
     assert full.statements == 240
     assert _snapshot() == incremental
-    assert sum(incremental["DailyCount"].values()) == 240
+    assert sum(incremental["SchoolDaily"].values()) == 240
 
 
 def test_a_crash_between_counts_and_checkpoint_never_double_counts(demo, monkeypatch):
@@ -158,12 +187,12 @@ def test_a_crash_between_counts_and_checkpoint_never_double_counts(demo, monkeyp
         rollup.run_incremental(batch_size=30, lag=0)
     cp = RollupCheckpoint.objects.get()
     assert cp.statements == 60  # two batches committed, the third rolled back with its counts
-    assert sum(DailyCount.objects.values_list("n", flat=True)) == 60
+    assert sum(SchoolDaily.objects.values_list("n", flat=True)) == 60
 
     monkeypatch.setattr(rollup, "_after_counts", lambda batch_no: None)
     rollup.run_incremental(batch_size=30, lag=0)  # resume
     resumed = _snapshot()
-    assert sum(resumed["DailyCount"].values()) == 100
+    assert sum(resumed["SchoolDaily"].values()) == 100
     rollup.run_full(lag=0)
     assert _snapshot() == resumed
 
@@ -187,8 +216,8 @@ def test_voiding_subtracts_consistently_in_incremental_and_full_runs(demo):
     r = rollup.run_incremental(batch_size=7, lag=0)
     assert r.voids == 2
     incremental = _snapshot()
-    assert sum(incremental["DailyCount"].values()) == 38
     assert sum(incremental["SchoolDaily"].values()) == 38
+    assert sum(incremental["HourlyCount"].values()) == 38
     assert (incremental["ActiveDaily"], incremental["ActorYear"]) == _active_from_raw()
     rollup.run_full(lag=0)
     assert _snapshot() == incremental
