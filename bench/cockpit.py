@@ -269,6 +269,9 @@ def main() -> None:
     ]
     from django.core.cache import cache
 
+    from django.urls import get_resolver
+
+    get_resolver().url_patterns  # noqa: B018 (imported when the worker starts, as zhijiao/wsgi.py does)
     cache.clear()  # the first render of each page computes; later ones use the cached figures
     for label, user, url in pages:
         client = Client(HTTP_HOST="localhost")
