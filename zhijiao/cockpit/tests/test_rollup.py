@@ -269,3 +269,12 @@ def test_the_command_and_the_celery_task(demo):
     assert rollup_task.apply(kwargs={}).get()["statements"] == 0  # the default 60 s lag holds the newest back
     with override_settings(ZHIJIAO_COCKPIT_LAG_SECONDS=0):
         assert rollup_task.apply(kwargs={}).get()["statements"] == 3
+
+
+def test_cockpit_rollup_batch_0_takes_the_whole_backlog_in_one_transaction(demo, capsys):
+    from django.core.management import call_command
+
+    _random_trail(demo, 50, seed=12)
+    call_command("cockpit-rollup", "--batch", "0", "--lag", "0", "--no-warm")
+    assert RollupCheckpoint.objects.get().statements == 50
+    assert "1 batches" in capsys.readouterr().out

@@ -13,7 +13,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--full", action="store_true", help="forget the rollups and recompute from raw statements")
-        parser.add_argument("--batch", type=int, default=100_000, help="statements per transaction (incremental)")
+        parser.add_argument("--batch", type=int, default=100_000, help="statements per transaction (incremental; 0: the whole backlog in one, fastest to catch up)")
         parser.add_argument("--lag", type=int, default=None,
                             help="safety lag in seconds: statements stored more recently wait for the next run")
         parser.add_argument("--no-warm", action="store_true", help="do not compute the district pages ahead")
