@@ -481,8 +481,10 @@ def _dims_per_school(scores: dict[int, TeacherScore], school_ids: list[int]) -> 
             if sid in counted}
 
 
-def school_figures(schools: list[OrgNode], period: Period, *, with_teachers: bool = False):
-    """Figures for each school; with_teachers also returns the teacher scores."""
+def school_figures(schools: list[OrgNode], period: Period, *, with_teachers: bool = False,
+                   people: "PeopleActive | None" = None):
+    """Figures for each school; with_teachers also returns the teacher scores. `people`: active people
+    already counted for the period (`people_active`), else they are counted here."""
     inds = indicators()
     rules = index_rules()
     teacher_school = _teachers_of([s.path for s in schools]) if schools else {}
@@ -508,18 +510,17 @@ def school_figures(schools: list[OrgNode], period: Period, *, with_teachers: boo
             f.student_visits += row["n"]
         elif row["role"] == "teacher":
             f.teacher_visits += row["n"]
-    # Within one year a person has one row per school and role group (the table's key): a plain count.
-    people = Count("id") if period.start.year == period.end.year else Count("actor_id", distinct=True)
-    for row in (ActorYear.objects.filter(active_in(period), **school_filter)
-                .values("school_id", "role").annotate(n=people)):
-        f = figs.get(row["school_id"])
+    if people is None:
+        people = people_active(period, school_ids=ids if len(ids) < 1000 else None)
+    for (school_id, role), n in people.per_group.items():
+        f = figs.get(school_id)
         if f is None:
             continue
-        f.active_users += row["n"]
-        if row["role"] == "student":
-            f.active_students += row["n"]
-        elif row["role"] == "teacher":
-            f.active_teachers += row["n"]
+        f.active_users += n
+        if role == "student":
+            f.active_students += n
+        elif role == "teacher":
+            f.active_teachers += n
     for sid, f in figs.items():
         f.students = students.get(sid, 0)
         if f.teachers:
@@ -664,19 +665,61 @@ def daily_trend(period: Period, *, school_ids: list[int] | None = None, actor_id
     return out
 
 
-def weekly_trend(period: Period, *, school_ids: list[int] | None = None) -> list[dict]:
-    """[{week (Monday), visits, active}] — active users counted once per week (per school and role group,
-    as in the school table)."""
-    sd = SchoolDaily.objects.filter(day__range=(period.start, period.end))
-    people = ActorYear.objects.filter(active_in(period))
+@dataclass
+class PeopleActive:
+    """People active in a period: per (school, role group), and per week of the period (Monday → count,
+    the week clipped to the period; counted per school and role group, as in the school table)."""
+
+    per_group: dict[tuple[int, str], int]
+    per_week: dict[date, int] | None  # None: the period spans New Year (weekly_trend counts those itself)
+
+
+def _weeks(period: Period) -> list[tuple[date, date, date]]:
+    """(Monday, first day, last day) of each week overlapping the period, clipped to it."""
+    out, monday = [], period.start - timedelta(days=period.start.weekday())
+    while monday <= period.end:
+        out.append((monday, max(monday, period.start), min(monday + timedelta(days=6), period.end)))
+        monday += timedelta(days=7)
+    return out
+
+
+def people_active(period: Period, *, school_ids: list[int] | None = None) -> PeopleActive:
+    """Active people of the period, in one scan of ActorYear: a row is a person at a school in a role group
+    in one year, so within one year a plain count per group is exact, and each week is one more sum."""
+    qs = ActorYear.objects.filter(active_in(period))
     if school_ids is not None:
-        sd, people = sd.filter(school_id__in=school_ids), people.filter(school_id__in=school_ids)
+        qs = qs.filter(school_id__in=school_ids)
+    if period.start.year != period.end.year:  # a person may have a row in each year: count them once
+        rows = qs.values("school_id", "role").annotate(n=Count("actor_id", distinct=True))
+        return PeopleActive({(r["school_id"], r["role"]): r["n"] for r in rows}, None)
+    weeks = _weeks(period)
+    rows = list(qs.values("school_id", "role").annotate(
+        n=Count("id"), **{f"w{i}": Sum(Case(When(_active_between(a, b), then=Value(1)), default=Value(0)))
+                          for i, (_w, a, b) in enumerate(weeks)}))
+    return PeopleActive({(r["school_id"], r["role"]): r["n"] for r in rows},
+                        {w: sum(int(r[f"w{i}"] or 0) for r in rows) for i, (w, _a, _b) in enumerate(weeks)})
+
+
+def weekly_trend(period: Period, *, school_ids: list[int] | None = None,
+                 people: PeopleActive | None = None) -> list[dict]:
+    """[{week (Monday), visits, active}] — active users counted once per week (per school and role group,
+    as in the school table). `people`: from `people_active` over the same schools, if already counted."""
+    sd = SchoolDaily.objects.filter(day__range=(period.start, period.end))
+    if school_ids is not None:
+        sd = sd.filter(school_id__in=school_ids)
     visits = {_as_date(r["w"]): r["n"] for r in sd.annotate(w=TruncWeek("day")).values("w").annotate(n=Sum("n"))}
     weeks = sorted(visits)
+    if period.start.year == period.end.year:
+        per_week = (people or people_active(period, school_ids=school_ids)).per_week
+        return [{"week": w, "visits": int(visits[w] or 0), "active": per_week.get(w, 0)} for w in weeks]
+    people_qs = ActorYear.objects.filter(active_in(period))
+    if school_ids is not None:
+        people_qs = people_qs.filter(school_id__in=school_ids)
     spans = [(max(w, period.start), min(w + timedelta(days=6), period.end)) for w in weeks]
     # Every week in one pass over the people active in the period: a row is a person in one year.
-    totals = people.aggregate(**{f"w{i}": Sum(Case(When(_active_between(a, b), then=Value(1)), default=Value(0)))
-                                 for i, (a, b) in enumerate(spans)}) if spans else {}
+    totals = people_qs.aggregate(**{f"w{i}": Sum(Case(When(_active_between(a, b), then=Value(1)),
+                                                          default=Value(0)))
+                                    for i, (a, b) in enumerate(spans)}) if spans else {}
     out = []
     for i, (w, (a, b)) in enumerate(zip(weeks, spans, strict=True)):
         active = int(totals.get(f"w{i}") or 0)
@@ -684,7 +727,7 @@ def weekly_trend(period: Period, *, school_ids: list[int] | None = None) -> list
             dec, jan = _active_between(a, date(a.year, 12, 31)), _active_between(date(b.year, 1, 1), b)
             before = ActorYear.objects.filter(dec, actor_id=OuterRef("actor_id"), school_id=OuterRef("school_id"),
                                               role=OuterRef("role"))
-            active -= people.filter(jan).filter(Exists(before)).count()
+            active -= people_qs.filter(jan).filter(Exists(before)).count()
         out.append({"week": w, "visits": int(visits.get(w, 0) or 0), "active": active})
     return out
 
@@ -796,8 +839,9 @@ def district_page_figures(district: OrgNode, period: Period, *, refresh: bool = 
                           checkpoint=_UNREAD) -> Figures:
     """(school figures, indicator figures, daily, weekly, hourly) for the district page."""
     def compute():
-        figs, scores = school_figures(district_schools(district), period, with_teachers=True)
-        return (figs, indicator_figures(scores, period), daily_trend(period), weekly_trend(period),
+        people = people_active(period)  # one scan for the school table and the weekly trend
+        figs, scores = school_figures(district_schools(district), period, with_teachers=True, people=people)
+        return (figs, indicator_figures(scores, period), daily_trend(period), weekly_trend(period, people=people),
                 hourly_profile(period))
 
     return cached(f"district:{district.pk}:{period.start}:{period.end}", compute, refresh=refresh,
@@ -808,10 +852,11 @@ def school_page_figures(school: OrgNode, period: Period, *, refresh: bool = Fals
                         checkpoint=_UNREAD) -> Figures:
     """(school figures, teacher scores, daily, weekly, hourly) for one school's page."""
     def compute():
-        figs, scores = school_figures([school], period, with_teachers=True)
         ids = [school.pk]
-        return (figs[0], scores, daily_trend(period, school_ids=ids), weekly_trend(period, school_ids=ids),
-                hourly_profile(period, school_ids=ids))
+        people = people_active(period, school_ids=ids)
+        figs, scores = school_figures([school], period, with_teachers=True, people=people)
+        return (figs[0], scores, daily_trend(period, school_ids=ids),
+                weekly_trend(period, school_ids=ids, people=people), hourly_profile(period, school_ids=ids))
 
     return cached(f"school:{school.pk}:{period.start}:{period.end}", compute, refresh=refresh,
                   checkpoint=checkpoint)
