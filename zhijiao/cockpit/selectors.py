@@ -11,6 +11,7 @@ Formulas (docs/cockpit.md):
 """
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -388,7 +389,7 @@ def _indicator_values(ids: list[int], actor_inds, class_inds, period: Period) ->
 
 
 def teacher_scores(teacher_school: dict[int, int], period: Period, inds: list[Indicator] | None = None,
-                   rules: IndexRules | None = None) -> dict[int, TeacherScore]:
+                   rules: IndexRules | None = None) -> "TeacherScores":
     """Every listed teacher's score over the period, from the count vectors."""
     inds = [i for i in (inds if inds is not None else indicators()) if i.enabled and i.weight > 0]
     rules = rules or index_rules()
@@ -417,9 +418,29 @@ def teacher_scores(teacher_school: dict[int, int], period: Period, inds: list[In
     score = 100.0 * weighted / total_w
     dims = 100.0 * by_dim / np.array([dim_w[d] for d in dim_codes]) if dim_codes else by_dim
     block = ScoreBlock([i.code for i in inds], values, parts, dim_codes, dims)
-    deep = (score >= rules.deep_score).tolist()
-    return {uid: TeacherScore(uid, names.get(uid, ""), teacher_school[uid], round(sc, 1), dp, block, r)
-            for r, (uid, sc, dp) in enumerate(zip(ids, score.tolist(), deep, strict=True))}
+    return TeacherScores(ids, names, [teacher_school[t] for t in ids], [round(x, 1) for x in score.tolist()],
+                         (score >= rules.deep_score).tolist(), block)
+
+
+class TeacherScores(Mapping):
+    """teacher id → TeacherScore, built when asked: the district page needs every teacher's score only as
+    sums per school (`school_figures` reads the lists), and making ~10,000 objects cost ~40 ms."""
+
+    def __init__(self, ids: list[int], names: dict[int, str], schools: list[int], scores: list[float],
+                 deep: list[bool], block: ScoreBlock):
+        self.ids, self.names, self.schools, self.scores, self.deep, self.block = ids, names, schools, scores, deep, block
+        self.row = {t: r for r, t in enumerate(ids)}
+
+    def __getitem__(self, teacher_id: int) -> TeacherScore:
+        r = self.row[teacher_id]
+        return TeacherScore(teacher_id, self.names.get(teacher_id, ""), self.schools[r], self.scores[r],
+                            self.deep[r], self.block, r)
+
+    def __iter__(self):
+        return iter(self.ids)
+
+    def __len__(self) -> int:
+        return len(self.ids)
 
 
 @dataclass
@@ -467,17 +488,15 @@ def _students_per_school(schools: list[OrgNode]) -> dict[int, int]:
     return _org_cached("students", ",".join(by_path), build) if schools else {}
 
 
-def _dims_per_school(scores: dict[int, TeacherScore], school_ids: list[int]) -> dict[int, dict[str, float]]:
+def _dims_per_school(scores: "TeacherScores", school_ids: list[int]) -> dict[int, dict[str, float]]:
     """school → dimension → the sum of its teachers' dimension scores (added in the teachers' order)."""
-    if not scores:
+    if not len(scores):
         return {}
-    block = next(iter(scores.values())).block
     at = {sid: k for k, sid in enumerate(school_ids)}
-    rows = np.array([t.row for t in scores.values()], dtype=np.int64)
-    sums = np.zeros((len(school_ids), len(block.dim_codes)))
-    np.add.at(sums, np.array([at[t.school_id] for t in scores.values()], dtype=np.int64), block.dims[rows])
-    counted = {t.school_id for t in scores.values()}
-    return {sid: dict(zip(block.dim_codes, sums[at[sid]].tolist(), strict=True)) for sid in school_ids
+    sums = np.zeros((len(school_ids), len(scores.block.dim_codes)))
+    np.add.at(sums, np.array([at[sid] for sid in scores.schools], dtype=np.int64), scores.block.dims)
+    counted = set(scores.schools)
+    return {sid: dict(zip(scores.block.dim_codes, sums[at[sid]].tolist(), strict=True)) for sid in school_ids
             if sid in counted}
 
 
@@ -493,11 +512,11 @@ def school_figures(schools: list[OrgNode], period: Period, *, with_teachers: boo
     ids = list(figs)
     students = _students_per_school(schools)
     score_sum: dict[int, float] = defaultdict(float)
-    for t in scores.values():
-        f = figs[t.school_id]
+    for school_id, score, deep in zip(scores.schools, scores.scores, scores.deep, strict=True):
+        f = figs[school_id]
         f.teachers += 1
-        f.deep += t.deep
-        score_sum[t.school_id] += t.score
+        f.deep += deep
+        score_sum[school_id] += score
     dim_sum = _dims_per_school(scores, ids)
     school_filter = {"school_id__in": ids} if len(ids) < 1000 else {}
     for row in (SchoolDaily.objects.filter(day__range=(period.start, period.end), **school_filter)
@@ -574,14 +593,13 @@ class IndicatorFigures:
     share: float
 
 
-def indicator_figures(scores: dict[int, TeacherScore], period: Period) -> list[IndicatorFigures]:
+def indicator_figures(scores: "TeacherScores", period: Period) -> list[IndicatorFigures]:
     n = len(scores) or 1
     inds = [ind for ind in indicators() if ind.enabled]
     thresholds = [ind.threshold_for(period.days) for ind in inds]
     totals, reached = [0.0] * len(inds), [0] * len(inds)
     if scores:  # every teacher (the district has ~10,000) and every indicator at once, from the arrays
-        block = next(iter(scores.values())).block
-        values = block.values[np.array([t.row for t in scores.values()], dtype=np.int64)]
+        block, values = scores.block, scores.block.values
         for k, (ind, thr) in enumerate(zip(inds, thresholds, strict=True)):
             if ind.code in block.codes:  # an indicator left out of the scores (weight 0) counts as 0
                 col = values[:, block.codes.index(ind.code)]
