@@ -268,7 +268,6 @@ def main() -> None:
         ("teacher drill-down, semester", cio, f"/cockpit/teacher/{teacher.pk}/?period=semester"),
     ]
     from django.core.cache import cache
-
     from django.urls import get_resolver
 
     get_resolver().url_patterns  # noqa: B018 (imported when the worker starts, as zhijiao/wsgi.py does)
