@@ -239,10 +239,10 @@ def main() -> None:
     if not (args.pages_only and args.reuse):
         r = rollup.run_full(lag=0)
         print(f"  full rollup: {r.seconds:.1f} s for {r.statements:,} statements ({r.statements / r.seconds:,.0f}/s)")
-        from zhijiao.cockpit.models import ActorDaily, DailyCount, HourlyCount
+        from zhijiao.cockpit.models import ActorDaily, CountVector, HourlyCount
 
-        print(f"    rollup rows: hourly {HourlyCount.objects.count():,}, daily {DailyCount.objects.count():,}, "
-              f"per-person daily {ActorDaily.objects.count():,}")
+        print(f"    rollup rows: hourly {HourlyCount.objects.count():,}, per-person daily {ActorDaily.objects.count():,}, "
+              f"count vectors {CountVector.objects.count():,}")
 
         pool = pool or pools()
         day_n = max(1, args.n // args.days)
