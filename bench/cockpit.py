@@ -8,6 +8,8 @@ for a day's new statements, a no-op incremental run, and cockpit page render tim
     uv run python bench/cockpit.py --n 1000000                       # PostgreSQL, district org tree
     uv run python bench/cockpit.py --n 10000000                      # the design point (~10M statements)
     uv run python bench/cockpit.py --db sqlite --n 200000 --size small
+    uv run python bench/cockpit.py --n 10000000 --peak-day 9640000     # and a peak day's rollup
+    uv run python bench/cockpit.py --reuse --pages-only                # time the pages again
 """
 
 import argparse
@@ -188,6 +190,9 @@ def main() -> None:
     ap.add_argument("--renders", type=int, default=3)
     ap.add_argument("--reuse", action="store_true",
                     help="PostgreSQL: keep the scratch database of the previous run (skip building and loading)")
+    ap.add_argument("--peak-day", type=int, default=0, metavar="N",
+                    help="also load N statements within one day (yesterday 07:00-21:00; Chenghua's peak is 9640000) "
+                         "and time their rollup in one batch, as `zhijiao cockpit-rollup --batch 0` runs it")
     ap.add_argument("--pages-only", action="store_true",
                     help="with --reuse: only time the pages (no rollup runs, no new statements)")
     args = ap.parse_args()
@@ -253,6 +258,23 @@ def main() -> None:
         print(f"  incremental rollup of one day's {n2:,} new statements: {r.seconds:.2f} s ({r.batches} batches)")
         r = rollup.run_incremental(lag=0)
         print(f"  incremental rollup with nothing new: {r.seconds * 1000:.0f} ms")
+        if args.peak_day:
+            from django.db import transaction
+
+            from zhijiao.demo import bulk
+
+            day0 = timezone.localtime(now).replace(hour=7, minute=0, second=0) - timedelta(days=1)
+            t = time.monotonic()
+            with transaction.atomic(), bulk.loading(Statement):
+                n3 = load(generate(args.peak_day, day0, day0 + timedelta(hours=14), pool, seed=3,
+                                   stored_at=now - timedelta(minutes=1)), args.db)
+            print(f"  load a peak day of {n3:,} statements: {time.monotonic() - t:.1f} s")
+            if args.db == "postgres":
+                with connection.cursor() as cur:
+                    cur.execute("ANALYZE records_statement")
+            r = rollup.run_incremental(lag=0, batch_size=None)
+            print(f"  rollup of the peak day in one batch: {r.seconds:.1f} s for {r.statements:,} statements "
+                  f"({r.statements / r.seconds:,.0f}/s)")
 
     admin = User.objects.get(username="qu_admin")
     cio = User.objects.get(username="xiao_cio")
