@@ -17,7 +17,7 @@ import time
 import uuid
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -40,7 +40,7 @@ from zhijiao.cockpit.models import (
     RollupCheckpoint,
     SchoolDaily,
 )
-from zhijiao.cockpit.vectors import vectors_add
+from zhijiao.cockpit.vectors import as_date, vectors_add
 from zhijiao.records.models import Statement
 
 CHECKPOINT = "statements"
@@ -223,12 +223,8 @@ def _vector_rows_per_table(where: str, wparams: list) -> list[tuple]:
                     f"WHERE {where} AND s.verb <> %s AND COALESCE(s.klass_id, 0) <> 0 GROUP BY 2, 3, 4, 5, 6",
                     [*tparams, *wparams, VOIDED_VERB, *tparams, *wparams, VOIDED_VERB])
         for kind, owner, r, verb, object_type, day, n in cur.fetchall():
-            rows.append((kind, owner, r, verb, object_type, _as_date(day), n))
+            rows.append((kind, owner, r, verb, object_type, as_date(day), n))
     return rows
-
-
-def _as_date(v):
-    return v if isinstance(v, date) else date.fromisoformat(str(v)[:10])
 
 
 def _rendered(exprs: list[str], day_sql: str, hour_sql: str, tparams: list) -> tuple[list[str], list]:

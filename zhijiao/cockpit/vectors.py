@@ -49,14 +49,9 @@ def _bits(blob, length: int) -> np.ndarray:
     return out
 
 
-def slots(kind: str) -> dict[int, int]:
-    """owner id → slot, for every owner of the kind seen so far."""
-    return dict(OwnerSlot.objects.filter(kind=kind).values_list("owner_id", "slot"))
-
-
 def _slots_with(kind: str, owners: set[int]) -> dict[int, int]:
     """The kind's slots, new owners given the next free ones (rollups run one at a time: the checkpoint lock)."""
-    known = slots(kind)
+    known = dict(OwnerSlot.objects.filter(kind=kind).values_list("owner_id", "slot"))
     new = sorted(owners - known.keys())
     if new:
         start = max(known.values(), default=-1) + 1
@@ -192,11 +187,12 @@ def read_period(count_keys: list[int], day_keys: list[int], start: date, end: da
         cur.execute(" UNION ALL ".join(parts), params)
         for tag, key_id, d, blob in cur.fetchall():
             if tag == "d":
-                read.days[key_id][_as_date(d)] = blob
+                read.days[key_id][as_date(d)] = blob
             else:
                 (read.start if tag == "s" else read.end)[key_id] = blob
     return read
 
 
-def _as_date(v) -> date:
+def as_date(v) -> date:
+    """A DATE column's value as a date (SQLite's driver gives text)."""
     return v if isinstance(v, date) else date.fromisoformat(str(v)[:10])

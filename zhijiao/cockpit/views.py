@@ -40,13 +40,6 @@ def _pct(v: float) -> str:
     return f"{v:.1f}%"
 
 
-def _fresh():
-    """The rollups' checkpoint the page's figures come from. Opening a page writes nothing: the rollups are
-    brought up to date by the clock (`cockpit.rollup` in the beat schedule: Celery beat, or without a broker
-    the server's own clock, zhijiao/core/clock.py)."""
-    return checkpoint()
-
-
 def _tables_response(request, tables: list[Table], prefix: str):
     key = request.GET.get("export")
     if not key:
@@ -111,7 +104,7 @@ def _indicator_table(ind_figs) -> Table:
 def district(request):
     district_node = selectors.cockpit_district(request.user)
     period, error = selectors.period_from(request.GET)
-    figures = selectors.district_page_figures(district_node, period, checkpoint=_fresh())
+    figures = selectors.district_page_figures(district_node, period, checkpoint=checkpoint())
     figs, ind_figs, daily, weekly, hourly = figures.value
     totals = selectors.district_totals(figs)
     rules = selectors.index_rules()
@@ -182,7 +175,7 @@ def district(request):
 def school(request, school_id: int):
     school_node = selectors.access_cockpit_school(request.user, school_id)
     period, error = selectors.period_from(request.GET)
-    figures = selectors.school_page_figures(school_node, period, checkpoint=_fresh())
+    figures = selectors.school_page_figures(school_node, period, checkpoint=checkpoint())
     f, scores, daily, weekly, hourly = figures.value
     rules = selectors.index_rules()
     ranked = sorted(scores.values(), key=lambda t: (-t.score, t.name))
@@ -220,7 +213,7 @@ def school(request, school_id: int):
 def teacher(request, teacher_id: int):
     person, school_node = selectors.access_cockpit_teacher(request.user, teacher_id)
     period, error = selectors.period_from(request.GET)
-    cp = _fresh()
+    cp = checkpoint()  # the rollup the figures come from; opening a page runs none (the clock does)
     all_inds, rules = selectors.indicators(), selectors.index_rules()
     scores = selectors.teacher_scores({person.pk: school_node.pk}, period, all_inds, rules)
     t = scores[person.pk]

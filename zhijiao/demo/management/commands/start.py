@@ -1,3 +1,5 @@
+import os
+
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
@@ -8,7 +10,7 @@ class Command(BaseCommand):
     help = "一键启动：建库、生成示范区（如为空）、启动服务。Migrate, build the demo district if empty, serve."
 
     def add_arguments(self, parser):
-        parser.add_argument("--bind", default="127.0.0.1:8000")
+        parser.add_argument("--bind", default=os.environ.get("ZHIJIAO_BIND", "127.0.0.1:8000"))
         parser.add_argument("--no-demo", action="store_true", help="do not build the demo district")
 
     def handle(self, *args, bind, no_demo, **options):
