@@ -278,3 +278,12 @@ def test_cockpit_rollup_batch_0_takes_the_whole_backlog_in_one_transaction(demo,
     call_command("cockpit-rollup", "--batch", "0", "--lag", "0", "--no-warm")
     assert RollupCheckpoint.objects.get().statements == 50
     assert "1 batches" in capsys.readouterr().out
+
+
+def test_cockpit_rollup_refuses_a_negative_batch_and_counts_nothing(demo):
+    from django.core.management import CommandError, call_command
+
+    _random_trail(demo, 5, seed=13)
+    with pytest.raises(CommandError, match="不能为负数"):
+        call_command("cockpit-rollup", "--batch", "-5", "--lag", "0")
+    assert not RollupCheckpoint.objects.filter(statements__gt=0).exists()

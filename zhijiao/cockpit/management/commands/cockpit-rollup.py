@@ -3,7 +3,7 @@ rollups up to date, then compute the district pages' figures ahead into the cach
 
 import time
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from zhijiao.cockpit.actions import figures_warm, rollup_run
 
@@ -13,13 +13,16 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--full", action="store_true", help="forget the rollups and recompute from raw statements")
-        parser.add_argument("--batch", type=int, default=100_000, help="statements per transaction (incremental; 0: the whole backlog in one, fastest to catch up)")
+        parser.add_argument("--batch", type=int, default=100_000,
+                            help="statements per transaction (incremental; 0: the whole backlog in one, fastest to catch up)")
         parser.add_argument("--lag", type=int, default=None,
                             help="safety lag in seconds: statements stored more recently wait for the next run")
         parser.add_argument("--no-warm", action="store_true", help="do not compute the district pages ahead")
         parser.add_argument("--warm-schools", action="store_true", help="also compute every school's page ahead")
 
     def handle(self, *args, full=False, batch=100_000, lag=None, no_warm=False, warm_schools=False, **options):
+        if batch < 0 or (lag is not None and lag < 0):
+            raise CommandError("--batch 和 --lag 不能为负数。--batch and --lag cannot be negative.")
         r = rollup_run(full=full, batch_size=batch, lag=lag)
         kind = "full" if full else "incremental"
         self.stdout.write(f"cockpit rollup ({kind}): {r.statements} statements, {r.voids} voided, "
