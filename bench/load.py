@@ -1,7 +1,7 @@
 """Mixed daily pages at district size, as a bureau would run it: PostgreSQL + Redis, `zhijiao serve` with
 its defaults, real logins, load from another process (wrk).
 
-    uv run python bench/load.py [--seconds 30] [--connections 32] [--users 48] [--rebuild]
+    uv run python bench/load.py [--seconds 30] [--connections 32] [--users 48] [--rebuild] [--profile DIR]
 
 Builds the design-point district (`zhijiao demo --size district`) into the PostgreSQL database `zj_load`
 once (reused afterwards; --rebuild to build again), starts `zhijiao serve` on loopback with REDIS_URL set,
@@ -70,6 +70,45 @@ def wrk(base: str, lines: list[str], *, seconds: int, connections: int) -> dict:
     return {"rps": rps, **{k: float(v) for k, v in lat.items()}, "errors": errors + not200, "requests": total}
 
 
+def print_profile(folder: Path, top: int = 40) -> None:
+    """Share of the workers' sampled time per function: self (the frame itself) and total (on the stack)."""
+    own: dict[str, int] = {}
+    total: dict[str, int] = {}
+    samples = 0
+    for f in folder.glob("*.txt"):
+        for line in f.read_text().splitlines():
+            stack, _, n = line.rpartition(" ")
+            if not n.isdigit():
+                continue
+            frames = [re.sub(r":\d+\)$", ")", fr) for fr in stack.split(";")]
+            samples += int(n)
+            own[frames[-1]] = own.get(frames[-1], 0) + int(n)
+            for fr in set(frames):
+                total[fr] = total.get(fr, 0) + int(n)
+    print(f"profile: {samples} samples of the web workers (py-spy, threads holding the GIL: the Python CPU time)")
+    for title, table in (("self", own), ("total", total)):
+        print(f"  by {title}:")
+        for fr, n in sorted(table.items(), key=lambda kv: -kv[1])[:top]:
+            print(f"    {n / samples:6.1%}  {fr[:150]}")
+
+
+def cpu_by_program() -> dict[str, float]:
+    """CPU seconds used so far by every process on the machine, summed by program name."""
+    tick = os.sysconf("SC_CLK_TCK")
+    out: dict[str, float] = {}
+    for p in Path("/proc").iterdir():
+        if p.name.isdigit():
+            try:
+                stat = (p / "stat").read_text()
+            except OSError:
+                continue
+            name = stat[stat.index("(") + 1:stat.rindex(")")]
+            fields = stat[stat.rindex(")") + 2:].split()
+            name = "python" if name.startswith(("python", "gunicorn", "zhijiao")) else name
+            out[name] = out.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / tick
+    return out
+
+
 def children(pid: int) -> list[int]:
     out = []
     for p in Path("/proc").iterdir():
@@ -101,6 +140,8 @@ def main() -> None:
     ap.add_argument("--connections", type=int, default=32)
     ap.add_argument("--users", type=int, default=48)
     ap.add_argument("--serve-args", default="", help="extra arguments for zhijiao serve, e.g. '--workers 3'")
+    ap.add_argument("--profile", metavar="DIR", help="record the web workers with py-spy during the mixed run "
+                    "(collapsed stacks in DIR) and print the functions their time goes to")
     args = ap.parse_args()
 
     env = dict(os.environ, DATABASE_URL=f"{PG_BASE}/{args.db}", REDIS_URL=args.redis,
@@ -165,7 +206,18 @@ def main() -> None:
 
         wrk(base, mixed, seconds=5, connections=args.connections)  # warm caches and connections
         health = wrk(base, [f"/healthz\t{cookies[0]}"], seconds=10, connections=args.connections)
+        if args.profile:
+            Path(args.profile).mkdir(parents=True, exist_ok=True)
+        spies = [subprocess.Popen(["py-spy", "record", "--nonblocking", "--gil", "--format", "raw", "-r", "200",
+                                   "-d", str(args.seconds), "-o", str(Path(args.profile) / f"{pid}.txt"),
+                                   "-p", str(pid)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                 for pid in (children(proc.pid) if args.profile else [])]
+        cpu_before, t_before = cpu_by_program(), time.monotonic()
         results = {"mixed": wrk(base, mixed, seconds=args.seconds, connections=args.connections)}
+        cpu = {k: v - cpu_before.get(k, 0.0) for k, v in cpu_by_program().items()}
+        cpu_wall = time.monotonic() - t_before
+        for spy in spies:
+            spy.wait(timeout=60)
         for k, lines in per_kind.items():
             results[k] = wrk(base, lines, seconds=args.kind_seconds, connections=16)
     finally:
@@ -182,6 +234,13 @@ def main() -> None:
     for name, conns, r in rows:
         print(f"{name:<10} {conns:>5} {r['rps']:>8.0f} {r['p50']:>8.1f} {r['p90']:>8.1f} {r['p99']:>8.1f} "
               f"{r['errors']:>7} {r['rps'] / health['rps']:>9.0%}")
+    busy = sorted(((k, v) for k, v in cpu.items() if v / cpu_wall >= 0.01), key=lambda kv: -kv[1])
+    print(f"CPU during the mixed run (of {os.cpu_count()} cores): "
+          + ", ".join(f"{k} {v / cpu_wall:.0%}" for k, v in busy)
+          + f"; per request: web {1000 * cpu.get('python', 0.0) / results['mixed']['requests']:.1f} ms, "
+            f"PostgreSQL {1000 * cpu.get('postgres', 0.0) / results['mixed']['requests']:.1f} ms")
+    if args.profile:
+        print_profile(Path(args.profile))
     if peak:
         print(f"web workers: {len(peak)}, peak RSS per worker {max(peak.values()):.0f} MB "
               f"(all: {', '.join(f'{v:.0f}' for v in sorted(peak.values()))})")

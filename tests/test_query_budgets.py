@@ -279,6 +279,18 @@ def grow_resource(w: World) -> None:
     w.resource.knowledge_points.add(*KnowledgePoint.objects.order_by("pk")[:6])
     Comment.objects.bulk_create([Comment(resource=w.resource, author=w.xuesheng, body=f"讲得清楚 {w.next()}",
                                          status="visible") for _ in range(8)])
+    _as_the_actions_keep_it(w.resource, comments=8)
+
+
+def _as_the_actions_keep_it(resource, *, comments: int) -> None:
+    """What the resource actions do beside such writes: count visible comments, save the item (`updated_at`)."""
+    from django.db.models import F
+    from django.utils import timezone
+
+    from zhijiao.resources.models import Resource
+
+    Resource.objects.filter(pk=resource.pk).update(comment_count=F("comment_count") + comments,
+                                                   updated_at=timezone.now())
 
 
 def grow_roles(w: World) -> None:
@@ -305,9 +317,9 @@ PAGES = [
     # resource centre and search
     Page("resource browse", "xuesheng", lambda w: f"{reverse('resources:browse')}?chapter={w.chapter.key}", 3,
          "资源中心", (grow_library,), per_row='class="card res-card"', full=24),
-    Page("resource page", "xuesheng", lambda w: reverse("resources:detail", args=[w.resource.pk]), 9, "预算课件",
+    Page("resource page", "xuesheng", lambda w: reverse("resources:detail", args=[w.resource.pk]), 4, "预算课件",
          (grow_resource,), per_row="讲得清楚", full=1),
-    Page("search results", "laoshi", lambda w: reverse("search:results") + "?q=数学", 4, "找到"),
+    Page("search results", "laoshi", lambda w: reverse("search:results") + "?q=数学", 3, "找到"),
     # homework
     Page("homework list (teacher)", "laoshi", lambda w: reverse("homework:teacher"), 5, "已交/应交",
          (grow_assignments,), per_row='href="/homework/a/', full=4),
@@ -400,6 +412,7 @@ def world(demo_full, settings):
     from zhijiao.resources.models import Comment
 
     Comment.objects.create(resource=w.resource, author=w.xuesheng, body="讲得清楚", status="visible")
+    _as_the_actions_keep_it(w.resource, comments=1)
     assert all((w.xs_open, w.xs_done, w.graded_sub, w.kp, w.chapter, w.class_kp_ids)), "demo data changed"
     random.seed(7)
     return w

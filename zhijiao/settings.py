@@ -117,6 +117,11 @@ elif DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql"):
     # teacher index: ~120 ms of compiling for a 330 ms query). Appended to any options the URL gives.
     options = DATABASES["default"].setdefault("OPTIONS", {})
     options["options"] = f"{options.get('options', '')} -c jit=off".strip()
+    # Server-side parameters, so psycopg prepares a statement run a few times on a connection: a page's
+    # queries are planned once per connection instead of per request (planning a resource's row with its
+    # six related tables took 1.2 ms, executing it 0.1 ms).
+    options.setdefault("server_side_binding", True)
+    options.setdefault("prepare_threshold", 2)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")

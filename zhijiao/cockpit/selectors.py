@@ -17,7 +17,7 @@ from datetime import date, timedelta
 
 import numpy as np
 from django.core.exceptions import PermissionDenied
-from django.db.models import Case, Count, Exists, F, OuterRef, Q, Sum, Value, When
+from django.db.models import BigIntegerField, Case, Count, Exists, F, OuterRef, Q, Sum, Value, When
 from django.db.models.functions import TruncWeek
 from django.db.models.lookups import GreaterThan
 from django.http import Http404
@@ -648,7 +648,8 @@ def _active_between(start: date, end: date) -> Q:
     for year, masks in _days_of_year(start, end):
         any_day = Q(pk__in=[])
         for column, bits in masks.items():
-            any_day |= Q(GreaterThan(F(column).bitand(bits), 0))
+            # A 62-day mask is a bigint: typed as such, or PostgreSQL's server-side binding would get it as int4.
+            any_day |= Q(GreaterThan(F(column).bitand(Value(bits, output_field=BigIntegerField())), 0))
         q |= Q(year=year) & any_day
     return q
 

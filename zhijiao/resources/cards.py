@@ -1,4 +1,5 @@
-"""Resource cards (the browse, favourites and feed lists) rendered once and shared from the cache.
+"""Resource cards (the browse, favourites and feed lists, the facts of a search hit) rendered once and
+shared from the cache.
 
 A card shows nothing personal: the item's type, level, title, subject, school, authors and counters. Its
 HTML is cached under everything it shows that can change — the row's `updated_at` (any edit), its
@@ -16,29 +17,38 @@ from zhijiao.catalog.selectors import CATALOG
 from zhijiao.core.cache import SCOPE, generations
 
 CARD_SECONDS = 24 * 3600
+CARD_TEMPLATE = "resources/_card.html"
+# What names a card in the cache: a list can read just these (`values_list(*CARD_STAMP, named=True)`) and
+# load the whole rows of the cards not cached yet.
+CARD_STAMP = ("pk", "updated_at", "status", "view_count", "download_count", "favourite_count", "rating_count",
+              "rating_sum")
 
 
 def _key(r, stamp: str) -> str:
-    return (f"zj:card:{stamp}:{r.pk}:{r.updated_at.timestamp()}:{r.status}:{r.view_count}:{r.download_count}:"
+    return (f"{stamp}:{r.pk}:{r.updated_at.timestamp()}:{r.status}:{r.view_count}:{r.download_count}:"
             f"{r.favourite_count}:{r.rating_count}:{r.rating_sum}")
 
 
-def rendered_cards(resources) -> list[SafeString]:
-    """The cards of these resources, in order: from the cache where rendered before, else rendered now."""
+def rendered_cards(resources, template: str = CARD_TEMPLATE, *, load=None) -> list[SafeString]:
+    """The cards of these resources, in order: from the cache where rendered before, else rendered now.
+
+    `template` renders one resource `r` and shows nothing personal and nothing but the item's own fields,
+    its counters and the names of its catalog entries and school. `resources` are whole rows, or rows of
+    `CARD_STAMP` only with `load(pks)` giving the whole rows of those to render (so a list whose cards are
+    all cached reads no more than the stamps)."""
     resources = list(resources)
     if not resources:
         return []
     gens = generations(CATALOG, SCOPE)
-    stamp = f"{get_language()}:{gens[CATALOG]}:{gens[SCOPE]}"
+    stamp = f"zj:card:{template}:{get_language()}:{gens[CATALOG]}:{gens[SCOPE]}"
     keys = [_key(r, stamp) for r in resources]
     found = cache.get_many(keys)
-    missing = {}
-    out = []
-    for r, key in zip(resources, keys, strict=True):
-        html = found.get(key)
-        if html is None:
-            html = missing[key] = render_to_string("resources/_card.html", {"r": r})
-        out.append(mark_safe(html))  # rendered by our own template (autoescaped)
+    to_render = [(r, key) for r, key in zip(resources, keys, strict=True) if key not in found]
+    if to_render and load is not None:
+        whole = {row.pk: row for row in load([r.pk for r, _key in to_render])}
+        to_render = [(whole[r.pk], key) for r, key in to_render if r.pk in whole]  # (one deleted meanwhile)
+    missing = {key: render_to_string(template, {"r": r}) for r, key in to_render}
     if missing:
         cache.set_many(missing, CARD_SECONDS)
-    return out
+    # rendered by our own template (autoescaped)
+    return [mark_safe(found.get(key) or missing.get(key, "")) for key in keys]

@@ -98,6 +98,10 @@ def resource_upsert_harvested(*, resource: Resource | None, item: HarvestedItem,
     if set(resource.knowledge_points.values_list("pk", flat=True)) != kp_ids:
         resource.knowledge_points.set(kp_ids)
         changed = True
+    if changed and not created:
+        # The resource page caches an item's chapters and knowledge points per `updated_at`.
+        resource.updated_at = timezone.now()
+        Resource.objects.filter(pk=resource.pk).update(updated_at=resource.updated_at)
     if changed:
         record_event(actor=None, verb="imported" if created else "updated", object_kind="resource",
                      object_key=resource.pk, object_name=resource.title,

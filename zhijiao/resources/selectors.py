@@ -7,15 +7,18 @@ level and sharing scope allow. Reviewers also see what waits in their queue and 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
 
 from zhijiao.accounts.models import RoleKind, User
 from zhijiao.accounts.selectors import scope_of
-from zhijiao.catalog.models import Book, Chapter
+from zhijiao.catalog.models import Book, Chapter, KnowledgePoint
+from zhijiao.catalog.selectors import CATALOG
+from zhijiao.core.cache import cached
 from zhijiao.resources.models import (
     Comment,
     CommentStatus,
@@ -25,6 +28,7 @@ from zhijiao.resources.models import (
     PointsLedger,
     Rating,
     Resource,
+    ResourceFile,
     Sharing,
     Status,
     Subscription,
@@ -143,12 +147,41 @@ def may_open(user, resource: Resource) -> bool:
     return is_district_reviewer(user) or resource.school_id in reviewer_school_ids(user)
 
 
-def access_resource(user, resource_id: int) -> Resource:
-    resource = (Resource.objects.filter(pk=resource_id)
-                .select_related("school", "contributor", "section", "stage", "subject", "edition").first())
+def access_resource(user, resource_id: int, *, mine: bool = False) -> Resource:
+    """The item, if this user may open it. With `mine`, the same query also tells what the user did with it:
+    `is_favourite`, `my_rating` (None if not rated) and `my_pending_comment` (a comment awaiting review)."""
+    qs = (Resource.objects.filter(pk=resource_id)
+          .select_related("school", "contributor", "section", "stage", "subject", "edition"))
+    if mine:
+        of_user = {"user_id": user.pk, "resource_id": OuterRef("pk")}
+        qs = qs.annotate(
+            is_favourite=Exists(Favourite.objects.filter(**of_user)),
+            my_rating=Subquery(Rating.objects.filter(**of_user).values("score")[:1]),
+            my_pending_comment=Exists(Comment.objects.filter(author_id=user.pk, resource_id=OuterRef("pk"),
+                                                             status=CommentStatus.PENDING)))
+    resource = qs.first()
     if resource is None or not may_open(user, resource):
         raise Http404("resource not found")
     return resource
+
+
+@dataclass(frozen=True)
+class ResourceSheet:
+    """What the resource page shows beside the item's own row; the same for everyone who may open it."""
+
+    files: list[ResourceFile]
+    chapters: list[Chapter]
+    knowledge_points: list[KnowledgePoint]
+
+
+def resource_sheet(resource: Resource) -> ResourceSheet:
+    """The item's files, chapters and knowledge points, read once per version of the item and shared from
+    the cache: every writer of these saves the item (`updated_at`), and a renamed chapter or knowledge
+    point bumps the catalog's generation."""
+    return cached(CATALOG, f"res-sheet:{resource.pk}:{resource.updated_at.timestamp()}", lambda: ResourceSheet(
+        files=list(resource.files.all()),
+        chapters=list(resource.chapters.select_related("book")),
+        knowledge_points=list(resource.knowledge_points.all())))
 
 
 def review_queue(user) -> QuerySet[Resource]:

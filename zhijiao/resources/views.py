@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from zhijiao.catalog.models import Book, Chapter, Subject
 from zhijiao.catalog.selectors import browse_context
 from zhijiao.resources import actions, selectors
-from zhijiao.resources.cards import rendered_cards
+from zhijiao.resources.cards import CARD_STAMP, rendered_cards
 from zhijiao.resources.forms import CommentForm, ReviewForm, UploadForm
 from zhijiao.resources.models import (
     Comment,
@@ -41,6 +41,14 @@ def _card_page(request, qs, resource_of=lambda row: row) -> dict:
     """`_page` with the rendered card of each row's resource (`cards`, from the cache where seen before)."""
     page = _page(request, qs)
     page["cards"] = rendered_cards(resource_of(row) for row in page["items"])
+    return page
+
+
+def _resource_card_page(request, qs) -> dict:
+    """`_card_page` of a resource query that reads only what names each card in the cache, and the whole
+    rows of the cards not cached yet (a second query, only then)."""
+    page = _page(request, qs.values_list(*CARD_STAMP, named=True))
+    page["cards"] = rendered_cards(page["items"], load=lambda pks: qs.filter(pk__in=pks))
     return page
 
 
@@ -91,29 +99,32 @@ def browse(request):
                                     subject=nav.subject, edition=nav.edition, section=section, type=rtype,
                                     level=level)
     return _render(request, "resources/browse.html", "browse", {
-        "nav": nav, "page": _card_page(request, qs), "types": ResourceType.choices, "levels": Level.choices,
+        "nav": nav, "page": _resource_card_page(request, qs), "types": ResourceType.choices, "levels": Level.choices,
         "type": rtype, "level": level,
     })
 
 
 @login_required
 def detail(request, pk: int):
-    resource = selectors.access_resource(request.user, pk)
-    actions.resource_view(user=request.user, resource=resource)
     user = request.user
-    files = selectors.resource_files(resource)
+    resource = selectors.access_resource(user, pk, mine=True)
+    actions.resource_view(user=user, resource=resource)
+    sheet = selectors.resource_sheet(resource)
+    can_moderate = selectors.can_moderate(user, resource)
+    # Most items have no comment: the list is only read when there is one this user may see.
+    has_comments = resource.comment_count or resource.my_pending_comment or can_moderate
     return _render(request, "resources/detail.html", "browse", {
         "r": resource,
-        "files": files,
-        "main_file": files[0] if files else None,
-        "chapters": list(resource.chapters.select_related("book")),
-        "knowledge_points": list(resource.knowledge_points.all()),
-        "is_favourite": selectors.is_favourite(user, resource),
-        "my_rating": selectors.my_rating(user, resource),
-        "comments": selectors.resource_comments(user, resource)[:100],
+        "files": sheet.files,
+        "main_file": sheet.files[0] if sheet.files else None,
+        "chapters": sheet.chapters,
+        "knowledge_points": sheet.knowledge_points,
+        "is_favourite": resource.is_favourite,
+        "my_rating": resource.my_rating,
+        "comments": selectors.resource_comments(user, resource)[:100] if has_comments else [],
         "reviews": selectors.resource_reviews(user, resource),
         "can_review": selectors.can_review(user, resource),
-        "can_moderate": selectors.can_moderate(user, resource),
+        "can_moderate": can_moderate,
         "can_edit": selectors.can_edit(user, resource),
         "is_owner": resource.contributor_id == user.pk,
         "review_form": ReviewForm(),
@@ -390,7 +401,7 @@ def subscriptions(request):
     unseen = selectors.feed_unseen_count(user)
     ctx = {
         "subs": selectors.user_subscriptions(user),
-        "page": _card_page(request, selectors.subscription_feed(user)),
+        "page": _resource_card_page(request, selectors.subscription_feed(user)),
         "unseen": unseen,
         "subjects": Subject.objects.all(),
         "grades": range(1, 13),

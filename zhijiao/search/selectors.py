@@ -44,47 +44,43 @@ def scope_filter_for(user) -> ScopeFilter:
 
 def search_resources(user, query: SearchQuery) -> SearchResult:
     """Search the resource library as `user`: only what they may see appears in hits, totals and counts."""
+    return search_with_resources(user, query)[0]
+
+
+def search_with_resources(user, query: SearchQuery) -> tuple[SearchResult, dict]:
+    """`search_resources`, and the resources behind its hits by id (for the result cards).
+
+    One query reads those rows as the user may see them, which is also the recheck: a hit the database
+    says this user may not see is dropped (the index may lag a change by a moment: an item withdrawn or
+    rejected a second ago is never shown while its outbox row waits)."""
     from zhijiao.search.documents import ensure_catalog_terms
 
     ensure_catalog_terms()
     query = dataclasses.replace(query, scope=scope_filter_for(user))
     result = get_backend().search(query)
-    return _recheck(user, result)
+    rows = _hit_rows(user, [h.id for h in result.hits])
+    if len(rows) < len(result.hits):
+        hits = tuple(h for h in result.hits if h.id in rows)
+        result = dataclasses.replace(result, hits=hits, total=max(0, result.total - (len(result.hits) - len(hits))))
+    return result, rows
 
 
-def _recheck(user, result: SearchResult) -> SearchResult:
-    """Drop any hit the database says this user may not see (the index may lag a change by a moment:
-    an item withdrawn or rejected a second ago is never shown while its outbox row waits)."""
-    ids = [h.id for h in result.hits]
+def _hit_rows(user, ids: list[int]) -> dict:
     if not ids:
-        return result
+        return {}
     from zhijiao.resources.models import Resource
     from zhijiao.resources.selectors import published_resources
 
     allowed = published_resources(user).filter(pk__in=ids)
     if user is not None and user.is_authenticated:
         allowed = allowed | Resource.objects.filter(pk__in=ids, contributor_id=user.pk)
-    ok = set(allowed.values_list("pk", flat=True))
-    if len(ok) == len(ids):
-        return result
-    hits = tuple(h for h in result.hits if h.id in ok)
-    return dataclasses.replace(result, hits=hits, total=max(0, result.total - (len(ids) - len(hits))))
+    return {r.pk: r for r in allowed.select_related("subject", "school", "stage", "edition")}
 
 
 def pending_outbox_count() -> int:
     from zhijiao.search.models import IndexOutbox
 
     return IndexOutbox.objects.count()
-
-
-def hit_resources(user, ids: list[int]) -> dict:
-    """The resources behind a page of hits, as `user` may see them (for the result cards)."""
-    if not ids:
-        return {}
-    from zhijiao.resources.selectors import visible_resources
-
-    qs = visible_resources(user).filter(pk__in=ids).select_related("subject", "school", "stage", "edition")
-    return {r.pk: r for r in qs}
 
 
 def facet_labels() -> dict[str, dict[str, str]]:

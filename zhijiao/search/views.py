@@ -9,6 +9,7 @@ from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
+from zhijiao.resources.cards import rendered_cards
 from zhijiao.search import actions, params, selectors
 from zhijiao.search.base import FACET_FIELDS
 
@@ -47,10 +48,13 @@ def results(request):
     hits = []
     facets = []
     if query.text or query.filters:
-        result = selectors.search_resources(request.user, query)
+        result, by_id = selectors.search_with_resources(request.user, query)
         actions.search_record(user=request.user, query=query)
-        by_id = selectors.hit_resources(request.user, [h.id for h in result.hits])
-        hits = [{"hit": h, "r": by_id[h.id], "url": _detail_url(h.id)} for h in result.hits if h.id in by_id]
+        rows = [by_id[h.id] for h in result.hits]
+        # What a hit shows of its item (badges, source, counters) is the same for every query: shared cards.
+        badges, facts = rendered_cards(rows, "search/_hit_badges.html"), rendered_cards(rows, "search/_hit_facts.html")
+        hits = [{"hit": h, "r": r, "url": _detail_url(h.id), "badges": b, "facts": f}
+                for h, r, b, f in zip(result.hits, rows, badges, facts, strict=True)]
         labels = selectors.facet_labels()
         selected = query.filter_dict()
         for name in FACET_FIELDS:

@@ -47,3 +47,34 @@ def test_cards_follow_the_language(lib, client_as):
     assert "National level" in english and "国家级" not in english
     client.cookies["django_language"] = "zh-hans"
     assert "国家级" in _card_of(client, lib, r)
+
+
+def test_the_resource_page_follows_its_files_chapters_and_comments(lib, client_as):
+    """Its files, chapters and knowledge points come from the cache per version of the item, and its comments
+    are only read when there is one the viewer may see: neither hides a change."""
+    from zhijiao.resources import actions
+    from zhijiao.resources.models import Comment
+
+    laoshi, laoshi2 = lib.users["laoshi"], lib.users["laoshi2"]
+    r = lib.make(title="勾股定理 课件", contributor="laoshi", status="draft")
+    owner = client_as(laoshi)
+    url = f"/resources/{r.pk}/"
+    first, second = lib.leaves[0], lib.leaves[-1]
+    assert f"?chapter={first.key}" in owner.get(url).content.decode()
+
+    actions.resource_update(actor=laoshi, resource=r, title="勾股定理 课件", chapters=[second],
+                            upload=lib.upload("勾股定理.pdf", lib.samples.pdf()), upload_name="勾股定理.pdf")
+    page = owner.get(url).content.decode()
+    assert f"?chapter={second.key}" in page and f"?chapter={first.key}" not in page
+    assert "勾股定理.pdf" in page
+
+    actions.resource_submit(actor=laoshi, resource=r)
+    reviewer = lib.users["xiao_admin"]
+    r = actions.resource_review(reviewer=reviewer, resource=r, decision="approved")
+    reader = client_as(laoshi2)
+    assert "还没有评论" in reader.get(url).content.decode()
+    actions.comment_add(user=laoshi2, resource=r, body="讲得很清楚")  # waits for moderation
+    assert "讲得很清楚" in reader.get(url).content.decode()  # its author sees it, marked as waiting
+    assert "讲得很清楚" not in client_as(lib.users["xuesheng"]).get(url).content.decode()
+    actions.comment_moderate(moderator=reviewer, comment=Comment.objects.get(body="讲得很清楚"), status="visible")
+    assert "讲得很清楚" in client_as(lib.users["xuesheng"]).get(url).content.decode()
