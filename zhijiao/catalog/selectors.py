@@ -9,6 +9,8 @@ include needs from query parameters, and the filters for "resources under this c
 from __future__ import annotations
 
 import hashlib
+import threading
+import time
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
@@ -16,7 +18,7 @@ from django.db.models import QuerySet
 from django.utils import translation
 
 from zhijiao.catalog.models import Book, Chapter, Edition, KnowledgePoint, Section, Stage, Subject
-from zhijiao.core.cache import cached, generation, generation_bump
+from zhijiao.core.cache import generation, generation_bump
 
 # The section whose resources hang off the textbook tree (课程教学).
 COURSE_SECTION = "kcjx"
@@ -131,6 +133,96 @@ def catalog_counts() -> dict[str, int]:
             "knowledge_points": KnowledgePoint.objects.count()}
 
 
+# --- the whole tree in memory ---------------------------------------------------------------------
+
+@dataclass
+class CatalogSnapshot:
+    """The textbook tree — sections, stages, subjects, editions, books, chapters; no knowledge points — in
+    this process's memory. A district's catalog is a few thousand rows and every browse page reads its
+    choices: here they are found without a query. Related objects are attached (a book's stage, subject
+    and edition; a chapter's book). Read again when the catalog's generation changes, and at the latest
+    after CATALOG_CACHE_SECONDS."""
+
+    generation: int
+    loaded_at: float
+    sections: list[Section]  # active ones, in order
+    stages: list[Stage]
+    subjects: list[Subject]
+    subjects_by_stage: dict[int, list[Subject]]
+    edition_by_code: dict[str, Edition]
+    editions_by_stage_subject: dict[tuple[int, int], list[Edition]]
+    books_by_choice: dict[tuple[int, int, int], list[Book]]  # (stage, subject, edition) → by grade, volume
+    book_by_code: dict[str, Book]
+    chapters_by_book: dict[int, list[Chapter]]  # by path: parents before children
+    chapter_by_key: dict[str, Chapter]
+
+    @classmethod
+    def load(cls, gen: int) -> CatalogSnapshot:
+        stages_ = list(Stage.objects.all())
+        subjects = list(Subject.objects.all())
+        editions = {e.pk: e for e in Edition.objects.all()}
+        stage_by_id, subject_by_id = {x.pk: x for x in stages_}, {x.pk: x for x in subjects}
+        subjects_by_stage: dict[int, list[Subject]] = {}
+        for stage_id, subject_id in Subject.stages.through.objects.values_list("stage_id", "subject_id"):
+            subjects_by_stage.setdefault(stage_id, []).append(subject_by_id[subject_id])
+        order = {x.pk: i for i, x in enumerate(subjects)}
+        for lst in subjects_by_stage.values():
+            lst.sort(key=lambda x: order[x.pk])
+        books = list(Book.objects.order_by("grade_level", "volume", "pk"))
+        by_choice: dict[tuple[int, int, int], list[Book]] = {}
+        for b in books:
+            b.stage, b.subject, b.edition = stage_by_id[b.stage_id], subject_by_id[b.subject_id], editions[b.edition_id]
+            by_choice.setdefault((b.stage_id, b.subject_id, b.edition_id), []).append(b)
+        edition_order = {e.pk: i for i, e in enumerate(editions.values())}
+        editions_by: dict[tuple[int, int], list[Edition]] = {}
+        for stage_id, subject_id, edition_id in sorted(by_choice, key=lambda k: edition_order[k[2]]):
+            editions_by.setdefault((stage_id, subject_id), []).append(editions[edition_id])
+        book_by_id = {b.pk: b for b in books}
+        chapters_by_book: dict[int, list[Chapter]] = {}
+        chapter_by_key = {}
+        for c in Chapter.objects.order_by("book_id", "path"):
+            c.book = book_by_id[c.book_id]
+            chapters_by_book.setdefault(c.book_id, []).append(c)
+            chapter_by_key[c.key] = c
+        return cls(generation=gen, loaded_at=time.monotonic(), sections=list(sections()), stages=stages_,
+                   subjects=subjects, subjects_by_stage=subjects_by_stage,
+                   edition_by_code={e.code: e for e in editions.values()}, editions_by_stage_subject=editions_by,
+                   books_by_choice=by_choice, book_by_code={b.code: b for b in books},
+                   chapters_by_book=chapters_by_book, chapter_by_key=chapter_by_key)
+
+    def tree(self, book: Book) -> list[TreeNode]:
+        """`chapter_tree(book)`, from memory (new nodes each call: the caller marks them)."""
+        roots: list[TreeNode] = []
+        by_id: dict[int, TreeNode] = {}
+        for c in self.chapters_by_book.get(book.pk, ()):
+            node = TreeNode(id=c.pk, key=c.key, title=c.title, kind=c.kind, path=c.path, depth=c.depth)
+            by_id[c.pk] = node
+            parent = by_id.get(c.parent_id)
+            (parent.children if parent else roots).append(node)
+        return roots
+
+    def descendant_ids(self, chapter: Chapter) -> list[int]:
+        return [c.pk for c in self.chapters_by_book.get(chapter.book_id, ()) if c.path.startswith(chapter.path)]
+
+
+_snapshot: CatalogSnapshot | None = None
+_snapshot_lock = threading.Lock()
+
+
+def catalog_snapshot() -> CatalogSnapshot:
+    """The catalog's current `CatalogSnapshot` (one cache read for the generation; the rows only when it
+    changed)."""
+    global _snapshot
+    gen = generation(CATALOG)
+    snap = _snapshot
+    if snap is None or snap.generation != gen or time.monotonic() - snap.loaded_at > CATALOG_CACHE_SECONDS:
+        with _snapshot_lock:
+            snap = _snapshot
+            if snap is None or snap.generation != gen or time.monotonic() - snap.loaded_at > CATALOG_CACHE_SECONDS:
+                snap = _snapshot = CatalogSnapshot.load(gen)
+    return snap
+
+
 # --- browse --------------------------------------------------------------------------------------
 
 @dataclass
@@ -203,31 +295,31 @@ def browse_context(params, *, base_url: str = "") -> BrowseNav:
 
     `params` is a QueryDict or dict with any of: section, stage, subject, edition (codes), book (code),
     chapter (Chapter.key). Choosing a chapter implies its book, stage, subject and edition.
-    The result depends on the catalog alone, so it is shared through the cache until the catalog changes.
+    The result depends on the catalog alone: it is built from `catalog_snapshot()`, without a query.
     """
     get = (lambda k: (params.get(k) or "").strip()[:200]) if params is not None else (lambda k: "")
     key = "\x1f".join([base_url, translation.get_language() or "", *(get(k) for k in BROWSE_PARAMS)])
     key = hashlib.sha1(key.encode()).hexdigest()
-    return cached(CATALOG, "browse:" + key, lambda: _browse_context(get, base_url, f"{generation(CATALOG)}:{key}"),
-                  timeout=CATALOG_CACHE_SECONDS)
+    snap = catalog_snapshot()
+    return _browse_context(snap, get, base_url, f"{snap.generation}:{key}")
 
 
-def _browse_context(get, base_url: str, cache_key: str) -> BrowseNav:
+def _browse_context(snap: CatalogSnapshot, get, base_url: str, cache_key: str) -> BrowseNav:
     nav = BrowseNav(base_url=base_url, cache_key=cache_key)
-    all_sections = list(sections())
+    all_sections = snap.sections
     nav.section = next((s for s in all_sections if s.code == get("section")), None)
 
-    chapter = chapter_by_key(get("chapter"))
-    book = chapter.book if chapter else book_by_code(get("book"))
+    chapter = snap.chapter_by_key.get(get("chapter"))
+    book = chapter.book if chapter else snap.book_by_code.get(get("book"))
     if book is not None:
         nav.stage, nav.subject, nav.edition, nav.book = book.stage, book.subject, book.edition, book
         nav.chapter = chapter if chapter and chapter.book_id == book.pk else None
     else:
-        nav.stage = Stage.objects.filter(code=get("stage")).first() if get("stage") else None
-        nav.subject = Subject.objects.filter(code=get("subject")).first() if get("subject") else None
-        if nav.subject and nav.stage and not nav.subject.stages.filter(pk=nav.stage.pk).exists():
+        nav.stage = next((s for s in snap.stages if s.code == get("stage")), None) if get("stage") else None
+        nav.subject = next((s for s in snap.subjects if s.code == get("subject")), None) if get("subject") else None
+        if nav.subject and nav.stage and nav.subject not in snap.subjects_by_stage.get(nav.stage.pk, ()):
             nav.subject = None
-        nav.edition = Edition.objects.filter(code=get("edition")).first() if (nav.subject and get("edition")) else None
+        nav.edition = snap.edition_by_code.get(get("edition")) if nav.subject else None
     if not nav.uses_textbooks:
         nav.stage = nav.subject = nav.edition = nav.book = nav.chapter = None
     nav.params = {k: v for k, v in {
@@ -244,18 +336,18 @@ def _browse_context(get, base_url: str, cache_key: str) -> BrowseNav:
                            current=nav.section is not None and s.pk == nav.section.pk) for s in all_sections]
     if nav.uses_textbooks:
         nav.stages = [Choice(s.code, s.name, _url(base_url, p, stage=s.code), current=s == nav.stage)
-                      for s in stages()]
+                      for s in snap.stages]
     if nav.stage:
         nav.subjects = [Choice(s.code, s.name, _url(base_url, p, subject=s.code), current=s == nav.subject)
-                        for s in subjects_for_stage(nav.stage)]
+                        for s in snap.subjects_by_stage.get(nav.stage.pk, ())]
     if nav.stage and nav.subject:
         nav.editions = [Choice(e.code, e.name, _url(base_url, p, edition=e.code), current=e == nav.edition)
-                        for e in editions_for(nav.stage, nav.subject)]
+                        for e in snap.editions_by_stage_subject.get((nav.stage.pk, nav.subject.pk), ())]
     if nav.stage and nav.subject and nav.edition:
         nav.books = [Choice(b.code, b.volume_label, _url(base_url, p, book=b.code), current=b == nav.book)
-                     for b in books_for(nav.stage, nav.subject, nav.edition)]
+                     for b in snap.books_by_choice.get((nav.stage.pk, nav.subject.pk, nav.edition.pk), ())]
     if nav.book:
-        nav.tree = chapter_tree(nav.book)
+        nav.tree = snap.tree(nav.book)
         current_path = nav.chapter.path if nav.chapter else None
         stack = list(nav.tree)
         while stack:
@@ -265,5 +357,5 @@ def _browse_context(get, base_url: str, cache_key: str) -> BrowseNav:
             node.open = bool(current_path and current_path.startswith(node.path) and not node.current)
             stack.extend(node.children)
     if nav.chapter:
-        nav.chapter_ids = chapter_descendant_ids(nav.chapter)
+        nav.chapter_ids = snap.descendant_ids(nav.chapter)
     return nav

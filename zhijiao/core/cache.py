@@ -7,6 +7,7 @@ simply never read again and expires. One bump invalidates everything of a kind, 
 know which keys readers built.
 """
 
+import time
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -27,8 +28,11 @@ def _gen_key(name: str) -> str:
 def generation(name: str) -> int:
     value = cache.get(_gen_key(name))
     if value is None:
-        cache.add(_gen_key(name), 1, None)
-        value = cache.get(_gen_key(name), 1)
+        # A number never used before (not 1): after the cache was emptied (a Redis restart), a process that
+        # keeps a value in its own memory under the old number (the catalog snapshot) must not match it.
+        first = time.time_ns() // 1000
+        cache.add(_gen_key(name), first, None)
+        value = cache.get(_gen_key(name), first)
     return value
 
 
@@ -45,7 +49,7 @@ def generation_bump(name: str) -> None:
         try:
             cache.incr(_gen_key(name))
         except ValueError:  # not set yet (or evicted): any new number differs from what readers used
-            cache.set(_gen_key(name), 2, None)
+            cache.set(_gen_key(name), time.time_ns() // 1000, None)
 
     # Now (this transaction reads its own change) and after the commit (a reader in between may have
     # cached what it read before the change under the new number).

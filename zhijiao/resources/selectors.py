@@ -113,11 +113,16 @@ def _oversight_q(user) -> Q | None:
     return None
 
 
+def published_q(user) -> Q:
+    """The condition of `published_resources`, to combine with others in one filter."""
+    if user is None or not user.is_authenticated:
+        return Q(status=Status.APPROVED, sharing=Sharing.PUBLIC)
+    return _published_q(user)
+
+
 def published_resources(user) -> QuerySet[Resource]:
     """Approved items this user may see (what browsing, feeds and the API list show)."""
-    if not user.is_authenticated:
-        return Resource.objects.filter(status=Status.APPROVED, sharing=Sharing.PUBLIC)
-    return Resource.objects.filter(_published_q(user))
+    return Resource.objects.filter(published_q(user))
 
 
 def visible_resources(user) -> QuerySet[Resource]:

@@ -68,13 +68,17 @@ def search_with_resources(user, query: SearchQuery) -> tuple[SearchResult, dict]
 def _hit_rows(user, ids: list[int]) -> dict:
     if not ids:
         return {}
-    from zhijiao.resources.models import Resource
-    from zhijiao.resources.selectors import published_resources
+    from django.db.models import Q
 
-    allowed = published_resources(user).filter(pk__in=ids)
+    from zhijiao.resources.models import Resource
+    from zhijiao.resources.selectors import published_q
+
+    allowed = published_q(user)
     if user is not None and user.is_authenticated:
-        allowed = allowed | Resource.objects.filter(pk__in=ids, contributor_id=user.pk)
-    return {r.pk: r for r in allowed.select_related("subject", "school", "stage", "edition")}
+        allowed |= Q(contributor_id=user.pk)
+    rows = (Resource.objects.filter(Q(pk__in=ids) & allowed).select_related("subject", "school", "stage", "edition")
+            .defer("description", "external_url", "tags", "school__code"))
+    return {r.pk: r for r in rows}
 
 
 def pending_outbox_count() -> int:
