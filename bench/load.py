@@ -157,6 +157,7 @@ def main() -> None:
         marker.write_text(f"{time.perf_counter() - t0:.0f}")
     else:
         zhijiao(["migrate", "-v0"], env)
+    zhijiao(["collectstatic", "--noinput", "-v0"], env)  # as production serves static files
     subprocess.run(["redis-cli", "-u", args.redis, "flushdb"], check=True, capture_output=True)
     out = subprocess.run([sys.executable, "-c", TARGETS, str(args.users)], env=env, cwd=ROOT, check=True,
                          capture_output=True, text=True).stdout

@@ -16,6 +16,8 @@ class Command(BaseCommand):
     def handle(self, *args, bind, no_demo, **options):
         call_command("migrate", interactive=False, verbosity=0)
         self.stdout.write("数据库已就绪 / database ready")
+        # Hashed, pre-compressed static files, as production serves them (web/static_storage.py).
+        call_command("collectstatic", interactive=False, verbosity=0)
         if not no_demo and not OrgNode.objects.exists():
             call_command("demo", size="small", no_logins=True)
         from zhijiao.search.selectors import get_backend
