@@ -1,4 +1,4 @@
-"""The data cockpit in a real Chromium: charts render (ECharts canvases), no console errors, drill-down
+"""The data cockpit in a real Chromium: charts render (Chart.js canvases), no console errors, drill-down
 district → school → teacher, and phones at 360 px."""
 
 import pytest
@@ -26,9 +26,10 @@ def _watch(p):
 
 
 def _charts_drawn(p, at_least: int):
-    p.wait_for_function(f"document.querySelectorAll('.chart canvas').length >= {at_least}", timeout=15000)
-    frames = p.locator(".chart").count()
-    assert p.locator(".chart canvas").count() >= frames  # every frame got a canvas
+    """Chart.js drew every frame's canvas (a chart object is bound to it, with its data), at a usable size."""
+    p.wait_for_function("window.Chart && [...document.querySelectorAll('.chart canvas')].every("
+                        "c => Chart.getChart(c) && Chart.getChart(c).data.datasets[0].data.length > 0)", timeout=15000)
+    assert p.locator(".chart canvas").count() >= at_least
     box = p.locator(".chart canvas").first.bounding_box()
     assert box and box["width"] > 100 and box["height"] > 100
 

@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from zhijiao.cockpit import actions, selectors
+from zhijiao.cockpit import actions, charts, selectors
 from zhijiao.cockpit.exports import Table, xlsx_response
 from zhijiao.cockpit.forms import IndexRulesForm, IndicatorForm, initial_of
 from zhijiao.cockpit.indicators import DIMENSION_LABELS, DIMENSIONS, MEASURES
@@ -61,33 +61,18 @@ def _trend_tables(daily, weekly) -> list[Table]:
 
 def _trend_charts(daily, weekly, hourly) -> list[dict]:
     return [
-        {"id": "chart-daily", "title": _("每日访问量与活跃用户"), "option": {
-            "tooltip": {"trigger": "axis"}, "legend": {"data": [_("访问量"), _("活跃用户")]},
-            "grid": {"left": 8, "right": 8, "bottom": 8, "containLabel": True},
-            "xAxis": {"type": "category", "data": [d["day"].strftime("%m-%d") for d in daily]},
-            "yAxis": [{"type": "value"}, {"type": "value"}],
-            "series": [{"name": _("访问量"), "type": "line", "smooth": True, "data": [d["visits"] for d in daily]},
-                       {"name": _("活跃用户"), "type": "line", "smooth": True, "yAxisIndex": 1,
-                        "data": [d["active"] for d in daily]}]}},
-        {"id": "chart-weekly", "title": _("每周访问量"), "option": {
-            "tooltip": {"trigger": "axis"}, "grid": {"left": 8, "right": 8, "bottom": 8, "containLabel": True},
-            "xAxis": {"type": "category", "data": [w["week"].strftime("%m-%d") for w in weekly]},
-            "yAxis": {"type": "value"},
-            "series": [{"name": _("访问量"), "type": "bar", "data": [w["visits"] for w in weekly]}]}},
-        {"id": "chart-hourly", "title": _("一天中各时段访问量"), "option": {
-            "tooltip": {"trigger": "axis"}, "grid": {"left": 8, "right": 8, "bottom": 8, "containLabel": True},
-            "xAxis": {"type": "category", "data": [_("%(h)s时") % {"h": h} for h in range(24)]},
-            "yAxis": {"type": "value"},
-            "series": [{"name": _("访问量"), "type": "bar", "data": hourly}]}},
+        charts.lines("chart-daily", _("每日访问量与活跃用户"), [d["day"].strftime("%m-%d") for d in daily],
+                     (_("访问量"), [d["visits"] for d in daily]), (_("活跃用户"), [d["active"] for d in daily])),
+        charts.bars("chart-weekly", _("每周访问量"), [w["week"].strftime("%m-%d") for w in weekly],
+                    [w["visits"] for w in weekly], name=_("访问量")),
+        charts.bars("chart-hourly", _("一天中各时段访问量"), [_("%(h)s时") % {"h": h} for h in range(24)], hourly,
+                    name=_("访问量")),
     ]
 
 
 def _dims_chart(dims: dict[str, float], chart_id: str = "chart-dims") -> dict:
-    return {"id": chart_id, "title": _("五个维度得分"), "option": {
-        "tooltip": {}, "radar": {"radius": "62%", "indicator": [{"name": str(label), "max": 100}
-                                                                  for _d, label in DIMENSIONS]},
-        "series": [{"type": "radar", "data": [{"value": [round(dims.get(d, 0), 1) for d, _l in DIMENSIONS],
-                                               "name": _("平均得分"), "areaStyle": {}}]}]}}
+    return charts.radar(chart_id, _("五个维度得分"), [label for _d, label in DIMENSIONS],
+                        [round(dims.get(d, 0), 1) for d, _l in DIMENSIONS], name=_("平均得分"))
 
 
 def _indicator_table(ind_figs) -> Table:
@@ -146,27 +131,20 @@ def district(request):
     teachers = totals["teachers"] or 1
     dims = {d: sum(f.dims.get(d, 0) * f.teachers for f in figs) / teachers for d, _l in DIMENSIONS}
     top = ranked[:20]
-    charts = [
-        {"id": "chart-ranking", "title": _("学校深度应用指数排名（前20）"), "tall": True, "option": {
-            "tooltip": {"trigger": "axis"}, "grid": {"left": 8, "right": 24, "bottom": 8, "containLabel": True},
-            "xAxis": {"type": "value", "max": 100},
-            "yAxis": {"type": "category", "inverse": True, "data": [f.school.name for f in top],
-                      "axisLabel": {"width": 110, "overflow": "truncate"}},
-            "series": [{"name": _("深度应用指数"), "type": "bar", "data": [f.share for f in top],
-                        "markLine": {"data": [{"xAxis": rules.warning_share}], "symbol": "none"}}]}},
+    page_charts = [
+        charts.bars("chart-ranking", _("学校深度应用指数排名（前20，预警线 %(line)s）") % {"line": _pct(rules.warning_share)},
+                    [f.school.name for f in top], [f.share for f in top], name=_("深度应用指数"), horizontal=True,
+                    max_value=100, tall=True),
         _dims_chart(dims),
-        {"id": "chart-types", "title": _("按学校类型的深度应用指数"), "option": {
-            "tooltip": {"trigger": "axis"}, "grid": {"left": 8, "right": 8, "bottom": 8, "containLabel": True},
-            "xAxis": {"type": "category", "data": [r[0] for r in by_type.rows]},
-            "yAxis": {"type": "value", "max": 100},
-            "series": [{"name": _("深度应用指数"), "type": "bar",
-                        "data": [g.share for g in selectors.group_figures(figs, "school_type")]}]}},
+        charts.bars("chart-types", _("按学校类型的深度应用指数"), [r[0] for r in by_type.rows],
+                    [g.share for g in selectors.group_figures(figs, "school_type")], name=_("深度应用指数"),
+                    max_value=100),
         *_trend_charts(daily, weekly, hourly),
     ]
     return render(request, "cockpit/district.html", {
         "district": district_node, "period": period, "error": error, "totals": totals, "rules": rules,
         "ranking": ranking, "warnings": warnings, "groups": [by_type, by_owner], "indicators": ind_table,
-        "trends": _trend_tables(daily, weekly), "charts": charts, "as_of": figures.as_of,
+        "trends": _trend_tables(daily, weekly), "charts": page_charts, "as_of": figures.as_of,
         "periods": selectors.PERIOD_CHOICES, "can_configure": selectors.can_configure(request.user),
     })
 
@@ -192,18 +170,15 @@ def school(request, school_id: int):
     bins = [0] * 10
     for t in scores.values():
         bins[min(9, int(t.score // 10))] += 1
-    charts = [
-        {"id": "chart-scores", "title": _("教师得分分布"), "option": {
-            "tooltip": {"trigger": "axis"}, "grid": {"left": 8, "right": 8, "bottom": 8, "containLabel": True},
-            "xAxis": {"type": "category", "data": [f"{i * 10}–{i * 10 + 9 if i < 9 else 100}" for i in range(10)]},
-            "yAxis": {"type": "value", "minInterval": 1},
-            "series": [{"name": _("教师数"), "type": "bar", "data": bins}]}},
+    page_charts = [
+        charts.bars("chart-scores", _("教师得分分布"), [f"{i * 10}–{i * 10 + 9 if i < 9 else 100}" for i in range(10)],
+                    bins, name=_("教师数"), whole_numbers=True),
         _dims_chart(f.dims),
         *_trend_charts(daily, weekly, hourly),
     ]
     return render(request, "cockpit/school.html", {
         "school": school_node, "figures": f, "period": period, "error": error, "rules": rules,
-        "teachers": teachers, "indicators": ind_table, "trends": _trend_tables(daily, weekly), "charts": charts,
+        "teachers": teachers, "indicators": ind_table, "trends": _trend_tables(daily, weekly), "charts": page_charts,
         "as_of": figures.as_of, "periods": selectors.PERIOD_CHOICES,
         "can_district": selectors.can_read_district(request.user),
     })
@@ -229,17 +204,14 @@ def teacher(request, teacher_id: int):
                   [[d["day"].isoformat(), d["visits"]] for d in daily])
     if (resp := _tables_response(request, [table, trend], f"teacher-{person.pk}")) is not None:
         return resp
-    charts = [
+    page_charts = [
         _dims_chart(t.dims),
-        {"id": "chart-activity", "title": _("每日操作数"), "option": {
-            "tooltip": {"trigger": "axis"}, "grid": {"left": 8, "right": 8, "bottom": 8, "containLabel": True},
-            "xAxis": {"type": "category", "data": [d["day"].strftime("%m-%d") for d in daily]},
-            "yAxis": {"type": "value", "minInterval": 1},
-            "series": [{"name": _("操作数"), "type": "bar", "data": [d["visits"] for d in daily]}]}},
+        charts.bars("chart-activity", _("每日操作数"), [d["day"].strftime("%m-%d") for d in daily],
+                    [d["visits"] for d in daily], name=_("操作数"), whole_numbers=True),
     ]
     return render(request, "cockpit/teacher.html", {
         "person": person, "school": school_node, "score": t, "period": period, "error": error,
-        "rules": rules, "indicators": table, "trend": trend, "charts": charts,
+        "rules": rules, "indicators": table, "trend": trend, "charts": page_charts,
         "as_of": cp.updated_at if cp else None, "periods": selectors.PERIOD_CHOICES,
     })
 

@@ -25,7 +25,7 @@ def test_district_page_shows_index_ranking_and_warnings(activity, users, client_
     for school in activity.schools:
         assert school.name in html
     assert f"/cockpit/school/{activity.schools[0].pk}/" in html  # drill-down link
-    assert 'data-chart="chart-ranking"' in html and "echarts-5.6.0.min.js" in html
+    assert 'data-chart="chart-ranking"' in html and "chart-4.6.2.umd.min.js" in html
     assert "按学校类型" in html and "按办学性质" in html and "每百名学生访问量" in html
 
 

@@ -1,26 +1,16 @@
-/* Cockpit charts: each .chart[data-chart] frame gets the ECharts option in the <script type="application/json">
-   with that id. Tables on the page carry the same figures, so the page is usable before this runs. */
+/* Cockpit charts: each .chart[data-chart] frame's canvas is drawn with the Chart.js configuration in the
+   <script type="application/json"> with that id (cockpit/charts.py). Tables on the page carry the same
+   figures, so the page is usable before this runs, and without it. */
 (function () {
   "use strict";
-  var charts = [];
   function init() {
-    if (!window.echarts) { return; }
+    if (!window.Chart) { return; }
     var frames = document.querySelectorAll(".chart[data-chart]");
     for (var i = 0; i < frames.length; i++) {
-      var el = frames[i];
-      var data = document.getElementById(el.getAttribute("data-chart"));
-      if (!data) { continue; }
-      var chart = window.echarts.init(el, null, { renderer: "canvas" });
-      chart.setOption(JSON.parse(data.textContent));
-      charts.push(chart);
+      var data = document.getElementById(frames[i].getAttribute("data-chart"));
+      var canvas = frames[i].querySelector("canvas");
+      if (data && canvas) { new window.Chart(canvas, JSON.parse(data.textContent)); }
     }
-    var pending = null;
-    window.addEventListener("resize", function () {
-      if (pending) { window.clearTimeout(pending); }
-      pending = window.setTimeout(function () {
-        for (var j = 0; j < charts.length; j++) { charts[j].resize(); }
-      }, 100);
-    });
   }
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", init);
