@@ -131,3 +131,18 @@ def test_upload_then_school_review(library, page, browser, browser_login, live_s
     assert "已通过审核" in page.locator("[data-testid=inbox]").inner_text()
     page.goto(f"{live_server.url}/resources/mine/?status=approved")
     assert "时、分、秒 微课：认识秒针" in page.locator("table").inner_text()
+
+
+def test_a_link_resource_with_a_long_address_fits_a_phone(library, phone_page, browser_login, live_server):
+    from django.utils import timezone
+
+    from zhijiao.resources.models import Level, Resource, ResourceType, Sharing, Status
+
+    r = Resource.objects.create(
+        type=ResourceType.LINK, title="国家中小学智慧教育平台 勾股定理 微课", level=Level.DISTRICT,
+        sharing=Sharing.DISTRICT, status=Status.APPROVED, published_at=timezone.now(),
+        external_url="https://basic.smartedu.cn/syncClassroom/classActivity?activityId=" + "a1b2c3d4" * 12)
+    browser_login(phone_page, "xuesheng")
+    phone_page.goto(f"{live_server.url}/resources/{r.pk}/")
+    assert phone_page.get_by_role("link", name="打开外部链接").is_visible()
+    assert _fits(phone_page, 360)
