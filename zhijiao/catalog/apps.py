@@ -13,7 +13,7 @@ class CatalogConfig(AppConfig):
         register_demo_extension("zhijiao.catalog.demo.build", order=10)
         staff = {"teacher", "head_teacher", "subject_teacher", "school_admin", "cio", "district_admin", "supervisor"}
         register_app(key="catalog", label=_("教材目录"), category="teaching", url_name="catalog:browse",
-                     roles=staff | {"student", "parent"}, icon="📚",
+                     roles=staff | {"student", "parent"}, icon="list-tree",
                      description=_("学段、学科、版本、册次与章节"), order=60)
         register_app(key="catalog_manage", label=_("目录管理"), category="management", url_name="catalog:manage",
-                     roles={"district_admin"}, icon="🗂", description=_("板块、教材目录导入与导出"), order=50)
+                     roles={"district_admin"}, icon="folders", description=_("板块、教材目录导入与导出"), order=50)

@@ -14,16 +14,16 @@ class ResourcesConfig(AppConfig):
         staff = {RoleKind.TEACHER, RoleKind.HEAD_TEACHER, RoleKind.SUBJECT_TEACHER, RoleKind.SCHOOL_ADMIN,
                  RoleKind.CIO, RoleKind.DISTRICT_ADMIN, RoleKind.SUPERVISOR}
         register_app(key="resources", label=_("资源中心"), category="teaching", url_name="resources:browse",
-                     roles=staff, icon="📚", description=_("按教材章节找课件、微课、教案"), order=10)
+                     roles=staff, icon="books", description=_("按教材章节找课件、微课、教案"), order=10)
         register_app(key="resources_learn", label=_("资源中心"), category="learning", url_name="resources:browse",
-                     roles={RoleKind.STUDENT, RoleKind.PARENT}, icon="📚", description=_("按课本章节看微课、学习资源"),
+                     roles={RoleKind.STUDENT, RoleKind.PARENT}, icon="books", description=_("按课本章节看微课、学习资源"),
                      order=10)
         register_app(key="resources_mine", label=_("我的资源"), category="teaching", url_name="resources:mine",
-                     roles={RoleKind.TEACHER, RoleKind.HEAD_TEACHER, RoleKind.SUBJECT_TEACHER}, icon="⬆",
+                     roles={RoleKind.TEACHER, RoleKind.HEAD_TEACHER, RoleKind.SUBJECT_TEACHER}, icon="upload",
                      description=_("上传、审核进度、积分"), order=11)
         register_app(key="resources_review", label=_("资源审核"), category="management",
                      url_name="resources:review_queue",
-                     roles={RoleKind.SCHOOL_ADMIN, RoleKind.CIO, RoleKind.DISTRICT_ADMIN}, icon="✔",
+                     roles={RoleKind.SCHOOL_ADMIN, RoleKind.CIO, RoleKind.DISTRICT_ADMIN}, icon="shield-check",
                      description=_("凡进必审：审核资源和评论"), order=20)
         register_demo_extension("zhijiao.resources.demo.build", order=20)
 

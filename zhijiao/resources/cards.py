@@ -10,6 +10,7 @@ so a stale card is never served, and a list page renders only the cards it has n
 
 from django.core.cache import cache
 from django.template.loader import render_to_string
+from django.templatetags.static import static
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
@@ -40,7 +41,8 @@ def rendered_cards(resources, template: str = CARD_TEMPLATE, *, load=None) -> li
     if not resources:
         return []
     gens = generations(CATALOG, SCOPE)
-    stamp = f"zj:card:{template}:{get_language()}:{gens[CATALOG]}:{gens[SCOPE]}"
+    # (the icon sprite's hashed name too: a card names it, and a deploy may change it)
+    stamp = f"zj:card:{template}:{get_language()}:{gens[CATALOG]}:{gens[SCOPE]}:{static('web/icons.svg')}"
     keys = [_key(r, stamp) for r in resources]
     found = cache.get_many(keys)
     to_render = [(r, key) for r, key in zip(resources, keys, strict=True) if key not in found]

@@ -13,9 +13,9 @@ class SearchConfig(AppConfig):
 
         staff = {"teacher", "head_teacher", "subject_teacher", "school_admin", "cio", "district_admin", "supervisor"}
         register_app(key="search", label=_("资源搜索"), category="teaching", url_name="search:results",
-                     roles=staff, icon="🔍", description=_("按课题、知识点、作者搜全区资源"), order=5)
+                     roles=staff, icon="search", description=_("按课题、知识点、作者搜全区资源"), order=5)
         register_app(key="search_learn", label=_("资源搜索"), category="learning", url_name="search:results",
-                     roles={"student", "parent"}, icon="🔍", description=_("搜微课、学习任务单"), order=5)
+                     roles={"student", "parent"}, icon="search", description=_("搜微课、学习任务单"), order=5)
         register_demo_extension("zhijiao.search.demo.build", order=25)
 
         from zhijiao.records.trail import register_trail_kind

@@ -27,7 +27,7 @@ class AppEntry:
     category: str
     url_name: str
     roles: frozenset[str] = field(default_factory=frozenset)
-    icon: str = "▦"
+    icon: str = "apps"  # a name in web/icons/ (Tabler Icons), drawn by {% icon %}
     description: str = ""
     order: int = 100
 
@@ -47,7 +47,7 @@ def _reverse(url_name: str) -> str | None:
 _REGISTRY: dict[str, AppEntry] = {}
 
 
-def register_app(*, key: str, label, category: str, url_name: str, roles, icon: str = "▦",
+def register_app(*, key: str, label, category: str, url_name: str, roles, icon: str = "apps",
                  description="", order: int = 100) -> None:
     if category not in dict(CATEGORIES):
         raise ValueError(f"unknown category {category}")

@@ -1,6 +1,7 @@
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.views.decorators.http import require_http_methods
 
 from zhijiao.accounts.selectors import scope_of
@@ -20,7 +21,7 @@ def home(request):
         # The app grid is the same for everyone holding the same kinds of role: rendered once per kinds and
         # language, then served from the cache (`apps_key`); `groups` is only computed on a miss.
         "groups": lambda: apps_for_roles(kinds),
-        "apps_key": f"{registry_version()}:{','.join(sorted(kinds))}",
+        "apps_key": f"{registry_version()}:{static('web/icons.svg')}:{','.join(sorted(kinds))}",
         "roles": scope.roles,
     })
 
