@@ -8,7 +8,8 @@ from django.urls import reverse
 class ForcePasswordChangeMiddleware:
     """Until a person replaces their first (or reset) password, every page leads to the change form."""
 
-    ALLOWED_PREFIXES = ("/accounts/", "/static/", "/i18n/", "/healthz", "/api/")
+    ALLOWED_PREFIXES = ("/accounts/", "/static/", "/i18n/", "/healthz", "/api/", "/sw.js", "/manifest.webmanifest",
+                        "/offline/")
 
     def __init__(self, get_response):
         self.get_response = get_response

@@ -9,4 +9,8 @@ CASES = [
          note="全部标为已读 marks only the caller's own"),
 ]
 
-EXEMPT: dict[str, str] = {}
+EXEMPT: dict[str, str] = {
+    "manifest": "public: the installable app's manifest (names, colours, icons), the same for everyone",
+    "service_worker": "public: the service worker script, the same for everyone; it caches only the shell",
+    "web:offline": "public: the page shown without a network; nothing personal (the service worker caches it)",
+}
