@@ -1,0 +1,51 @@
+"""A dropped signal loses no answer: a student answering homework on a phone goes offline mid-way; the typed
+answers stay on the phone and the page says they are not sent yet; the phone reloads offline (the app
+closed, the signal gone); when the connection returns the answers are back in the form and sent, once, as
+the draft (the homework is not submitted by this)."""
+
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def _text_answer(p):
+    return p.locator("#answer-form textarea, #answer-form input:not([type])").first
+
+
+def test_answers_typed_offline_are_kept_and_sent_when_back_online(demo_full, phone_page, browser_login,
+                                                                   live_server):
+    from zhijiao.homework.models import Submission
+
+    p = phone_page
+    browser_login(p, "xuesheng")
+    p.goto(f"{live_server.url}/homework/my/")
+    p.locator("[data-testid=todo] a").first.click()
+    p.wait_for_load_state()
+    do_url = p.url
+    sub = Submission.objects.get(pk=int(do_url.rstrip("/").rsplit("/", 1)[-1]))
+    status_before = sub.status
+
+    _text_answer(p).fill("在线时写的答案")
+    p.wait_for_selector("#autosave-status[data-state=saved]")
+
+    p.context.set_offline(True)
+    _text_answer(p).fill("断网后写的答案")
+    p.wait_for_selector("#autosave-status[data-state=offline]")
+    assert "还没有发送" in p.locator("#autosave-status").inner_text()
+    p.click("[data-testid=submit]")  # 提交 offline: kept, not lost to an error page
+    assert "还没有提交" in p.locator("#autosave-status").inner_text()
+    assert p.url == do_url
+    p.goto("about:blank")  # the page is gone, as when the app is closed
+
+    p.context.set_offline(False)
+    p.goto(do_url)
+    assert _text_answer(p).input_value() == "断网后写的答案"  # back from the phone
+    p.wait_for_selector("#autosave-status[data-state=saved]")
+    assert p.evaluate("Object.keys(localStorage).filter(k => k.startsWith('zhijiao:answers:')).length") == 0
+
+    # The server has it: a fresh page, with nothing left on the phone, shows the answer from the draft.
+    p.goto(do_url)
+    assert _text_answer(p).input_value() == "断网后写的答案"
+    sub.refresh_from_db()
+    assert status_before == "assigned" and sub.status == "draft"  # saved as a draft, not submitted
+    assert Submission.objects.filter(assignment_id=sub.assignment_id, student_id=sub.student_id).count() == 1
