@@ -3,7 +3,8 @@ with the README's first command (`zhijiao start`: migrate, the small demo, colle
 production server), Chromium 360 px wide with an empty cache.
 
 Each page must stay under 100 KB on the wire (encoded bodies: HTML, styles, scripts, fonts), ask no other
-host for anything, fit the screen's width, and a return visit must transfer nothing but the page itself.
+host for anything, fit the screen's width, and pass axe-core's WCAG 2.1 A and AA rules (axe-core 4.14,
+MPL-2.0, vendored at tests/browser/vendor/); a return visit must transfer nothing but the page itself.
 A page added later and linked from a home is held to the same budget without anyone remembering to.
 """
 
@@ -30,6 +31,8 @@ WIDTH = 360
 ROLES = ["xuesheng", "laoshi", "jiazhang", "xiao_admin", "qu_admin"]
 # Links that are actions or leave the pages a person reads.
 SKIP = ("/accounts/logout", "/i18n/", "/static/", "/media/", "/ops/")
+AXE = (Path(__file__).parent / "vendor" / "axe-4.14.1.min.js").read_text()
+AXE_RULES = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 
 @pytest.fixture(scope="module")
@@ -135,12 +138,17 @@ def _visit(context, p, url: str, *, empty_cache: bool) -> dict | None:
         return None
     p.wait_for_load_state("networkidle")
     cdp.detach()
+    p.add_script_tag(content=AXE)
+    violations = p.evaluate("(tags) => axe.run(document, {runOnly: {type: 'tag', values: tags}})"
+                            ".then(r => r.violations.map(v => v.id + ': ' + v.nodes.slice(0, 2).map("
+                            "n => n.target.join(' ')).join(', ')))", AXE_RULES)
     fetched = {urls.get(r, "?"): n for r, n in encoded.items() if r not in cached and n > 0}
     return {"status": response.status if response else 0, "kb": sum(encoded.values()) / 1024, "hosts": hosts,
-            "width": p.evaluate("document.documentElement.scrollWidth"), "fetched": fetched}
+            "width": p.evaluate("document.documentElement.scrollWidth"), "fetched": fetched,
+            "violations": violations}
 
 
-def test_every_page_of_every_role_is_light_on_a_phone(started, browser):
+def test_every_page_of_every_role_is_light_and_accessible_on_a_phone(started, browser):
     failures = []
     seen = 0
     for username in ROLES:
@@ -163,6 +171,8 @@ def test_every_page_of_every_role_is_light_on_a_phone(started, browser):
                 failures.append(f"{where}: asked other hosts {sorted(got['hosts'] - {urlparse(started).netloc})}")
             if got["width"] > WIDTH:
                 failures.append(f"{where}: {got['width']} px wide on a {WIDTH} px screen")
+            if got["violations"]:
+                failures.append(f"{where}: axe (WCAG 2.1 A/AA): {got['violations']}")
         # A return visit: the static files come from the cache, only the page itself is transferred.
         _visit(context, p, f"{started}/", empty_cache=True)
         again = _visit(context, p, f"{started}/", empty_cache=False)

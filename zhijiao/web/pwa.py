@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET
 
 from zhijiao import __version__
 
-THEME = "#1f6feb"  # --c-primary in web/zhijiao.css
+THEME = "#1f6feb"  # the app icon's blue (web/app-icon.svg)
 SHELL_FILES = ["web/zhijiao.css", "web/vendor/htmx-2.0.11.min.js", "web/icons.svg", "web/pwa.js",
                "web/app-icon.svg"]
 
