@@ -1,4 +1,5 @@
-"""Every page each demo role reaches from its home, as a phone on a first visit meets it: the platform started
+"""Every kind of page each demo role reaches from its home (up to three links away), as a phone on a first
+visit meets it: the platform started
 with the README's first command (`zhijiao start`: migrate, the small demo, collected static files, the
 production server), Chromium 360 px wide with an empty cache.
 
@@ -9,6 +10,7 @@ A page added later and linked from a home is held to the same budget without any
 """
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -16,7 +18,7 @@ import tempfile
 import time
 import urllib.request
 from pathlib import Path
-from urllib.parse import urljoin, urlparse
+from urllib.parse import parse_qsl, urljoin, urlparse
 
 import pytest
 from playwright.sync_api import Error as PlaywrightError
@@ -33,6 +35,13 @@ ROLES = ["xuesheng", "laoshi", "jiazhang", "xiao_admin", "qu_admin"]
 SKIP = ("/accounts/logout", "/i18n/", "/static/", "/media/", "/ops/")
 AXE = (Path(__file__).parent / "vendor" / "axe-4.14.1.min.js").read_text()
 AXE_RULES = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+DEPTH = 3  # links away from the home
+# Pages that typeset formulas in the browser (KaTeX: 63 KB of script and 20-40 KB of fonts, each fetched once
+# and then cached for a year) are held to this bound until formulas are rendered on the server when a
+# question is saved (issue 23, docs/light-pages.md); every other page to BUDGET_KB.
+FORMULA_PAGES = ("/questions/", "/learning/notebook/", "/homework/s/", "/homework/grade/", "/homework/a/")
+FORMULA_BUDGET_KB = 130
+MAX_KINDS = 80  # kinds of page per role, a bound on the walk
 
 
 @pytest.fixture(scope="module")
@@ -75,9 +84,9 @@ def _login(p, base: str, username: str) -> None:
     p.wait_for_load_state()
 
 
-def _links(p, base: str, page_url: str, selector: str = "a[href]") -> list[str]:
+def _links(p, base: str, page_url: str) -> list[str]:
     out = []
-    for href in p.eval_on_selector_all(selector, "els => els.map(e => e.getAttribute('href'))"):
+    for href in p.eval_on_selector_all("a[href]", "els => els.map(e => e.getAttribute('href'))"):
         u = urlparse(urljoin(page_url, href))
         path = u.path + (f"?{u.query}" if u.query else "")
         download = "." in u.path.rsplit("/", 1)[-1] or "export=" in u.query or "download=" in u.query
@@ -86,25 +95,10 @@ def _links(p, base: str, page_url: str, selector: str = "a[href]") -> list[str]:
     return out
 
 
-def _pages_from_home(p, base: str) -> list[str]:
-    """The home, every page it links to, and from each of those the first page one level further down its
-    own path in the page's main content (an item of a list: a resource, a homework, a question...)."""
-    p.goto(f"{base}/")
-    out = ["/", *[x for x in _links(p, base, f"{base}/") if x != "/"]]
-    for path in list(out[1:]):
-        try:
-            p.goto(f"{base}{path}")
-        except PlaywrightError as exc:  # a link to a file (an export, a template): not a page
-            if "Download is starting" not in str(exc):
-                raise
-            out.remove(path)
-            continue
-        prefix = urlparse(path).path
-        deeper = [x for x in _links(p, base, f"{base}{path}", "main a[href]")
-                  if urlparse(x).path.startswith(prefix) and len(urlparse(x).path) > len(prefix) and x not in out]
-        if deeper:
-            out.append(deeper[0])
-    return out
+def _kind(path: str) -> str:
+    """Pages of one kind share a pattern: ids become N, and only the names of query parameters count."""
+    u = urlparse(path)
+    return re.sub(r"\d+", "N", u.path) + "?" + ",".join(sorted({k for k, _v in parse_qsl(u.query)}))
 
 
 def _visit(context, p, url: str, *, empty_cache: bool) -> dict | None:
@@ -149,6 +143,7 @@ def _visit(context, p, url: str, *, empty_cache: bool) -> dict | None:
 
 
 def test_every_page_of_every_role_is_light_and_accessible_on_a_phone(started, browser):
+    """Breadth-first from each role's home, up to DEPTH links away, one page of each kind (`_kind`)."""
     failures = []
     seen = 0
     for username in ROLES:
@@ -156,7 +151,13 @@ def test_every_page_of_every_role_is_light_and_accessible_on_a_phone(started, br
                                       has_touch=True)
         p = context.new_page()
         _login(p, started, username)
-        for path in _pages_from_home(p, started):
+        kinds: set[str] = set()
+        queue = [("/", 0)]
+        while queue and len(kinds) < MAX_KINDS:
+            path, depth = queue.pop(0)
+            if _kind(path) in kinds:
+                continue
+            kinds.add(_kind(path))
             got = _visit(context, p, f"{started}{path}", empty_cache=True)
             if got is None:
                 continue
@@ -164,15 +165,18 @@ def test_every_page_of_every_role_is_light_and_accessible_on_a_phone(started, br
             where = f"{username} {path}"
             if got["status"] != 200:
                 failures.append(f"{where}: status {got['status']}")
-            if got["kb"] >= BUDGET_KB:
+            budget = FORMULA_BUDGET_KB if path.startswith(FORMULA_PAGES) else BUDGET_KB
+            if got["kb"] >= budget:
                 heaviest = sorted(got["fetched"].items(), key=lambda kv: -kv[1])[:3]
-                failures.append(f"{where}: {got['kb']:.1f} KB on a first visit (budget {BUDGET_KB}): {heaviest}")
+                failures.append(f"{where}: {got['kb']:.1f} KB on a first visit (budget {budget}): {heaviest}")
             if got["hosts"] - {urlparse(started).netloc}:
                 failures.append(f"{where}: asked other hosts {sorted(got['hosts'] - {urlparse(started).netloc})}")
             if got["width"] > WIDTH:
                 failures.append(f"{where}: {got['width']} px wide on a {WIDTH} px screen")
             if got["violations"]:
                 failures.append(f"{where}: axe (WCAG 2.1 A/AA): {got['violations']}")
+            if depth < DEPTH:
+                queue += [(x, depth + 1) for x in _links(p, started, f"{started}{path}") if _kind(x) not in kinds]
         # A return visit: the static files come from the cache, only the page itself is transferred.
         _visit(context, p, f"{started}/", empty_cache=True)
         again = _visit(context, p, f"{started}/", empty_cache=False)
@@ -180,5 +184,5 @@ def test_every_page_of_every_role_is_light_and_accessible_on_a_phone(started, br
         if others:
             failures.append(f"{username}: a return visit to the home fetched again {others}")
         context.close()
-    assert seen >= 60, f"only {seen} pages reached from the five homes"
+    assert seen >= 150, f"only {seen} kinds of page reached from the five homes"
     assert not failures, "\n".join(failures)
