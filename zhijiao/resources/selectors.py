@@ -278,9 +278,15 @@ def user_history(user) -> QuerySet[ViewHistory]:
 
 
 def resource_comments(user, resource: Resource) -> QuerySet[Comment]:
-    """Visible comments, the viewer's own pending ones, and everything for moderators."""
+    """Visible comments, the viewer's own pending ones, and everything for moderators.
+
+    An item loaded by `access_resource(..., mine=True)` that has no comment this user may see gets an empty
+    result without a query (most items have none)."""
+    moderator = can_moderate(user, resource)
+    if not (moderator or resource.comment_count or getattr(resource, "my_pending_comment", True)):
+        return Comment.objects.none()
     qs = resource.comments.select_related("author")
-    if can_moderate(user, resource):
+    if moderator:
         return qs
     return qs.filter(Q(status=CommentStatus.VISIBLE) | Q(author_id=user.pk, status=CommentStatus.PENDING))
 

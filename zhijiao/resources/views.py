@@ -110,9 +110,6 @@ def detail(request, pk: int):
     resource = selectors.access_resource(user, pk, mine=True)
     actions.resource_view(user=user, resource=resource)
     sheet = selectors.resource_sheet(resource)
-    can_moderate = selectors.can_moderate(user, resource)
-    # Most items have no comment: the list is only read when there is one this user may see.
-    has_comments = resource.comment_count or resource.my_pending_comment or can_moderate
     return _render(request, "resources/detail.html", "browse", {
         "r": resource,
         "files": sheet.files,
@@ -121,10 +118,10 @@ def detail(request, pk: int):
         "knowledge_points": sheet.knowledge_points,
         "is_favourite": resource.is_favourite,
         "my_rating": resource.my_rating,
-        "comments": selectors.resource_comments(user, resource)[:100] if has_comments else [],
+        "comments": selectors.resource_comments(user, resource)[:100],
         "reviews": selectors.resource_reviews(user, resource),
         "can_review": selectors.can_review(user, resource),
-        "can_moderate": can_moderate,
+        "can_moderate": selectors.can_moderate(user, resource),
         "can_edit": selectors.can_edit(user, resource),
         "is_owner": resource.contributor_id == user.pk,
         "review_form": ReviewForm(),
