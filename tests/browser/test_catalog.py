@@ -5,6 +5,7 @@ import io
 import json
 
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -29,7 +30,8 @@ def _browse_to_fractions(p, live_server):
     p.locator("[data-level=edition]").get_by_role("link", name="人教版", exact=True).click()
     p.locator("[data-level=book]").get_by_role("link", name="三年级上册", exact=True).click()
     tree = p.locator("[data-testid=chapter-tree]")
-    assert tree.get_by_role("link", name="1 时、分、秒").is_visible()
+    # the click starts a navigation; expect() waits for the new page where is_visible() would read the old one
+    expect(tree.get_by_role("link", name="1 时、分、秒")).to_be_visible()
     tree.get_by_role("link", name="8 分数的初步认识", exact=True).click()
     p.wait_for_load_state()
 
