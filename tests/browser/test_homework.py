@@ -5,6 +5,7 @@ and pushes targeted practice; a student never reaches a classmate's homework."""
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -51,9 +52,13 @@ def test_teacher_and_students_full_flow(district, page, browser, browser_login, 
     p.wait_for_load_state()
     _rules_paper(p, live_server, "A 层：时分秒提高", 2, 2, 1)
     _rules_paper(p, live_server, "C 层：时分秒基础", 2, 1, 0)
-    # KaTeX renders the formula locally
+    # the formula arrives as MathML that the browser lays out itself: no script typesets it, no source shows
     p.goto(f"{live_server.url}/questions/?q=小红")
-    p.wait_for_selector(".katex")
+    stem = p.locator(".q-stem", has_text="小红 7:40 出发").first
+    formula = stem.locator("math")
+    expect(formula).to_be_visible()
+    assert "$" not in stem.inner_text() and formula.locator("mi").first.text_content() == "t"
+    assert p.evaluate("document.querySelectorAll('script[src*=katex]').length") == 0
 
     # assign layered homework: xuesheng gets A, s0000002 gets C
     from zhijiao.accounts.models import User

@@ -36,11 +36,6 @@ SKIP = ("/accounts/logout", "/i18n/", "/static/", "/media/", "/ops/")
 AXE = (Path(__file__).parent / "vendor" / "axe-4.14.1.min.js").read_text()
 AXE_RULES = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 DEPTH = 3  # links away from the home
-# Pages that typeset formulas in the browser (KaTeX: 63 KB of script and 20-40 KB of fonts, each fetched once
-# and then cached for a year) are held to this bound until formulas are rendered on the server when a
-# question is saved (issue 23, docs/light-pages.md); every other page to BUDGET_KB.
-FORMULA_PAGES = ("/questions/", "/learning/notebook/", "/homework/s/", "/homework/grade/", "/homework/a/")
-FORMULA_BUDGET_KB = 130
 MAX_KINDS = 80  # kinds of page per role, a bound on the walk
 
 
@@ -165,7 +160,7 @@ def test_every_page_of_every_role_is_light_and_accessible_on_a_phone(started, br
             where = f"{username} {path}"
             if got["status"] != 200:
                 failures.append(f"{where}: status {got['status']}")
-            budget = FORMULA_BUDGET_KB if path.startswith(FORMULA_PAGES) else BUDGET_KB
+            budget = BUDGET_KB
             if got["kb"] >= budget:
                 heaviest = sorted(got["fetched"].items(), key=lambda kv: -kv[1])[:3]
                 failures.append(f"{where}: {got['kb']:.1f} KB on a first visit (budget {budget}): {heaviest}")

@@ -4,9 +4,12 @@ own answers, the wrong-question notebook (错题本) and online Q&A (线上答�
 
 from django.conf import settings
 from django.db import models
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from zhijiao.catalog.models import KnowledgePoint
+from zhijiao.core.formulas import render_formulas
 from zhijiao.core.models import OrgNode
 from zhijiao.questions.models import Question
 
@@ -86,6 +89,7 @@ class Thread(models.Model):
     subject = models.CharField(_("学科"), max_length=20, blank=True)
     title = models.CharField(_("标题"), max_length=120)
     body = models.TextField(_("问题描述"))
+    body_html = models.TextField(editable=False, blank=True)  # the body with formulas as MathML, made on save
     image = models.FileField(upload_to="qa/%Y/%m/", blank=True)
     about_kind = models.CharField(max_length=12, choices=AboutKind.choices, blank=True)
     about_id = models.PositiveIntegerField(null=True, blank=True)
@@ -100,11 +104,20 @@ class Thread(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    def save(self, *args, **kwargs):
+        self.body_html = render_formulas(self.body)
+        super().save(*args, **kwargs)
+
+    @property
+    def shown_body(self) -> SafeString:
+        return mark_safe(self.body_html) if self.body_html else escape(self.body)
+
 
 class Reply(models.Model):
     thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="replies")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     body = models.TextField(_("回答"))
+    body_html = models.TextField(editable=False, blank=True)  # the body with formulas as MathML, made on save
     image = models.FileField(upload_to="qa/%Y/%m/", blank=True)
     is_teacher = models.BooleanField(default=False)
     published_resource_id = models.PositiveIntegerField(null=True, blank=True)
@@ -115,3 +128,11 @@ class Reply(models.Model):
 
     def __str__(self) -> str:
         return f"{self.thread_id}/{self.pk}"
+
+    def save(self, *args, **kwargs):
+        self.body_html = render_formulas(self.body)
+        super().save(*args, **kwargs)
+
+    @property
+    def shown_body(self) -> SafeString:
+        return mark_safe(self.body_html) if self.body_html else escape(self.body)

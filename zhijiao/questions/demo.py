@@ -230,6 +230,8 @@ def build(ctx) -> None:
                                  school=school, share=Share.DISTRICT if i % 5 else Share.SCHOOL,
                                  source=sources[i % len(sources)], fingerprint=fp))
             links.append((kp, chapters[i % len(chapters)] if chapters else None))
+    for q in objs:
+        q.render()  # bulk_create skips save(), which renders
     Question.objects.bulk_create(objs, batch_size=1000)
     kp_through = Question.knowledge_points.through
     ch_through = Question.chapters.through

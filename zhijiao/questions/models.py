@@ -9,9 +9,12 @@ Answers are stored as JSON in one shape per type (see `questions.grading`):
 
 from django.conf import settings
 from django.db import models
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from zhijiao.catalog.models import Chapter, KnowledgePoint, Subject
+from zhijiao.core.formulas import render_formulas
 from zhijiao.core.models import OrgNode
 
 
@@ -32,6 +35,17 @@ class Share(models.TextChoices):
     MINE = "mine", _("仅自己")
     SCHOOL = "school", _("本校共享")
     DISTRICT = "district", _("全区共享")
+
+
+def rendered_parts(qtype: str, stem: str, options, analysis: str, answer) -> dict:
+    """A question's texts as HTML with MathML formulas: what `Question.rendered` holds."""
+    return {
+        "stem": render_formulas(stem),
+        "options": [render_formulas(str(o.get("text", ""))) for o in options or [] if isinstance(o, dict)],
+        "analysis": render_formulas(analysis or ""),
+        "fill": ([[render_formulas(str(a)) for a in blank] for blank in answer or [] if isinstance(blank, list)]
+                 if qtype == QuestionType.FILL and isinstance(answer, list) else []),
+    }
 
 
 class Question(models.Model):
@@ -55,6 +69,9 @@ class Question(models.Model):
     share = models.CharField(_("共享范围"), max_length=10, choices=Share.choices, default=Share.MINE, db_index=True)
     # Normalised stem + options, hashed: the same question typed twice collides here.
     fingerprint = models.CharField(max_length=40, db_index=True, editable=False)
+    # The texts as HTML with their formulas as MathML, made on save (see `render`): pages show these and
+    # never send a formula renderer to the browser.
+    rendered = models.JSONField(default=dict, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -65,6 +82,46 @@ class Question(models.Model):
 
     def __str__(self) -> str:
         return self.stem[:40]
+
+    def save(self, *args, **kwargs):
+        # Every save renders again, so no path (form, import, API, admin) can show formulas that differ from
+        # the source; bulk_create callers call render() themselves.
+        self.render()
+        if kwargs.get("update_fields") is not None and "rendered" not in kwargs["update_fields"]:
+            kwargs["update_fields"] = [*kwargs["update_fields"], "rendered"]
+        super().save(*args, **kwargs)
+
+    def render(self) -> None:
+        """Fill `rendered` from stem, options, analysis and fill-in answers."""
+        self.rendered = rendered_parts(self.qtype, self.stem, self.options, self.analysis, self.answer)
+
+    def _shown(self, part: str, source: str) -> SafeString:
+        html = (self.rendered or {}).get(part)
+        return mark_safe(html) if isinstance(html, str) else escape(source)
+
+    @property
+    def stem_html(self) -> SafeString:
+        return self._shown("stem", self.stem)
+
+    @property
+    def analysis_html(self) -> SafeString:
+        return self._shown("analysis", self.analysis)
+
+    @property
+    def options_html(self) -> list[dict]:
+        """[{"key": "A", "html": ...}] in the options' order."""
+        shown = (self.rendered or {}).get("options") or []
+        return [{"key": o.get("key", ""),
+                 "html": mark_safe(shown[i]) if i < len(shown) else escape(str(o.get("text", "")))}
+                for i, o in enumerate(self.options or [])]
+
+    @property
+    def fill_answers_html(self) -> list[list[SafeString]]:
+        """Accepted answers per blank, as HTML."""
+        shown = (self.rendered or {}).get("fill")
+        if shown and len(shown) == len(self.answer or []):
+            return [[mark_safe(a) for a in blank] for blank in shown]
+        return [[escape(str(a)) for a in blank] for blank in self.answer or []]
 
     @property
     def is_objective(self) -> bool:
