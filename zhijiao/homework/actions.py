@@ -22,6 +22,7 @@ from zhijiao.homework.models import (
     SubmissionStatus,
     Tier,
 )
+from zhijiao.homework.selectors import may_grade
 from zhijiao.questions.grading import grade
 from zhijiao.questions.models import OBJECTIVE_TYPES
 from zhijiao.questions.selectors import visible_papers
@@ -298,8 +299,10 @@ def submission_submit(*, student: User, submission: Submission, responses: dict 
 
 # --- grading --------------------------------------------------------------------------------------
 
-def _staff_may_grade(teacher: User, sub: Submission) -> bool:
-    return sub.assignment.teacher_id == teacher.pk or sub.klass_id in scope_of(teacher).taught_class_ids
+def _check_may_grade(teacher: User, sub: Submission) -> None:
+    """Every change of a submission by staff passes here: who may is `selectors.may_grade`'s decision."""
+    if not may_grade(teacher, sub):
+        raise HomeworkError(_("只有布置作业的老师和本班该学科的任课老师可以批改。"))
 
 
 @transaction.atomic
@@ -308,8 +311,7 @@ def answer_grade(*, teacher: User, answer: Answer, score, comment: str = "") -> 
     ans = Answer.objects.select_for_update().select_related("submission__assignment", "submission__klass",
                                                             "submission__student", "question").get(pk=answer.pk)
     sub = ans.submission
-    if not _staff_may_grade(teacher, sub):
-        raise HomeworkError(_("只能批改自己任教班级的作业。"))
+    _check_may_grade(teacher, sub)
     if sub.status not in (SubmissionStatus.SUBMITTED, SubmissionStatus.GRADED):
         raise HomeworkError(_("学生还没有提交。"))
     try:
@@ -341,8 +343,8 @@ def answer_grade(*, teacher: User, answer: Answer, score, comment: str = "") -> 
 
 @transaction.atomic
 def submission_comment(*, teacher: User, submission: Submission, comment: str) -> Submission:
-    if not _staff_may_grade(teacher, submission):
-        raise HomeworkError(_("只能批改自己任教班级的作业。"))
+    submission = Submission.objects.select_for_update().select_related("assignment", "klass").get(pk=submission.pk)
+    _check_may_grade(teacher, submission)
     submission.comment = (comment or "").strip()[:2000]
     submission.save(update_fields=["comment"])
     record_event(actor=teacher, verb="commented", object_kind="homework", object_key=submission.assignment_id,
@@ -354,8 +356,7 @@ def submission_comment(*, teacher: User, submission: Submission, comment: str) -
 def submission_return(*, teacher: User, submission: Submission, comment: str = "") -> Submission:
     """退回订正: the student may change the answers and submit again (the due time no longer applies)."""
     sub = Submission.objects.select_for_update().select_related("assignment", "klass").get(pk=submission.pk)
-    if not _staff_may_grade(teacher, sub):
-        raise HomeworkError(_("只能批改自己任教班级的作业。"))
+    _check_may_grade(teacher, sub)
     if sub.status not in (SubmissionStatus.SUBMITTED, SubmissionStatus.GRADED):
         raise HomeworkError(_("只有已提交的作业可以退回订正。"))
     sub.status = SubmissionStatus.RETURNED

@@ -1,10 +1,14 @@
 """Reads of homework, scoped: teachers see assignments of the classes they teach (or set themselves), students
-only their own submissions, parents only their children's, admins everything under their node."""
+only their own submissions, parents only their children's, admins everything under their node.
+
+Changing is narrower than reading: `may_grade` decides who may score, comment on and return a submission
+(the teacher who set the assignment, and the teachers of its subject in the submission's class)."""
 
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from zhijiao.accounts.models import RoleKind
 from zhijiao.accounts.selectors import scope_of
 from zhijiao.core.models import NodeKind, OrgNode
 from zhijiao.homework.models import Answer, Assignment, StudentGroup, Submission, SubmissionStatus
@@ -84,6 +88,52 @@ def access_own_submission(user, submission_id: int) -> Submission:
 def access_submission_staff(user, submission_id: int) -> Submission:
     s = Submission.objects.select_related("assignment", "tier__paper", "student", "klass").filter(pk=submission_id).first()
     if s is None or not (s.assignment.teacher_id == user.pk or s.klass_id in staff_class_ids(user)):
+        raise Http404("submission not found")
+    return s
+
+
+def subject_class_ids(user, subject: str) -> set[int]:
+    """Classes in which the user is 任课教师 of `subject` (no subject: none)."""
+    if not subject or not user.is_authenticated:
+        return set()
+    return {r.node_id for r in scope_of(user).roles if r.kind == RoleKind.SUBJECT_TEACHER and r.subject == subject}
+
+
+def may_grade(user, submission: Submission) -> bool:
+    """Who may change a submission: score and comment its answers, write the 总评, return it for correction.
+
+    The teacher who set the assignment, and any teacher of the assignment's subject in the submission's class
+    (a second 数学 teacher, a substitute given the role). Not the class's other teachers, not its head teacher
+    as such, not admins or supervisors: they read the work (`access_submission_staff`) but do not change
+    another teacher's grades."""
+    return may_grade_in(user, submission.assignment, submission.klass_id)
+
+
+def may_grade_in(user, assignment: Assignment, class_id: int) -> bool:
+    """`may_grade` for the submissions of one class of an assignment."""
+    return assignment.teacher_id == user.pk or class_id in subject_class_ids(user, assignment.subject)
+
+
+def may_grade_assignment(user, assignment: Assignment) -> bool:
+    """Whether the user may grade any of the assignment's submissions (see `may_grade`)."""
+    if assignment.teacher_id == user.pk:
+        return True
+    classes = subject_class_ids(user, assignment.subject)
+    return bool(classes) and any(k.pk in classes for k in assignment.classes.all())
+
+
+def access_assignment_to_grade(user, assignment_id: int) -> Assignment:
+    """An assignment the user may grade (some of): otherwise it does not exist for this write (404)."""
+    a = access_assignment(user, assignment_id)
+    if not may_grade_assignment(user, a):
+        raise Http404("assignment not found")
+    return a
+
+
+def access_submission_to_grade(user, submission_id: int) -> Submission:
+    """A submission the user may change (`may_grade`); 404 otherwise, like any object outside one's scope."""
+    s = access_submission_staff(user, submission_id)
+    if not may_grade(user, s):
         raise Http404("submission not found")
     return s
 

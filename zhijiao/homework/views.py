@@ -18,12 +18,17 @@ from zhijiao.homework.forms import responses_from_post
 from zhijiao.homework.models import AssignmentKind, SubmissionStatus, Tier
 from zhijiao.homework.selectors import (
     access_assignment,
+    access_assignment_to_grade,
     access_own_submission,
     access_submission_result,
     access_submission_staff,
+    access_submission_to_grade,
     answers_visible,
     children_submissions,
     is_teacher,
+    may_grade,
+    may_grade_assignment,
+    may_grade_in,
     my_submissions,
     question_answers,
     staff_assignments,
@@ -146,7 +151,8 @@ def detail(request, assignment_id: int):
     prefetch_related_objects([a], "classes", Prefetch("tiers", queryset=Tier.objects.select_related("paper")))
     report = assignment_report(request.user, a)
     top = max([n for _label, n in report["distribution"]] or [0]) or 1
-    return render(request, "homework/detail.html", {"a": a, "r": report, "top": top})
+    return render(request, "homework/detail.html", {"a": a, "r": report, "top": top,
+                                                    "may_grade": may_grade_assignment(request.user, a)})
 
 
 def _grade_answers(request, answers, errors: dict) -> int:
@@ -172,15 +178,21 @@ def _grade_answers(request, answers, errors: dict) -> int:
 
 @teacher_required
 def grade_question(request, assignment_id: int, question_id: int):
-    """批改 question by question: every student's answer to one question, scored on one page."""
-    a = access_assignment(request.user, assignment_id)
+    """批改 question by question: every student's answer to one question, scored on one page.
+
+    Every teacher of the class reads the page; only the answers the user may grade (`may_grade`) have inputs,
+    and a POST from someone who may grade none of the assignment is answered 404."""
+    write = request.method == "POST"
+    a = (access_assignment_to_grade if write else access_assignment)(request.user, assignment_id)
     answers = list(question_answers(request.user, a, question_id).filter(
         submission__status__in=[SubmissionStatus.SUBMITTED, SubmissionStatus.GRADED]))
     if not answers and not a.tiers.filter(paper__items__question_id=question_id).exists():
         raise Http404
+    for ans in answers:
+        ans.may_grade = may_grade_in(request.user, a, ans.submission.klass_id)
     errors = {}
-    if request.method == "POST":
-        saved = _grade_answers(request, answers, errors)
+    if write:
+        saved = _grade_answers(request, [ans for ans in answers if ans.may_grade], errors)
         if not errors:
             messages.success(request, _("已保存 %(n)s 份批改。") % {"n": saved})
             return redirect("homework:grade_question", assignment_id=a.pk, question_id=question_id)
@@ -189,14 +201,19 @@ def grade_question(request, assignment_id: int, question_id: int):
         from zhijiao.questions.models import Question
 
         question = Question.objects.get(pk=question_id)
-    return render(request, "homework/grade_question.html", {"a": a, "q": question, "answers": answers,
-                                                            "errors": errors, "post": request.POST},
-                  status=422 if errors else 200)
+    return render(request, "homework/grade_question.html", {
+        "a": a, "q": question, "answers": answers, "errors": errors, "post": request.POST,
+        "may_grade": any(ans.may_grade for ans in answers)}, status=422 if errors else 200)
 
 
 @teacher_required
 def grade_submission(request, submission_id: int):
-    sub = access_submission_staff(request.user, submission_id)
+    """One student's submission: scores, comments, 总评, 退回订正. Staff of the class read it; a POST from
+    anyone who may not change it (`may_grade`) is answered 404 before anything is written."""
+    if request.method == "POST":
+        sub = access_submission_to_grade(request.user, submission_id)
+    else:
+        sub = access_submission_staff(request.user, submission_id)
     errors = {}
     pairs = submission_answers(sub)
     if request.method == "POST":
@@ -218,7 +235,8 @@ def grade_submission(request, submission_id: int):
             except actions.HomeworkError as exc:
                 messages.error(request, exc.message)
     return render(request, "homework/grade_submission.html", {
-        "sub": sub, "pairs": pairs, "errors": errors}, status=422 if errors else 200)
+        "sub": sub, "pairs": pairs, "errors": errors, "may_grade": may_grade(request.user, sub)},
+        status=422 if errors else 200)
 
 
 @login_required

@@ -213,3 +213,99 @@ def test_report(users, setup, client_as, api_as):
     assert q0["correct_rate"] == 0.5 and q0["common_wrong"] == [{"answer": "C", "count": 1}]
     page = client_as(setup["t"]).get(f"/homework/a/{a.pk}/").content.decode()
     assert "逐题分析" in page and "C ×1" in page and "未提交" in page
+
+
+def test_only_the_assigning_teacher_and_the_subjects_teachers_grade(users, setup, client_as):
+    """Issue 11: laoshi2 teaches 语文 in the class (not its head teacher) and could change laoshi's 数学 scores
+    and return the work for correction. Reading stays open to the class's teachers; changing does not."""
+    qs, s, t = setup["qs"], users["xuesheng"], setup["t"]
+    a = assign_class(t, setup["paper"], setup["klass"])
+    assert a.subject == "数学"
+    sub = actions.submission_submit(student=s, submission=_sub(a, s), responses=ALL_RIGHT(qs))
+    c = client_as(t)
+    ans = sub.answers.get(question=qs[4])
+    assert c.post(f"/homework/grade/{sub.pk}/", {f"score_{ans.pk}": "10", f"comment_{ans.pk}": "很好",
+                                                 "comment": "全对"}).status_code == 302
+    sub.refresh_from_db()
+    ans.refresh_from_db()
+    assert (ans.score, ans.comment, sub.status, sub.comment) == (10, "很好", SubmissionStatus.GRADED, "全对")
+    before = (sub.score, sub.status, sub.comment, ans.score, ans.comment, ans.graded_by_id)
+    statements = Statement.objects.count()
+
+    def unchanged():
+        sub.refresh_from_db()
+        ans.refresh_from_db()
+        return (sub.score, sub.status, sub.comment, ans.score, ans.comment, ans.graded_by_id) == before
+
+    # laoshi2 (语文) may read the 数学 work of a class they teach, but not change it: 404, nothing written
+    other = client_as(users["laoshi2"])
+    page = other.get(f"/homework/grade/{sub.pk}/")
+    assert page.status_code == 200 and f'name="score_{ans.pk}"' not in page.content.decode()
+    assert "退回订正" not in page.content.decode()
+    assert other.post(f"/homework/grade/{sub.pk}/", {f"score_{ans.pk}": "0", f"comment_{ans.pk}": "不对",
+                                                     "comment": "重做"}).status_code == 404
+    assert unchanged()
+    assert other.post(f"/homework/grade/{sub.pk}/", {"action": "return", "comment": "重做"}).status_code == 404
+    assert unchanged()
+    assert other.get(f"/homework/a/{a.pk}/q/{qs[4].pk}/").status_code == 200
+    assert other.post(f"/homework/a/{a.pk}/q/{qs[4].pk}/", {f"score_{ans.pk}": "0",
+                                                            f"comment_{ans.pk}": "不对"}).status_code == 404
+    assert unchanged() and Statement.objects.count() == statements
+    from zhijiao.core.models import Notification
+
+    assert not Notification.objects.filter(user=s, kind="homework_returned").exists()
+    # the actions refuse too, whoever calls them
+    for call in (lambda: actions.answer_grade(teacher=users["laoshi2"], answer=ans, score=0),
+                 lambda: actions.submission_comment(teacher=users["laoshi2"], submission=sub, comment="x"),
+                 lambda: actions.submission_return(teacher=users["laoshi2"], submission=sub)):
+        with pytest.raises(actions.HomeworkError):
+            call()
+    assert unchanged()
+
+    # the assigning teacher still grades question by question and returns
+    c = client_as(t)
+    assert c.post(f"/homework/a/{a.pk}/q/{qs[4].pk}/", {f"score_{ans.pk}": "7",
+                                                        f"comment_{ans.pk}": "再想想"}).status_code == 302
+    ans.refresh_from_db()
+    assert (ans.score, ans.comment) == (7, "再想想")
+    assert c.post(f"/homework/grade/{sub.pk}/", {"action": "return", "comment": "订正"}).status_code == 302
+    sub.refresh_from_db()
+    assert sub.status == SubmissionStatus.RETURNED
+
+
+def test_a_teacher_of_the_subject_grades_but_the_head_teacher_only_reads(users, setup, client_as):
+    """Another 数学 teacher of the class may grade laoshi's 数学 homework; laoshi, head teacher of the class, may
+    read laoshi2's 语文 homework but not grade it."""
+    from zhijiao.accounts.actions import role_grant
+    from zhijiao.accounts.models import RoleKind
+
+    qs, s, klass = setup["qs"], users["xuesheng"], setup["klass"]
+    a = assign_class(setup["t"], setup["paper"], klass)
+    sub = actions.submission_submit(student=s, submission=_sub(a, s), responses=ALL_RIGHT(qs))
+    ans = sub.answers.get(question=qs[4])
+    role_grant(actor=None, user=users["laoshi2"], kind=RoleKind.SUBJECT_TEACHER, node=klass, subject="数学")
+    c = client_as(users["laoshi2"])
+    assert c.post(f"/homework/grade/{sub.pk}/", {f"score_{ans.pk}": "6"}).status_code == 302
+    ans.refresh_from_db()
+    assert ans.score == 6 and ans.graded_by == users["laoshi2"]
+
+    # laoshi2's 语文 homework (a paper of a 语文 subject) in the class laoshi heads
+    from zhijiao.catalog.models import Subject
+
+    chinese, _ = Subject.objects.get_or_create(code="t-yw", defaults={"name": "语文"})
+    q = make_question(users["laoshi2"], qtype="short", answer="参考", options=[])
+    q.subject = chinese
+    q.save()
+    a2 = assign_class(users["laoshi2"], simple_paper(users["laoshi2"], [q]), klass)
+    assert a2.subject == "语文"
+    sub2 = actions.submission_submit(student=s, submission=_sub(a2, s), responses={q.pk: "我的作文"})
+    ans2 = sub2.answers.get()
+    head = client_as(users["laoshi"])
+    assert head.get(f"/homework/grade/{sub2.pk}/").status_code == 200
+    assert head.get(f"/homework/a/{a2.pk}/q/{q.pk}/").status_code == 200
+    assert head.post(f"/homework/grade/{sub2.pk}/", {f"score_{ans2.pk}": "1"}).status_code == 404
+    assert head.post(f"/homework/grade/{sub2.pk}/", {"action": "return"}).status_code == 404
+    assert head.post(f"/homework/a/{a2.pk}/q/{q.pk}/", {f"score_{ans2.pk}": "1"}).status_code == 404
+    ans2.refresh_from_db()
+    sub2.refresh_from_db()
+    assert ans2.score is None and sub2.status == SubmissionStatus.SUBMITTED
