@@ -4,9 +4,20 @@ from importlib import import_module
 
 from ninja import NinjaAPI
 from ninja.errors import ValidationError
+from ninja.parser import Parser
 
 from zhijiao import __version__
 from zhijiao.accounts.api_auth import SessionOrTokenAuth
+from zhijiao.core.files import read_json
+
+
+class BoundedJSONParser(Parser):
+    """Request bodies through the one bounded JSON reader: nesting past its depth is a 400, never a 500 in
+    whatever recurses over the value later."""
+
+    def parse_body(self, request):
+        return read_json(request.body)
+
 
 api = NinjaAPI(
     title="zhijiao API",
@@ -15,6 +26,7 @@ api = NinjaAPI(
     auth=SessionOrTokenAuth(),
     docs_url="/docs",
     openapi_url="/openapi.json",
+    parser=BoundedJSONParser(),
 )
 
 

@@ -42,6 +42,7 @@ from zhijiao.accounts.selectors import (
     school_structure,
     school_summaries,
 )
+from zhijiao.core.files import append_row, new_workbook
 from zhijiao.core.models import GRADE_NAMES, NodeKind, OrgNode, Ownership, SchoolType
 
 PEOPLE_PER_PAGE = 20
@@ -562,22 +563,20 @@ def audit_log(request):
 @admin_view
 def audit_export(request):
     """The filtered audit log as an Excel file (masked identifiers, as on the page)."""
-    from openpyxl import Workbook
-
     _admin(request)
     _form, qs = _audit_filtered(request)
-    wb = Workbook(write_only=True)
+    wb = new_workbook(write_only=True)
     ws = wb.create_sheet(_("审计日志"))
-    ws.append([_("时间"), _("操作"), _("操作人"), _("对象"), _("学校"), _("IP"), _("详情")])
+    append_row(ws, [_("时间"), _("操作"), _("操作人"), _("对象"), _("学校"), _("IP"), _("详情")])
     labels = _AuditLabels()
     n = 0
     for values in qs.values_list(*AUDIT_FIELDS)[:AUDIT_EXPORT_MAX_ROWS].iterator(chunk_size=5000):
         r = _audit_row(values, labels)
-        ws.append([r["at"].replace(tzinfo=None), r["action"], r["actor"], r["target"], r["school"], r["ip"],
+        append_row(ws, [r["at"].replace(tzinfo=None), r["action"], r["actor"], r["target"], r["school"], r["ip"],
                    r["detail"]])
         n += 1
     if n == AUDIT_EXPORT_MAX_ROWS and qs[AUDIT_EXPORT_MAX_ROWS:AUDIT_EXPORT_MAX_ROWS + 1].exists():
-        ws.append([_("仅导出最新的 %(n)s 条；请缩小日期范围后分批导出。") % {"n": AUDIT_EXPORT_MAX_ROWS}])
+        append_row(ws, [_("仅导出最新的 %(n)s 条；请缩小日期范围后分批导出。") % {"n": AUDIT_EXPORT_MAX_ROWS}])
     resp = HttpResponse(content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     resp["Content-Disposition"] = f'attachment; filename="audit-{date.today():%Y%m%d}.xlsx"'
     resp["Cache-Control"] = "no-store"

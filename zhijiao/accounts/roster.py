@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
+from zhijiao.core.files import UnreadableFile, append_row, new_workbook, read_xlsx, workbook_bytes
 from zhijiao.core.models import GRADE_NAMES
 
 MAX_BYTES = 10 * 1024 * 1024
@@ -284,24 +285,11 @@ def _csv_rows(text: str) -> list[list[str]]:
 
 
 def _xlsx_sheets(data: bytes, name: str) -> list[tuple[str, list[list[str]]]]:
-    from openpyxl import load_workbook
-
     try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # a damaged workbook: openpyxl raises many kinds
-        raise RosterFileError(_("无法读取 Excel 文件「%(n)s」，文件可能已损坏。") % {"n": name})
-    sheets = []
-    try:
-        for ws in wb.worksheets:
-            rows = []
-            for values in ws.iter_rows(values_only=True):
-                rows.append([_cell(v) for v in values])
-                if len(rows) > MAX_ROWS + 1:
-                    raise RosterFileError(_("工作表「%(s)s」超过 %(m)s 行，请拆分后分批导入。") % {"s": ws.title, "m": MAX_ROWS})
-            sheets.append((ws.title, rows))
-    finally:
-        wb.close()
-    return sheets
+        sheets = read_xlsx(data, max_rows=MAX_ROWS + 1)  # the header and the rows
+    except UnreadableFile as exc:
+        raise RosterFileError(_("文件「%(n)s」：%(e)s") % {"n": name, "e": exc}) from None
+    return [(title, [[_cell(v) for v in values] for values in rows]) for title, rows in sheets]
 
 
 _ALIAS = {}
@@ -600,28 +588,21 @@ EXAMPLE_ROWS = {
 }
 
 
-def _workbook_bytes(wb) -> bytes:
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
-
-
 def template_workbook(*, example: bool = False) -> bytes:
     """The import template: one sheet per kind with the Chinese headers (long-number columns as text)."""
-    from openpyxl import Workbook
     from openpyxl.styles import Font, PatternFill
 
-    wb = Workbook()
+    wb = new_workbook()
     guide = wb.active
     guide.title = "说明"
-    guide.append(["花名册导入说明"])
-    guide.append(["每个工作表一类数据，可以只填其中几张表；表头在第 1 行，数据从第 2 行开始。"])
-    guide.append(["手机号、学籍号、身份证号等长数字列已设为文本格式，请勿改成数字格式。"])
-    guide.append(["身份证号只用于核对身份，系统不保存明文。新账号的初始密码在导入后下载，首次登录须修改。"])
-    guide.append([])
-    guide.append(["工作表", "必填列"])
+    append_row(guide, ["花名册导入说明"])
+    append_row(guide, ["每个工作表一类数据，可以只填其中几张表；表头在第 1 行，数据从第 2 行开始。"])
+    append_row(guide, ["手机号、学籍号、身份证号等长数字列已设为文本格式，请勿改成数字格式。"])
+    append_row(guide, ["身份证号只用于核对身份，系统不保存明文。新账号的初始密码在导入后下载，首次登录须修改。"])
+    append_row(guide, [])
+    append_row(guide, ["工作表", "必填列"])
     for kind in KINDS:
-        guide.append([KIND_LABELS[kind], REQUIRED_NOTE[kind]])
+        append_row(guide, [KIND_LABELS[kind], REQUIRED_NOTE[kind]])
     guide.column_dimensions["A"].width = 14
     guide.column_dimensions["B"].width = 80
     bold = Font(bold=True)
@@ -629,7 +610,7 @@ def template_workbook(*, example: bool = False) -> bytes:
     for kind in KINDS:
         ws = wb.create_sheet(KIND_LABELS[kind])
         keys = KIND_COLUMNS[kind]
-        ws.append([COLUMNS[k][0] for k in keys])
+        append_row(ws, [COLUMNS[k][0] for k in keys])
         for i, key in enumerate(keys, start=1):
             cell = ws.cell(row=1, column=i)
             cell.font, cell.fill = bold, fill
@@ -640,22 +621,20 @@ def template_workbook(*, example: bool = False) -> bytes:
                     ws.cell(row=r, column=i).number_format = "@"
         if example:
             for values in EXAMPLE_ROWS[kind]:
-                ws.append(values)
-    return _workbook_bytes(wb)
+                append_row(ws, values)
+    return workbook_bytes(wb)
 
 
 def accounts_workbook(accounts) -> bytes:
     """New accounts and their initial passwords (shown once): 类型, 姓名, 账号, 初始密码, 学校, 班级."""
-    from openpyxl import Workbook
-
-    wb = Workbook()
+    wb = new_workbook()
     ws = wb.active
     ws.title = "新账号"
-    ws.append(["类型", "姓名", "账号", "初始密码", "学校", "班级"])
+    append_row(ws, ["类型", "姓名", "账号", "初始密码", "学校", "班级"])
     for a in accounts:
-        ws.append([a.kind, a.name, a.username, a.password, a.school, a.klass])
+        append_row(ws, [a.kind, a.name, a.username, a.password, a.school, a.klass])
     for letter, width in zip("ABCDEF", (8, 12, 24, 14, 28, 16), strict=True):
         ws.column_dimensions[letter].width = width
-    ws.append([])
-    ws.append(["账号也可用手机号登录（教师、家长）。首次登录须修改密码。请妥善保管本文件，分发后删除。"])
-    return _workbook_bytes(wb)
+    append_row(ws, [])
+    append_row(ws, ["账号也可用手机号登录（教师、家长）。首次登录须修改密码。请妥善保管本文件，分发后删除。"])
+    return workbook_bytes(wb)

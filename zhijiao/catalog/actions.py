@@ -15,7 +15,6 @@ XLSX is the flat shape, one sheet per kind (板块 学段 学科 版本 教材 �
 
 from __future__ import annotations
 
-import io
 import json
 import re
 from dataclasses import dataclass, field
@@ -37,6 +36,7 @@ from zhijiao.catalog.models import (
     Volume,
 )
 from zhijiao.catalog.selectors import catalog_changed
+from zhijiao.core.files import UnreadableFile, append_row, new_workbook, read_json, read_xlsx, workbook_bytes
 from zhijiao.records.actions import record_event
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -57,6 +57,7 @@ SHEETS: dict[str, tuple[str, list[tuple[str, str]]]] = {
                                   ("parent", "上级代码"), ("chapters", "章节")]),
 }
 SHEET_ORDER = list(SHEETS)
+MAX_CATALOG_ROWS = 200_000  # a sheet's rows: the catalog of every edition and grade stays far below
 SLUG = re.compile(r"^[-a-zA-Z0-9_]+$")
 HUMAN_PATH = re.compile(r"^[1-9][0-9]{0,3}(\.[1-9][0-9]{0,3})*$")
 KIND_ALIASES = {k.value: k.value for k in ChapterKind} | {str(k.label): k.value for k in ChapterKind} | {
@@ -170,8 +171,8 @@ def catalog_parse(*, content: bytes | str | dict, filename: str = "catalog.json"
         return _parse_xlsx(content if isinstance(content, bytes) else content.encode())
     if name.endswith(".json"):
         try:
-            data = json.loads(content.decode("utf-8-sig") if isinstance(content, bytes) else content)
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            data = read_json(content)
+        except UnreadableFile as exc:
             raise CatalogFileError(_("无法读取 JSON 文件：%(e)s") % {"e": exc}) from None
         if not isinstance(data, dict):
             raise CatalogFileError(_("JSON 文件的最外层应是一个对象（{…}）。"))
@@ -216,26 +217,24 @@ def _parse_json(data: dict) -> CatalogBundle:
 
 
 def _parse_xlsx(content: bytes) -> CatalogBundle:
-    from openpyxl import load_workbook
-
     try:
-        wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many kinds for a file that is not a workbook
-        raise CatalogFileError(_("无法读取 Excel 文件，请确认是 .xlsx 格式。")) from None
+        sheets = read_xlsx(content, max_rows=MAX_CATALOG_ROWS)
+    except UnreadableFile as exc:
+        raise CatalogFileError(str(exc)) from None
     bundle = CatalogBundle()
-    by_title = {ws.title.strip(): ws for ws in wb.worksheets}
+    by_title = {title.strip(): (title, rows) for title, rows in sheets}
     found = False
     for sheet, (zh, columns) in SHEETS.items():
-        ws = by_title.get(zh) or by_title.get(sheet)
-        if ws is None:
+        title, rows = by_title.get(zh) or by_title.get(sheet) or (None, None)
+        if rows is None:
             continue
         found = True
-        rows = ws.iter_rows(values_only=True)
+        rows = iter(rows)
         header = next(rows, None) or ()
         aliases = {k: k for k, _zh in columns} | {zh_: k for k, zh_ in columns}
         keys = [aliases.get(str(h).strip()) if h is not None else None for h in header]
         if not any(keys):
-            raise CatalogFileError(_("工作表“%(s)s”的第 1 行应是表头。") % {"s": ws.title})
+            raise CatalogFileError(_("工作表“%(s)s”的第 1 行应是表头。") % {"s": title})
         for n, values in enumerate(rows, start=2):
             if values is None or all(v is None or str(v).strip() == "" for v in values):
                 continue
@@ -755,14 +754,10 @@ def catalog_export(*, fmt: str) -> bytes:
         return json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8")
     if fmt != "xlsx":
         raise ValueError(f"unknown format {fmt!r}")
-    from openpyxl import Workbook
-
-    wb = Workbook(write_only=True)
+    wb = new_workbook(write_only=True)
     for sheet, (zh, columns) in SHEETS.items():
         ws = wb.create_sheet(zh)
-        ws.append([h for _k, h in columns])
+        append_row(ws, [h for _k, h in columns])
         for item in data[sheet]:
-            ws.append([" ".join(v) if isinstance(v := item.get(k, ""), list) else v for k, _h in columns])
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+            append_row(ws, [" ".join(v) if isinstance(v := item.get(k, ""), list) else v for k, _h in columns])
+    return workbook_bytes(wb)

@@ -1,14 +1,14 @@
 """Every cockpit table as an XLSX download (openpyxl), built from the same rows the page shows."""
 
-import io
 from dataclasses import dataclass
 
 from django.http import HttpResponse
 from django.utils.formats import localize
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
-from openpyxl import Workbook
 from openpyxl.styles import Font
+
+from zhijiao.core.files import append_row, new_workbook, workbook_bytes
 
 
 @dataclass
@@ -38,19 +38,17 @@ class Table:
 
 
 def xlsx_response(table: Table, filename: str) -> HttpResponse:
-    wb = Workbook()
+    wb = new_workbook()
     ws = wb.active
     ws.title = table.title[:31]
-    ws.append([str(h) for h in table.headers])
+    append_row(ws, [str(h) for h in table.headers])
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for row in table.rows:
-        ws.append([v if isinstance(v, int | float) else str(v) for v in row])
+        append_row(ws, [v if isinstance(v, int | float) else str(v) for v in row])
     for i, h in enumerate(table.headers, start=1):
         ws.column_dimensions[ws.cell(row=1, column=i).column_letter].width = max(10, len(str(h)) * 2 + 2)
-    buf = io.BytesIO()
-    wb.save(buf)
-    resp = HttpResponse(buf.getvalue(),
+    resp = HttpResponse(workbook_bytes(wb),
                         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     # ASCII file name (ids only), so no personal data travels in headers.
     resp["Content-Disposition"] = f'attachment; filename="{filename}.xlsx"'

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from zhijiao.accounts.selectors import class_teachers, scope_of
 from zhijiao.core.actions import notify
+from zhijiao.core.files import append_row, new_workbook, workbook_bytes
 from zhijiao.learning import tracing as kt
 from zhijiao.learning.models import Mastery, ModelParams, Reply, Thread, WrongItem
 from zhijiao.records.actions import record_event
@@ -322,10 +323,7 @@ def thread_resolve(*, user, thread: Thread) -> Thread:
 def reply_publish(*, teacher, reply: Reply):
     """Turn a teacher's good answer into a shared resource (答疑精选): an .xlsx 学案 with the question and the
     answer, created through the resources app's own action, so it goes through review (凡进必审)."""
-    import io
-
     from django.core.files.uploadedfile import SimpleUploadedFile
-    from openpyxl import Workbook
 
     from zhijiao.resources.actions import ResourceError, resource_create
 
@@ -334,15 +332,13 @@ def reply_publish(*, teacher, reply: Reply):
         raise QAError({"reply": _("只能把自己在任教班级的回答分享为资源。")})
     if reply.published_resource_id:
         raise QAError({"reply": _("这条回答已经分享过了。")})
-    wb = Workbook()
+    wb = new_workbook()
     ws = wb.active
     ws.title = "答疑"
     for row in ((_("问题"), thread.title), (_("描述"), thread.body), (_("解答"), reply.body),
                 (_("学科"), thread.subject)):
-        ws.append(row)
-    buf = io.BytesIO()
-    wb.save(buf)
-    upload = SimpleUploadedFile(f"qa-{thread.pk}.xlsx", buf.getvalue(),
+        append_row(ws, row)
+    upload = SimpleUploadedFile(f"qa-{thread.pk}.xlsx", workbook_bytes(wb),
                                 content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     chapters, kps = [], []
     if thread.about_kind == "question" and thread.about_id:

@@ -1,7 +1,5 @@
 """The only writers of the question bank: create, edit, import (XLSX / JSON), and paper assembly."""
 
-import io
-import json
 import random
 import re
 from dataclasses import dataclass, field
@@ -12,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from zhijiao.accounts.selectors import scope_of
 from zhijiao.catalog.models import Chapter, KnowledgePoint, Subject
+from zhijiao.core.files import UnreadableFile, read_json, read_xlsx
 from zhijiao.questions.grading import as_bool, fingerprint
 from zhijiao.questions.models import CHOICE_TYPES, Paper, PaperItem, Question, QuestionType, Share
 from zhijiao.questions.selectors import duplicates_of, visible_questions
@@ -281,23 +280,22 @@ def parse_import_file(*, name: str, content: bytes) -> list[tuple[int, dict]]:
     lower = (name or "").lower()
     if lower.endswith(".json"):
         try:
-            data = json.loads(content.decode("utf-8-sig"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise ImportFileError(_("JSON 文件无法解析：%(e)s") % {"e": exc}) from exc
+            data = read_json(content)
+        except UnreadableFile as exc:
+            raise ImportFileError(_("JSON 文件无法解析：%(e)s") % {"e": exc}) from None
         if isinstance(data, dict):
             data = data.get("questions", [])
         if not isinstance(data, list):
             raise ImportFileError(_("JSON 文件应为试题数组，或含 questions 数组的对象。"))
         return [(i, row if isinstance(row, dict) else {"_bad": True}) for i, row in enumerate(data, start=1)]
     if lower.endswith(".xlsx"):
-        from openpyxl import load_workbook
-
         try:
-            wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-        except Exception as exc:  # openpyxl raises many kinds for a damaged file
-            raise ImportFileError(_("Excel 文件无法读取，请另存为 .xlsx 后重试。")) from exc
-        ws = wb.worksheets[0]
-        rows = ws.iter_rows(values_only=True)
+            _title, rows = read_xlsx(content, max_rows=MAX_IMPORT_ROWS + 1)[0]  # the header and the questions
+        except UnreadableFile as exc:
+            raise ImportFileError(str(exc)) from None
+        except IndexError:
+            raise ImportFileError(_("表格是空的。")) from None
+        rows = iter(rows)
         header = next(rows, None)
         if not header:
             raise ImportFileError(_("表格是空的。"))

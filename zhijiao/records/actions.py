@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from zhijiao.core.files import UnreadableFile, read_json
 from zhijiao.core.models import OrgNode
 from zhijiao.records.models import (
     Activity,
@@ -754,8 +755,8 @@ def document_put(*, kind: str, keys: dict, content: bytes, content_type: str, if
 
 def _json_object(content: bytes):
     try:
-        value = json.loads(content.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+        value = read_json(content)
+    except UnreadableFile:
         return None
     return value if isinstance(value, dict) else None
 

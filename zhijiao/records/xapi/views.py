@@ -4,7 +4,6 @@ agents, about. Thin: parse the request, call one selector or action, shape the r
 
 import base64
 import binascii
-import json
 import uuid
 from functools import wraps
 
@@ -16,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
+from zhijiao.core.files import UnreadableFile, read_json
 from zhijiao.records import actions, selectors
 from zhijiao.records.models import DocumentKind
 from zhijiao.records.xapi.auth import XapiAccess, authenticate
@@ -122,7 +122,7 @@ def _only(xreq: XReq, allowed: set, required: tuple = ()) -> None:
 
 def _agent_param(xreq: XReq, name: str = "agent") -> dict:
     try:
-        agent = json.loads(xreq.params[name])
+        agent = read_json(xreq.params[name])
     except (ValueError, TypeError) as exc:
         raise XapiError(400, f"{name} 参数应为 JSON", [{"field": name, "reason": "不是合法的 JSON"}]) from exc
     validate_agent(agent, name)
@@ -203,9 +203,9 @@ def _parse_statements_body(xreq: XReq) -> tuple[list, dict, bool]:
     else:
         raise XapiError(400, f"不支持的 Content-Type：{ctype}（应为 application/json 或 multipart/mixed）")
     try:
-        data = json.loads(text.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise XapiError(400, "请求体不是合法的 JSON", [{"field": "(body)", "reason": "JSON 解析失败"}]) from exc
+        data = read_json(text)
+    except UnreadableFile as exc:
+        raise XapiError(400, "请求体不是合法的 JSON", [{"field": "(body)", "reason": str(exc)}]) from exc
     if isinstance(data, dict):
         return [data], raw_atts, False
     if isinstance(data, list):
@@ -232,8 +232,8 @@ def _check_signatures(stmts: list, raw_atts: dict) -> None:
                 raise XapiInvalid([{"field": field, "reason": "签名附件的内容没有随请求提交"}])
             try:
                 head, payload, sig = raw.data.decode("ascii").strip().split(".")
-                header = json.loads(_b64url(head))
-                body = json.loads(_b64url(payload))
+                header = read_json(_b64url(head))
+                body = read_json(_b64url(payload))
                 _b64url(sig)
             except (ValueError, UnicodeDecodeError, binascii.Error) as exc:
                 raise XapiInvalid([{"field": field, "reason": "签名不是合法的 JWS（紧凑序列化）"}]) from exc

