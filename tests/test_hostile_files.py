@@ -134,3 +134,24 @@ def test_a_question_json_upload_nested_too_deep_gets_a_message(client_as, users,
     upload = SimpleUploadedFile("题.json", ("[" + _nested(3000) + "]").encode())
     resp = client_as(users["laoshi"]).post("/questions/import/", {"file": upload})
     assert resp.status_code in (200, 400, 422) and "嵌套超过" in resp.content.decode()
+
+
+def test_a_roster_value_too_long_for_its_column_is_a_row_error_in_the_dry_run(client_as, users, demo):
+    c = client_as(users["xiao_cio"])
+    long_name = "欧阳" + "明" * 58  # 60 characters; the name column holds 50
+    row = f"{demo.schools[0].code},一年级,1班,{long_name},G5101089999400009,女,,,,"
+    preview = c.post("/accounts/roster/", {"files": SimpleUploadedFile("学生.csv", "\r\n".join([STUDENT_HEAD, row])
+                                                                       .encode())})["Location"]
+    page = c.get(preview).content.decode()
+    assert "「姓名」最多 50 个字，这里有 60 个字" in page and 'data-testid="confirm"' not in page
+    c.post(preview)
+    assert not User.objects.filter(student_number="G5101089999400009").exists()
+
+
+def test_a_question_source_too_long_is_refused_not_cut(api_as, users, demo):
+    from zhijiao.questions.models import Question
+
+    resp = api_as(users["laoshi"]).post("/api/v1/questions/import", {"questions": [
+        {"type": "判断", "stem": "来源过长的题", "answer": "对", "source": "来" * 5000}]}, content_type="application/json")
+    assert resp.status_code == 422 and "来源最多 120 个字" in resp.json()["errors"][0]["message"]
+    assert not Question.objects.filter(stem="来源过长的题").exists()

@@ -511,10 +511,34 @@ def check_rows(parsed: ParsedRoster) -> None:
         if not lost(row, "student_ref"):
             row.values["student_ref"] = row.get("student_ref").upper()
         gender_ok(row)
-        if len(row.get("relation")) > 10:
-            issue(row, "relation", _("关系最多 10 个字"))
+
+    for kind_rows in parsed.rows.values():
+        for row in kind_rows:
+            for key, limit in column_limits().items():
+                values = split_list(row.get(key)) if key in LIST_COLUMNS else [row.get(key)]
+                if any(len(v) > limit for v in values):
+                    issue(row, key, _("「%(c)s」最多 %(m)s 个字，这里有 %(n)s 个字")
+                          % {"c": COLUMNS[key][0], "m": limit, "n": max(len(v) for v in values)})
 
     _check_duplicates(parsed, issue)
+
+
+# Where each column is stored, so a value too long for its column is a row error in the dry run, never a
+# database error in the real import (PostgreSQL refuses it) nor a silent overlong value (SQLite keeps it).
+STORED_IN = {"name": ("accounts.User", "name"), "parent_name": ("accounts.User", "name"),
+             "staff_number": ("accounts.User", "staff_number"), "student_number": ("accounts.User", "student_number"),
+             "student_ref": ("accounts.User", "student_number"), "relation": ("accounts.Role", "relation"),
+             "subjects": ("accounts.Role", "subject"), "school_name": ("core.OrgNode", "name"),
+             "class_name": ("core.OrgNode", "name"), "campuses": ("core.OrgNode", "name"),
+             "school_code": ("core.OrgNode", "code"), "class_code": ("core.OrgNode", "code")}
+LIST_COLUMNS = {"subjects", "campuses"}  # several values in one cell, each stored on its own
+
+
+def column_limits() -> dict[str, int]:
+    """Each stored column's max_length, read from the models (so a schema change moves the check with it)."""
+    from django.apps import apps
+
+    return {key: apps.get_model(model)._meta.get_field(field).max_length for key, (model, field) in STORED_IN.items()}
 
 
 def _check_duplicates(parsed: ParsedRoster, issue) -> None:

@@ -132,6 +132,10 @@ def clean_question(data: dict, *, user) -> tuple[dict, dict[str, str]]:
     except ValueError:
         errors["difficulty"] = _("难度应为 1 到 5 的整数。")
         difficulty = 3
+    source = str(data.get("source") or "").strip()
+    source_max = Question._meta.get_field("source").max_length
+    if len(source) > source_max:  # refused, never cut: what was sent is what is stored
+        errors["source"] = _("来源最多 %(m)s 个字。") % {"m": source_max}
     share = str(data.get("share") or Share.MINE).strip()
     share = {"仅自己": Share.MINE, "本校": Share.SCHOOL, "本校共享": Share.SCHOOL, "全区": Share.DISTRICT,
              "全区共享": Share.DISTRICT}.get(share, share)
@@ -169,7 +173,7 @@ def clean_question(data: dict, *, user) -> tuple[dict, dict[str, str]]:
     cleaned = {
         "qtype": qtype, "stem": stem, "options": options, "answer": answer,
         "analysis": str(data.get("analysis") or "").strip(), "difficulty": difficulty,
-        "source": str(data.get("source") or "").strip()[:120], "share": share, "subject": subject,
+        "source": source, "share": share, "subject": subject,
         "knowledge_points": kps, "chapters": chapters,
     }
     return cleaned, errors
