@@ -11,7 +11,7 @@ from zhijiao.accounts.selectors import access_class, class_students, scope_of
 from zhijiao.catalog.models import KnowledgePoint
 from zhijiao.homework.models import Answer, Assignment, Submission, SubmissionStatus
 from zhijiao.homework.selectors import assignment_submissions, staff_class_ids
-from zhijiao.learning.models import Mastery, Thread, WrongItem
+from zhijiao.learning.models import Mastery, Reply, Thread, WrongItem
 from zhijiao.questions.models import PaperItem
 
 ATTENTION = 0.5  # mastery below this needs attention
@@ -292,6 +292,16 @@ def access_thread(user, thread_id: int) -> Thread:
     if t is None:
         raise Http404
     return t
+
+
+def access_reply_to_publish(user, reply_id: int):
+    """A reply the user may share as a resource (分享为资源): their own, in a thread of a class they teach.
+    Anyone else's reply does not exist for this write (404), like any object outside one's scope."""
+    reply = Reply.objects.select_related("thread").filter(pk=reply_id, author_id=user.pk).first()
+    if reply is None or reply.thread.klass_id not in scope_of(user).taught_class_ids:
+        raise Http404
+    access_thread(user, reply.thread_id)
+    return reply
 
 
 def class_summary(klass) -> dict:

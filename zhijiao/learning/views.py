@@ -192,15 +192,9 @@ def qa_resolve(request, thread_id: int):
 @login_required
 @require_POST
 def qa_publish(request, reply_id: int):
-    """A teacher shares a good answer of theirs as a resource (submitted for review)."""
-    from zhijiao.learning.models import Reply
-
-    reply = Reply.objects.select_related("thread").filter(pk=reply_id).first()
-    if reply is None:
-        raise Http404
-    t = selectors.access_thread(request.user, reply.thread_id)
-    if t.klass_id not in scope_of(request.user).taught_class_ids:
-        raise Http404
+    """A teacher shares a good answer of theirs as a resource (submitted for review); anyone else's: 404."""
+    reply = selectors.access_reply_to_publish(request.user, reply_id)
+    t = reply.thread
     try:
         actions.reply_publish(teacher=request.user, reply=reply)
     except actions.QAError as exc:

@@ -49,6 +49,10 @@ def _teacher_reply(w):
     return (r or thread_reply(user=w.user("laoshi"), thread=t, body="秒针走一圈是 1 分。")).pk
 
 
+def _question_data(w):
+    return {"title": "矩阵：1 分等于多少秒？", "body": "想不明白", "subject": "数学"}
+
+
 CASES = [
     Case("learning:index", lambda w: "/learning/", allowed="laoshi", denied="xuesheng"),
     Case("learning:class_map", lambda w: f"/learning/class/{w.class_of('xuesheng').pk}/", allowed="laoshi",
@@ -65,8 +69,18 @@ CASES = [
     Case("learning:notebook", lambda w: "/learning/notebook/", allowed="xuesheng", denied="jiazhang"),
     Case("learning:practise", lambda w: f"/learning/notebook/{_wrong_item(w)}/", allowed="xuesheng",
          denied="s0000002"),
+    Case("learning:practise", lambda w: f"/learning/notebook/{_wrong_item(w)}/", method="POST",
+         data=lambda w: {"q0": "矩阵"}, allowed="xuesheng", denied="s0000002",
+         note="answering again changes a classmate's notebook and mastery: never"),
+    Case("learning:practise", lambda w: f"/learning/notebook/{_wrong_item(w)}/", method="POST",
+         data=lambda w: {"q0": "矩阵"}, allowed="xuesheng", denied="jiazhang",
+         note="the parent follows the notebook; only the student practises"),
     Case("learning:qa_list", lambda w: "/learning/qa/", allowed="xuesheng", denied=None),
     Case("learning:qa_ask", lambda w: "/learning/qa/ask/", allowed="xuesheng", denied="laoshi"),
+    Case("learning:qa_ask", lambda w: "/learning/qa/ask/", method="POST", data=_question_data, allowed="xuesheng",
+         denied="laoshi", note="students ask; teachers answer"),
+    Case("learning:qa_ask", lambda w: "/learning/qa/ask/", method="POST", data=_question_data, allowed="s0000002",
+         denied="jiazhang", note="a parent does not ask in the child's class"),
     Case("learning:qa_detail", lambda w: f"/learning/qa/{_other_thread(w)}/", allowed="qu_admin", denied="laoshi",
          note="another school's class"),
     Case("learning:qa_detail", lambda w: f"/learning/qa/{_thread(w)}/", allowed="s0000002", denied=None,
@@ -79,6 +93,13 @@ CASES = [
          allowed="qu_admin", denied="xuesheng"),
     Case("learning:qa_publish", lambda w: f"/learning/qa/reply/{_teacher_reply(w)}/publish/", method="POST",
          allowed="laoshi", denied="xuesheng"),
+    Case("learning:qa_publish", lambda w: f"/learning/qa/reply/{_teacher_reply(w)}/publish/", method="POST",
+         allowed="laoshi", denied="laoshi2", note="a colleague of the class does not publish laoshi's answer"),
+    Case("learning:qa_reply", lambda w: f"/learning/qa/{_other_thread(w)}/reply/", method="POST",
+         data=lambda w: {"body": "矩阵：别的学校"}, allowed=None, denied="laoshi",
+         note="a thread of another school's class"),
+    Case("learning:qa_resolve", lambda w: f"/learning/qa/{_thread(w)}/resolve/", method="POST",
+         allowed="laoshi", denied="jiazhang", note="the parent reads the child's question, does not close it"),
     Case("learning:notifications", lambda w: "/learning/notifications/", allowed="laoshi", denied=ANONYMOUS,
          allowed_status=frozenset({302}), note="old address: redirects to the one inbox (web:inbox)"),
     Case("GET /api/v1/learning/students/{student_id}/mastery",
