@@ -1,10 +1,24 @@
-"""Runs the permission matrix (tests/matrix.py): one allowed and one denied case per endpoint, per role."""
+"""Runs the permission matrix (tests/matrix.py): one allowed and one denied case per endpoint, per role, and
+for every endpoint that writes, an allowed and a denied write case."""
+
+import re
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from tests.matrix import ANONYMOUS, Case, World, all_cases, all_exemptions
+from tests.matrix import (
+    ANONYMOUS,
+    WRITE_METHODS,
+    Case,
+    World,
+    accepts_writes,
+    all_cases,
+    all_exemptions,
+    all_write_exemptions,
+)
 
 CASES = all_cases()
 
@@ -46,8 +60,10 @@ def _client_for(world: World, username: str | None, api: bool) -> Client:
 
 
 def _call(client: Client, case: Case, world: World):
-    url = case.url(world)
-    data = case.data(world) if case.data else None
+    return _send(client, case, case.url(world), case.data(world) if case.data else None)
+
+
+def _send(client: Client, case: Case, url: str, data):
     method = getattr(client, case.method.lower())
     if case.json:
         return method(url, data or {}, content_type="application/json")
@@ -69,22 +85,45 @@ def test_allowed(world, case):
         assert "/accounts/login/" not in resp.get("Location", ""), "an allowed user was sent to the login page"
 
 
+# Bookkeeping any signed-in request may write: the session (saved on every request) and a token's last use.
+BOOKKEEPING = re.compile(r'^(UPDATE|INSERT INTO) "django_session"|^UPDATE "accounts_apitoken" SET "last_used_at"')
+
+
+def _data_writes(queries) -> list[str]:
+    """The INSERT, UPDATE and DELETE statements among `queries`, bookkeeping aside."""
+    sqls = (q["sql"].lstrip() for q in queries)
+    return [sql[:200] for sql in sqls
+            if sql.split(" ", 1)[0].upper() in {"INSERT", "UPDATE", "DELETE"} and not BOOKKEEPING.match(sql)]
+
+
 @pytest.mark.parametrize("case", [c for c in CASES if c.denied], ids=lambda c: c.id)
 def test_denied(world, case):
-    resp = _call(_client_for(world, case.denied, case.api), case, world)
+    """Refused (401/403/404, or sent to the login page) — and nothing written: a denied request, a write
+    above all, must leave the database as it was, not fail after half a change (issue 11)."""
+    client = _client_for(world, case.denied, case.api)
+    url, data = case.url(world), case.data(world) if case.data else None  # the builders may create demo rows
+    with CaptureQueriesContext(connection) as queries:
+        resp = _send(client, case, url, data)
     assert _denied(resp, case), (resp.status_code, resp.content[:300])
+    assert not _data_writes(queries.captured_queries), _data_writes(queries.captured_queries)
 
 
-def _url_names(resolver=None, namespace=""):
+def _url_patterns(resolver=None, namespace=""):
+    """(URL name, view) of every named Django URL outside the admin and the Ninja API."""
     resolver = resolver or get_resolver()
     for entry in resolver.url_patterns:
         if isinstance(entry, URLResolver):
             ns = entry.namespace or ""
             if ns in {"admin", "api"} or (entry.app_name or "") in {"admin"}:
                 continue
-            yield from _url_names(entry, f"{namespace}{ns}:" if ns else namespace)
+            yield from _url_patterns(entry, f"{namespace}{ns}:" if ns else namespace)
         elif isinstance(entry, URLPattern) and entry.name:
-            yield f"{namespace}{entry.name}"
+            yield f"{namespace}{entry.name}", entry.callback
+
+
+def _url_names():
+    for name, _view in _url_patterns():
+        yield name
 
 
 def _api_operations():
@@ -103,3 +142,55 @@ def test_every_endpoint_is_in_the_matrix(db):
                if e not in covered and e not in exempt and not e.startswith("set_language")]
     assert not missing, "endpoints without a permission-matrix case (add them to <app>/tests/matrix.py): " + \
         ", ".join(sorted(missing))
+
+
+def _write_endpoints():
+    """Every endpoint that accepts a write: Django URLs whose view writes (`accepts_writes`: its source reads
+    the body, checks for POST, or requires a write method) and API operations of a write method."""
+    for name, view in _url_patterns():
+        if not name.startswith("set_language") and accepts_writes(view):
+            yield name
+    for op in _api_operations():
+        if op.split(" ", 1)[0] in WRITE_METHODS:
+            yield op
+
+
+def test_every_write_endpoint_has_allowed_and_denied_write_cases(db):
+    """Issue 11: a subject teacher could change another subject's grades because no case ever POSTed a grade as
+    the wrong teacher. Now every endpoint that writes needs a write case (POST/PUT/PATCH/DELETE) that an
+    allowed user passes, and one that a signed-in denied user is refused — not merely a visitor — unless the
+    app's `EXEMPT_WRITES` says why (e.g. a write on one's own data every signed-in user may make)."""
+    exempt, exempt_writes = all_exemptions(), all_write_exemptions()
+    writes = [c for c in CASES if c.writes]
+    allowed = {c.endpoint for c in writes if c.allowed}
+    denied = {c.endpoint for c in writes if c.denied and c.denied != ANONYMOUS}
+    problems = []
+    for endpoint in sorted(set(_write_endpoints())):
+        if endpoint in exempt:
+            continue
+        if endpoint not in allowed:
+            problems.append(f"{endpoint}: no write case with an allowed user")
+        if endpoint not in denied and endpoint not in exempt_writes:
+            problems.append(f"{endpoint}: no write case with a signed-in denied user")
+    assert not problems, ("endpoints that write without allowed and denied write cases (add them to "
+                          "<app>/tests/matrix.py, or EXEMPT_WRITES with the reason):\n" + "\n".join(problems))
+
+
+def test_write_exemptions_are_live():
+    """An EXEMPT_WRITES entry for an endpoint that no longer writes, or that now has a signed-in denied write
+    case, is stale: remove it so the list shows only real gaps."""
+    writes = set(_write_endpoints())
+    denied = {c.endpoint for c in CASES if c.writes and c.denied and c.denied != ANONYMOUS}
+    stale = [e for e in all_write_exemptions() if e not in writes or e in denied]
+    assert not stale, "stale EXEMPT_WRITES entries: " + ", ".join(sorted(stale))
+
+
+def test_write_scan_sees_the_known_writers():
+    """The scan (tests/matrix.py `accepts_writes`) finds writes behind decorators that keep no __wrapped__
+    (teacher_required), through helpers handed `request`, and leaves plain reads alone."""
+    views = dict(_url_patterns())
+    for name in ("homework:grade_question", "homework:grade_submission", "homework:autosave", "homework:assign",
+                 "questions:create", "learning:qa_reply", "accounts:manage_role_grant", "xapi:statements"):
+        assert accepts_writes(views[name]), name
+    for name in ("homework:detail", "homework:result", "homework:teacher", "learning:class_map"):
+        assert not accepts_writes(views[name]), name

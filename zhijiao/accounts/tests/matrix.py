@@ -5,7 +5,8 @@ Every management endpoint has at least: the right admin allowed, an admin of ANO
 endpoints also show cross-school, cross-class and cross-family denial.
 """
 
-from tests.matrix import Case
+from tests.matrix import ANONYMOUS, Case
+from zhijiao.demo.logins import DEMO_PASSWORD
 
 STUDENT_FORBIDDEN = frozenset({401, 403, 404})
 OTHER_ADMIN = "admin0002"  # school admin of the second demo school
@@ -67,6 +68,9 @@ MANAGE = "/accounts/manage"
 CASES = [
     Case("web:home", lambda w: "/", allowed="xuesheng", denied=None, note="any signed-in user"),
     Case("accounts:password_change", lambda w: "/accounts/password/", allowed="jiazhang", denied=None),
+    Case("accounts:password_change", lambda w: "/accounts/password/", method="POST", data=lambda w: {
+        "old_password": DEMO_PASSWORD, "new_password": "矩阵-New-Pass-7", "new_password2": "矩阵-New-Pass-7"},
+         allowed="jiazhang", denied=ANONYMOUS, allowed_status=frozenset({302}), note="one's own password only"),
     Case("GET /api/v1/auth/me", lambda w: "/api/v1/auth/me", allowed="laoshi", denied=None, api=True),
     Case("GET /api/v1/org/classes", lambda w: "/api/v1/org/classes", allowed="xuesheng", denied=None, api=True),
     Case("GET /api/v1/org/schools", lambda w: "/api/v1/org/schools", allowed="qu_admin", denied=None, api=True),
@@ -180,6 +184,12 @@ EXEMPT = {
     "accounts:login": "the login form is public",
     "accounts:logout": "POST-only; logs out whoever asks",
     "POST /api/v1/auth/token": "token login, public by design (credentials checked)",
+}
+
+# Writes with no one else to deny: the signed-in user changes only their own (a visitor is refused).
+EXEMPT_WRITES = {
+    "accounts:password_change": "changes the signed-in user's own password only (the old one is required), so "
+                                "there is nobody else's to deny; a visitor is refused (ANONYMOUS write case)",
 }
 
 # Roster import (花名册导入): its cases live beside it.

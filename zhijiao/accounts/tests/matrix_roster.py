@@ -13,6 +13,12 @@ def _roster_csv(w) -> bytes:
             f"{school.code},一年级,1班,矩阵测试,G5101087777000001,女\r\n").encode()
 
 
+def _upload_data(w) -> dict:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return {"files": SimpleUploadedFile("学生.csv", _roster_csv(w), content_type="text/csv")}
+
+
 def _uploaded(username):
     def url(w):
         from zhijiao.accounts.roster_actions import roster_upload_store
@@ -45,9 +51,17 @@ CASES = [
     Case("accounts:roster_import", lambda w: "/accounts/roster/", allowed="xiao_cio", denied="jiazhang"),
     Case("accounts:roster_template", lambda w: "/accounts/roster/template.xlsx", allowed="xiao_cio",
          denied="xuesheng"),
+    Case("accounts:roster_import", lambda w: "/accounts/roster/", method="POST", data=_upload_data,
+         allowed="xiao_admin", denied="laoshi", note="upload a roster: a teacher may not"),
+    Case("accounts:roster_import", lambda w: "/accounts/roster/", method="POST", data=_upload_data,
+         allowed="xiao_cio", denied="duxue", note="supervisors read, they do not import"),
     Case("accounts:roster_preview", _uploaded("xiao_admin"), allowed="xiao_admin", denied="laoshi"),
     Case("accounts:roster_preview", _uploaded("xiao_admin"), allowed="xiao_admin", denied="xiao_cio",
          note="an upload is its uploader's only"),
+    Case("accounts:roster_preview", _uploaded("xiao_admin"), method="POST", allowed="xiao_admin",
+         denied="xiao_cio", note="confirming the import: the uploader only, not the admin beside them"),
+    Case("accounts:roster_preview", _uploaded("xiao_admin"), method="POST", allowed="xiao_admin",
+         denied="laoshi"),
     Case("accounts:roster_result", _imported("xiao_admin", "result/"), allowed="xiao_admin", denied="admin0002"),
     Case("accounts:roster_passwords", _imported("xiao_admin", "accounts.xlsx"), allowed="xiao_admin",
          denied="qu_admin", note="initial passwords: the importing admin only"),

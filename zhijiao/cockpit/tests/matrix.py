@@ -21,6 +21,10 @@ CASES = [
          note="indicator config: district admin only"),
     Case("cockpit:config", lambda w: "/cockpit/config/", allowed="qu_admin", denied="xiao_admin",
          note="school admin no"),
+    Case("cockpit:config", lambda w: "/cockpit/config/", method="POST", data=lambda w: {"reset": "1"},
+         allowed="qu_admin", denied="duxue", note="restore the default indicators: the supervisor reads only"),
+    Case("cockpit:config", lambda w: "/cockpit/config/", method="POST", data=lambda w: {"reset": "1"},
+         allowed="qu_admin", denied="xiao_cio", note="a school's CIO does not set the district's indicators"),
 ]
 
 EXEMPT: dict[str, str] = {}

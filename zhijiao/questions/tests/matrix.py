@@ -32,6 +32,35 @@ def _with_image(w):
     return q.pk
 
 
+NEW_QUESTION = {"qtype": "truefalse", "stem": "矩阵新题：1 分 = 60 秒", "answer": "对", "difficulty": "2",
+                "share": "mine"}
+
+
+def _edit_data(w):
+    """laoshi's question as the edit form shows it, with the stem changed."""
+    from zhijiao.questions.models import Question
+    from zhijiao.questions.views import _initial
+
+    return {**_initial(Question.objects.get(pk=_q(w))), "stem": "矩阵：改过的题干"}
+
+
+def _import_file(w):
+    import json
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    body = json.dumps({"questions": [{"type": "判断", "stem": "矩阵导入：1 时 = 60 分", "answer": "对"}]})
+    return {"file": SimpleUploadedFile("矩阵.json", body.encode(), content_type="application/json")}
+
+
+def _rules_data(w):
+    from zhijiao.questions.models import Question
+
+    q = Question.objects.filter(owner=w.user("laoshi"), knowledge_points__isnull=False).first()
+    return {"title": "矩阵规则卷", "kp": [q.knowledge_points.first().pk], "count_0": "1", "dmin_0": "1",
+            "dmax_0": "5", "score_0": "5"}
+
+
 def _paper(w):
     from zhijiao.questions.models import Paper
 
@@ -42,13 +71,23 @@ CASES = [
     Case("questions:bank", lambda w: "/questions/", allowed="laoshi", denied="xuesheng"),
     Case("questions:bank", lambda w: "/questions/", allowed="xiao_admin", denied="jiazhang"),
     Case("questions:create", lambda w: "/questions/new/", allowed="laoshi2", denied="xuesheng"),
+    Case("questions:create", lambda w: "/questions/new/", method="POST", data=lambda w: NEW_QUESTION,
+         allowed="laoshi2", denied="xuesheng", note="students write no bank questions"),
+    Case("questions:create", lambda w: "/questions/new/", method="POST", data=lambda w: NEW_QUESTION,
+         allowed="xiao_admin", denied="jiazhang"),
     Case("questions:import", lambda w: "/questions/import/", allowed="laoshi", denied="jiazhang"),
+    Case("questions:import", lambda w: "/questions/import/", method="POST", data=_import_file, allowed="laoshi",
+         denied="xuesheng"),
     Case("questions:detail", lambda w: f"/questions/{_q(w)}/", allowed="laoshi2", denied="xuesheng",
          note="district-shared question"),
     Case("questions:detail", lambda w: f"/questions/{_mine_only(w)}/", allowed="laoshi", denied="laoshi2",
          note="a private question"),
     Case("questions:edit", lambda w: f"/questions/{_q(w)}/edit/", allowed="laoshi", denied="laoshi2",
          note="only the owner edits"),
+    Case("questions:edit", lambda w: f"/questions/{_q(w)}/edit/", method="POST", data=_edit_data,
+         allowed="laoshi", denied="laoshi2", note="a colleague who may use a shared question may not change it"),
+    Case("questions:edit", lambda w: f"/questions/{_q(w)}/edit/", method="POST", data=_edit_data,
+         allowed="laoshi", denied="xiao_admin", note="nor may the school admin, who reads the bank"),
     Case("questions:image", lambda w: f"/questions/{_with_image(w)}/image/stem/", allowed="laoshi", denied="laoshi2"),
     Case("questions:image", lambda w: f"/questions/{_with_image(w)}/image/stem/", allowed=None, denied="xuesheng",
          note="not in any of the student's homework"),
@@ -56,6 +95,8 @@ CASES = [
     Case("questions:paper_new", lambda w: "/questions/papers/new/", method="POST",
          data=lambda w: {"title": "矩阵卷", "question": [_q(w)]}, allowed="laoshi", denied="xuesheng"),
     Case("questions:paper_rules", lambda w: "/questions/papers/rules/", allowed="laoshi", denied="s0000002"),
+    Case("questions:paper_rules", lambda w: "/questions/papers/rules/", method="POST", data=_rules_data,
+         allowed="laoshi", denied="s0000002"),
     Case("questions:paper_detail", lambda w: f"/questions/papers/{_paper(w)}/", allowed="laoshi", denied="laoshi2",
          note="papers are their owner's"),
     Case("GET /api/v1/questions/", lambda w: "/api/v1/questions/", api=True, allowed="laoshi", denied="xuesheng"),

@@ -14,3 +14,8 @@ EXEMPT: dict[str, str] = {
     "service_worker": "public: the service worker script, the same for everyone; it caches only the shell",
     "web:offline": "public: the page shown without a network; nothing personal (the service worker caches it)",
 }
+
+# Writes on the caller's own data only: no one else's to deny (a visitor is refused: the ANONYMOUS write case).
+EXEMPT_WRITES = {
+    "web:inbox": "全部标为已读 marks the signed-in user's own notifications only; there is no one else's to mark",
+}
