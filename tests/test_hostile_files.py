@@ -155,3 +155,26 @@ def test_a_question_source_too_long_is_refused_not_cut(api_as, users, demo):
         {"type": "判断", "stem": "来源过长的题", "answer": "对", "source": "来" * 5000}]}, content_type="application/json")
     assert resp.status_code == 422 and "来源最多 120 个字" in resp.json()["errors"][0]["message"]
     assert not Question.objects.filter(stem="来源过长的题").exists()
+
+
+@pytest.mark.parametrize("name,content", [
+    ("clock.png", b"<html><script>alert(1)</script></html>"),
+    ("clock.jpg", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64),  # a PNG named as a JPEG
+    ("clock.svg", b"GIF89a" + b"\x00" * 64),
+])
+def test_a_question_image_whose_content_is_not_what_its_name_says_is_refused(client_as, users, demo, name, content):
+    resp = client_as(users["laoshi"]).post("/questions/new/", {
+        "qtype": "truefalse", "stem": "图中钟面是 3 时", "answer": "对", "stem_image": SimpleUploadedFile(name, content)})
+    assert resp.status_code == 422 and "不是它的扩展名所说的图片格式" in resp.content.decode()
+
+
+def test_xapi_batches_are_capped_and_a_missing_actor_is_bad_input(api_as, users, demo):
+    import json
+
+    lrs = make_client()
+    resp = lrs.post("/xapi/statements", json.dumps([stmt()] * 1001))
+    assert resp.status_code == 413 and "一次最多提交 1000 条" in resp.content.decode()
+    # a student with their own token: an actor that is null is a 400 naming the field, not a 403
+    resp = api_as(users["xuesheng"]).post("/xapi/statements", json.dumps(stmt(actor=None)),
+                                          content_type="application/json", HTTP_X_EXPERIENCE_API_VERSION="1.0.3")
+    assert resp.status_code == 400 and "actor" in resp.content.decode()

@@ -188,7 +188,26 @@ def check_image(upload) -> str | None:
         return _("图片只支持 PNG、JPG、GIF、WebP、SVG 格式。")
     if upload.size > MAX_IMAGE_BYTES:
         return _("图片不能超过 2 MB。")
+    if not _content_matches(upload, name):
+        return _("文件内容不是它的扩展名所说的图片格式。")
     return None
+
+
+# What the first bytes of each kind of image are (filetype's matchers); SVG is XML text with an <svg> element.
+_IMAGE_KINDS = {".png": "png", ".jpg": "jpg", ".jpeg": "jpg", ".gif": "gif", ".webp": "webp"}
+
+
+def _content_matches(upload, name: str) -> bool:
+    """The content is the image its extension says, as resource uploads are checked (by content, not name)."""
+    import filetype
+
+    head = upload.read(2048)
+    upload.seek(0)
+    if name.endswith(".svg"):
+        text = head.decode("utf-8", errors="ignore").lstrip("\ufeff \r\n\t").lower()
+        return text.startswith(("<svg", "<?xml", "<!--", "<!doctype svg")) and "<svg" in text
+    kind = filetype.image_match(head)
+    return kind is not None and kind.extension == _IMAGE_KINDS[name[name.rfind("."):]]
 
 
 def _school_of(user):
