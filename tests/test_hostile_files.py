@@ -178,3 +178,13 @@ def test_xapi_batches_are_capped_and_a_missing_actor_is_bad_input(api_as, users,
     resp = api_as(users["xuesheng"]).post("/xapi/statements", json.dumps(stmt(actor=None)),
                                           content_type="application/json", HTTP_X_EXPERIENCE_API_VERSION="1.0.3")
     assert resp.status_code == 400 and "actor" in resp.content.decode()
+
+
+def test_api_refusals_before_any_view_are_json_and_say_what_happened(client, settings, db):
+    # no token and no session: 401, not a CSRF 403
+    resp = client.post("/api/v1/questions/import", '{"questions": []}', content_type="application/json")
+    assert resp.status_code == 401 and resp.json()["detail"]
+    # a body over the upload limit: 413 in JSON, not Django's HTML 400
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    resp = client.post("/api/v1/auth/token", '{"username": "' + "x" * 2000 + '"}', content_type="application/json")
+    assert resp.status_code == 413 and resp.json() == {"detail": "请求体过大"}

@@ -26,3 +26,5 @@ urlpatterns = [
     path("oai", include("zhijiao.openplatform.urls")),
     path("", include("zhijiao.web.urls")),
 ]
+
+handler400 = "zhijiao.core.views.bad_request"

@@ -1,5 +1,6 @@
 """API authentication: a bearer token (`Authorization: Bearer zj_…`) or the browser session."""
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 from ninja.errors import HttpError
 from ninja.security import APIKeyCookie, HttpBearer
@@ -14,6 +15,8 @@ class SessionOrTokenAuth(HttpBearer):
         header = request.headers.get("Authorization", "")
         if header.lower().startswith("bearer "):
             return self.authenticate(request, header[7:].strip())
+        if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+            return None  # neither a token nor a session: 401, before any CSRF check could answer 403
         return _session(request)
 
     def authenticate(self, request, token):

@@ -16,3 +16,19 @@ def healthz(request):
     body = {"status": "ok" if db_ok else "degraded", "database": db_ok, "version": __version__,
             "database_engine": connection.vendor}
     return JsonResponse(body, status=200 if db_ok else 503)
+
+
+# Paths whose clients read JSON: a request Django refuses before any view runs (a body over
+# DATA_UPLOAD_MAX_MEMORY_SIZE, a bad Host) gets its 400 in JSON there, as every other answer of theirs.
+JSON_PATHS = ("/api/", "/xapi/")
+
+
+def bad_request(request, exception=None):
+    if request.path.startswith(JSON_PATHS):
+        from django.core.exceptions import RequestDataTooBig
+
+        too_big = isinstance(exception, RequestDataTooBig)
+        return JsonResponse({"detail": "请求体过大" if too_big else "请求无效"}, status=413 if too_big else 400)
+    from django.views.defaults import bad_request as html_bad_request
+
+    return html_bad_request(request, exception)

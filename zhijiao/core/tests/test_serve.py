@@ -45,3 +45,9 @@ def test_workers_keep_their_memory_in_two_malloc_arenas_unless_told_otherwise(ar
     monkeypatch.setenv("MALLOC_ARENA_MAX", "4")
     call_command("serve")
     assert os.environ["MALLOC_ARENA_MAX"] == "4"
+
+
+def test_each_instance_has_its_own_control_socket_in_its_data_dir(argv, settings, tmp_path):
+    settings.DATA_DIR = tmp_path
+    call_command("serve", "--workers", "1")
+    assert _opt(argv[0], "--control-socket") == str(tmp_path / "gunicorn.ctl")

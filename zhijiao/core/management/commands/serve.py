@@ -31,7 +31,10 @@ class Command(BaseCommand):
         argv = [sys.executable, "-m", "gunicorn", "zhijiao.wsgi:application", "--bind", bind,
                 "--workers", str(workers), "--threads", str(threads), "--worker-class", "gthread",
                 "--max-requests", str(max_requests), "--max-requests-jitter", str(max_requests // 10),
-                "--graceful-timeout", "30"]
+                "--graceful-timeout", "30",
+                # gunicorn's control socket defaults to one path per user (~/.gunicorn/gunicorn.ctl): two
+                # instances on one host would take each other's. Each data directory gets its own.
+                "--control-socket", str(settings.DATA_DIR / "gunicorn.ctl")]
         if not no_access_log:  # path only: no query strings (search words, tokens) in logs
             argv += ["--access-logfile", "-", "--access-logformat", '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms']
         if settings.DEBUG:
