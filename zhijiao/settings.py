@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.utils.translation import gettext_lazy as _
 from dotenv import load_dotenv
 
@@ -65,6 +66,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # The Content-Security-Policy below (django-csp) on every response that does not set its own, error pages
+    # from the middleware after it included; static files (WhiteNoise, above) need none.
+    "csp.middleware.CSPMiddleware",
     # Pages compressed (static files come pre-compressed from WhiteNoise, above). Django's GZip mitigates
     # BREACH by padding each response with random bytes, so CSRF tokens in compressed pages stay safe.
     "django.middleware.gzip.GZipMiddleware",
@@ -161,6 +165,39 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("ZHIJIAO_SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+# Behind HTTPS (ZHIJIAO_SECURE_COOKIES=1, TLS ended at nginx): the proxy says a request came over HTTPS with
+# X-Forwarded-Proto, which it must set on every request (README's nginx example does), or a client could
+# claim HTTPS itself. Then browsers are told to use only HTTPS here for ZHIJIAO_HSTS_SECONDS (a year; 0
+# turns it off). Not for sub-domains unless asked: a bureau's domain may host other sites still on plain
+# HTTP, which HSTS would cut off for a year. HTTP is redirected to HTTPS only if asked (nginx usually does it).
+if SESSION_COOKIE_SECURE:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = int(os.environ.get("ZHIJIAO_HSTS_SECONDS", 365 * 24 * 3600))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("ZHIJIAO_HSTS_INCLUDE_SUBDOMAINS", False)
+    SECURE_SSL_REDIRECT = env_bool("ZHIJIAO_SSL_REDIRECT", False)
+
+# Content-Security-Policy (csp.middleware.CSPMiddleware): scripts only from our own files — no inline
+# <script>, no on…= attributes, no javascript: URLs, no eval (web/tests/test_headers.py scans the templates;
+# a button asks "are you sure?" with data-confirm, web/pwa.js). Styles may be inline ('unsafe-inline' in
+# style-src only): the templates use many style="…" attributes; an inline style runs no script. No other
+# site may frame our pages (frame-ancestors, as X-Frame-Options: DENY does for older browsers). A view may
+# change the policy for its own responses: resource files may be framed by our own detail page (the PDF
+# viewer), and uploaded question and learning images are sent with a stricter policy of their own.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "worker-src": [SELF],  # the service worker, /sw.js (web/pwa.py)
+        "manifest-src": [SELF],  # /manifest.webmanifest
+    },
+}
 
 # Lockout: after this many failures in a row an account is locked for LOCKOUT_MINUTES.
 ZHIJIAO_LOCKOUT_FAILURES = int(os.environ.get("ZHIJIAO_LOCKOUT_FAILURES", 5))

@@ -3,6 +3,8 @@ district → school → teacher, and phones at 360 px."""
 
 import pytest
 
+from tests.browser.waits import wait_until
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
@@ -27,8 +29,8 @@ def _watch(p):
 
 def _charts_drawn(p, at_least: int):
     """Chart.js drew every frame's canvas (a chart object is bound to it, with its data), at a usable size."""
-    p.wait_for_function("window.Chart && [...document.querySelectorAll('.chart canvas')].every("
-                        "c => Chart.getChart(c) && Chart.getChart(c).data.datasets[0].data.length > 0)", timeout=15000)
+    wait_until(p, "window.Chart && [...document.querySelectorAll('.chart canvas')].every("
+                  "c => Chart.getChart(c) && Chart.getChart(c).data.datasets[0].data.length > 0)")
     assert p.locator(".chart canvas").count() >= at_least
     box = p.locator(".chart canvas").first.bounding_box()
     assert box and box["width"] > 100 and box["height"] > 100

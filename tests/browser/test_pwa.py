@@ -32,7 +32,9 @@ def test_installable_and_offline_page(demo, installed_profile, browser_login, li
     assert '"start_url": "/"' in manifest["data"] and '"display": "standalone"' in manifest["data"]
 
     p.reload()  # now controlled by the service worker
-    p.wait_for_function("navigator.serviceWorker.controller !== null")
+    # (not wait_for_function: Playwright evaluates its predicate with eval(), which the pages' policy forbids)
+    p.evaluate("navigator.serviceWorker.controller !== null || new Promise(r => "
+               "navigator.serviceWorker.addEventListener('controllerchange', () => r(true)))")
     p.context.set_offline(True)
     p.goto(f"{live_server.url}/homework/my/")
     assert p.locator("[data-testid=offline]").inner_text() == "网络已断开"

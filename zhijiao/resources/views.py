@@ -2,12 +2,15 @@
 
 from functools import wraps
 
+from csp.constants import SELF
+from csp.decorators import csp_replace
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
 from zhijiao.catalog.models import Book, Chapter, Subject
@@ -131,6 +134,8 @@ def detail(request, pk: int):
 
 
 @login_required
+@xframe_options_sameorigin  # the detail page shows a PDF in an <iframe>; no other site may frame it
+@csp_replace({"frame-ancestors": [SELF]})
 def file(request, pk: int, file_id: int):
     resource = selectors.access_resource(request.user, pk)
     rf = get_object_or_404(resource.files, pk=file_id)
