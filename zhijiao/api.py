@@ -29,7 +29,51 @@ SWAGGER_CDN = "https://cdn.jsdelivr.net"
 docs_policy = csp_update({"script-src": [SWAGGER_CDN, UNSAFE_INLINE], "style-src": [SWAGGER_CDN],
                           "img-src": ["https://django-ninja.dev"]})
 
-api = NinjaAPI(
+# What every operation can answer besides its own responses, all with the body `ErrorOut`: the project's
+# handlers make these for any operation (a body that is not JSON or nests too deep, no or a bad token, a
+# role that may not, an object out of scope, input that fails validation, too many attempts).
+COMMON_ERRORS = {
+    "400": "请求体不是可读的 JSON（或嵌套过深）",
+    "401": "未登录或令牌无效",
+    "403": "无权执行此操作（如：尚未修改初始密码）",
+    "404": "对象不存在，或不在您的可见范围内",
+    "413": "请求体过大",
+    "422": "输入未通过校验：errors 列出每个字段的问题",
+}
+ERROR_OUT = {
+    "title": "ErrorOut", "type": "object", "required": ["detail"],
+    "properties": {
+        "detail": {"title": "Detail", "type": "string"},
+        "errors": {"title": "Errors", "type": "array", "items": {
+            "type": "object", "properties": {"field": {"type": "string"}, "row": {"type": "integer"},
+                                             "message": {"type": "string"}}}},
+    },
+}
+
+
+class DocumentedAPI(NinjaAPI):
+    """The Ninja API whose OpenAPI document lists, for every operation, the error answers it can give."""
+
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        schema.setdefault("components", {}).setdefault("schemas", {})["ErrorOut"] = ERROR_OUT
+        error = {"$ref": "#/components/schemas/ErrorOut"}
+        for methods in schema.get("paths", {}).values():
+            for operation in methods.values():
+                # Ninja keys its own responses by int; JSON keys are strings.
+                responses = operation["responses"] = {str(k): v for k, v in operation.get("responses", {}).items()}
+                for status, description in COMMON_ERRORS.items():
+                    if status not in responses:
+                        responses[status] = {"description": description,
+                                             "content": {"application/json": {"schema": error}}}
+                    elif status == "422":  # an operation's own 422 body, or the validation handler's
+                        own = responses[status].setdefault("content", {}).setdefault("application/json", {})
+                        if "schema" in own and own["schema"] != error:
+                            own["schema"] = {"anyOf": [own["schema"], error]}
+        return schema
+
+
+api = DocumentedAPI(
     title="zhijiao API",
     version=__version__,
     urls_namespace="api",
