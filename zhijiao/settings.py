@@ -199,9 +199,18 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
-# Lockout: after this many failures in a row an account is locked for LOCKOUT_MINUTES.
+# Login throttling (accounts/throttle.py, docs/permissions.md "Login"). Failures are counted within
+# LOCKOUT_MINUTES per account name or phone as typed from one client (its device cookie, else its IP),
+# per IP address, and per account name or phone from anywhere; a bound reached refuses that for
+# LOCKOUT_MINUTES. The IP and account bounds never refuse a browser that logged in to that account before.
 ZHIJIAO_LOCKOUT_FAILURES = int(os.environ.get("ZHIJIAO_LOCKOUT_FAILURES", 5))
 ZHIJIAO_LOCKOUT_MINUTES = int(os.environ.get("ZHIJIAO_LOCKOUT_MINUTES", 15))
+ZHIJIAO_LOCKOUT_IP_FAILURES = int(os.environ.get("ZHIJIAO_LOCKOUT_IP_FAILURES", 100))
+ZHIJIAO_LOCKOUT_ACCOUNT_FAILURES = int(os.environ.get("ZHIJIAO_LOCKOUT_ACCOUNT_FAILURES", 10))
+# How many reverse proxies in front each append the address they saw to X-Forwarded-For (nginx with
+# `proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;`: 1). 0: the client is REMOTE_ADDR and the
+# header is ignored, since a client can write anything in it. Behind a proxy, 0 makes every client one.
+ZHIJIAO_PROXY_COUNT = int(os.environ.get("ZHIJIAO_PROXY_COUNT", 0))
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]

@@ -7,10 +7,10 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from zhijiao.accounts import throttle
 from zhijiao.accounts.models import ApiToken, AuditAction, AuditLog, Role, RoleKind, User
 from zhijiao.accounts.selectors import find_login_user, scope_of
 from zhijiao.core.cache import SCOPE, generation_bump
@@ -41,10 +41,14 @@ def audit_sensitive_read(*, actor: User, record_type: str, record_id: int | str,
 
 
 class LoginError(Exception):
-    def __init__(self, message: str, *, locked: bool = False):
+    """A refused login, with a message fit to show. `locked`: a throttle refused it (answer 429, with
+    Retry-After: `retry_after` seconds); otherwise a wrong identifier or password (401)."""
+
+    def __init__(self, message: str, *, locked: bool = False, retry_after: int = 0):
         super().__init__(message)
         self.message = message
         self.locked = locked
+        self.retry_after = retry_after
 
 
 def _primary_school(user: User) -> OrgNode | None:
@@ -53,67 +57,83 @@ def _primary_school(user: User) -> OrgNode | None:
     return OrgNode.objects.filter(pk=ids[0]).first() if ids else None
 
 
-def login_attempt(*, identifier: str, password: str, ip: str | None = None) -> User:
-    """Check a login by account name or phone; count failures and lock after too many.
+def _too_many(seconds: int) -> LoginError:
+    # The same words for every identifier, known or not: a lock says nothing about who exists.
+    minutes = max(1, -(-seconds // 60))
+    return LoginError(_("尝试次数过多，请 %(m)s 分钟后再试。如忘记密码，请联系学校管理员重置。") % {"m": minutes},
+                      locked=True, retry_after=seconds)
 
-    Raises LoginError with a message fit to show; returns the user on success. The password hash is
-    checked outside any transaction (argon2 takes tens of milliseconds, and SQLite has one writer);
-    the counters, audit entry and event then commit in one short transaction, before any error is
-    raised (a rollback would undo the lockout).
+
+def login_attempt(*, identifier: str, password: str, ip: str | None = None,
+                  client: throttle.LoginClient | None = None) -> User:
+    """Check a login by account name or phone, throttled per client, per IP and per identifier
+    (accounts/throttle.py); audit every failure and every lock.
+
+    Raises LoginError with a message fit to show; returns the user on success. Until a throttle refuses,
+    every failure answers the same words, with the same work (one password hash), for an unknown account
+    name or phone as for a registered one. The password hash is checked outside any transaction (argon2
+    takes tens of milliseconds, and SQLite has one writer); the counters, audit entries and event then
+    commit in one short transaction, before any error is raised (a rollback would undo the lock).
     """
+    client = client or throttle.LoginClient(ip=ip)
+    ip = client.ip
+    identifier = throttle.normalise(identifier)
+    masked = mask_identifier(identifier)
     user = find_login_user(identifier)
-    if user is None or not user.is_active:
+    counters = throttle.counters_for(identifier, client)
+    refusal = throttle.reserve(counters, usual_client=client.knows(user))
+    if refusal is not None:
+        with transaction.atomic():
+            _login_failure_audit(user=user, ip=ip, detail={"identifier": masked, "reason": f"throttled-{refusal.scope}"})
+        raise _too_many(refusal.retry_after)
+
+    if user is None or not user.is_active or not user.has_usable_password():
         # Same work and same message as a wrong password, so accounts cannot be enumerated.
         User().set_password(password or "x")
-        with transaction.atomic():
-            audit_record(actor=None, action=AuditAction.LOGIN_FAILED, ip=ip,
-                         detail={"identifier": mask_identifier(identifier), "reason": "unknown"})
-            record_event(actor=None, verb="login-failed", object_kind="platform", object_key="web")
-        raise LoginError(_("账号或密码不正确。"))
-    password_ok = not user.is_locked and user.check_password(password)
-    with transaction.atomic():
-        outcome = _login_record(user=User.objects.select_for_update().get(pk=user.pk), password_ok=password_ok,
-                                ip=ip)
-    if isinstance(outcome, LoginError):
-        raise outcome
-    return outcome
+        password_ok = False
+        reason = "unknown" if user is None else ("inactive" if not user.is_active else "password")
+    else:
+        password_ok = user.check_password(password)
+        reason = "password"
 
-
-def _login_record(*, user: User, password_ok: bool, ip: str | None) -> "User | LoginError":
-    school = _primary_school(user)
-    if user.is_locked:
-        minutes = max(1, int((user.locked_until - timezone.now()).total_seconds() // 60) + 1)
-        audit_record(actor=user, action=AuditAction.LOGIN_FAILED, target_type="user", target_id=user.pk, ip=ip,
-                     school=school, detail={"reason": "locked"})
-        return LoginError(_("密码错误次数过多，账号已锁定，请 %(m)s 分钟后再试，或联系学校管理员重置密码。") % {"m": minutes},
-                          locked=True)
     if not password_ok:
-        user.failed_login_count = F("failed_login_count") + 1
-        user.save(update_fields=["failed_login_count"])
-        user.refresh_from_db(fields=["failed_login_count"])
-        audit_record(actor=user, action=AuditAction.LOGIN_FAILED, target_type="user", target_id=user.pk, ip=ip,
-                     school=school, detail={"reason": "password", "count": user.failed_login_count})
-        record_event(actor=user, verb="login-failed", object_kind="platform", object_key="web", school=school)
-        left = settings.ZHIJIAO_LOCKOUT_FAILURES - user.failed_login_count
-        if left <= 0:
-            user.locked_until = timezone.now() + timedelta(minutes=settings.ZHIJIAO_LOCKOUT_MINUTES)
-            user.failed_login_count = 0
-            user.save(update_fields=["locked_until", "failed_login_count"])
-            audit_record(actor=user, action=AuditAction.LOCKED, target_type="user", target_id=user.pk, ip=ip,
-                         school=school)
-            return LoginError(_("密码错误次数过多，账号已锁定 %(m)s 分钟。如忘记密码，请联系学校管理员重置。")
-                              % {"m": settings.ZHIJIAO_LOCKOUT_MINUTES}, locked=True)
-        return LoginError(_("账号或密码不正确，还可尝试 %(n)s 次。") % {"n": left})
-    user.failed_login_count = 0
-    user.locked_until = None
-    user.last_login = timezone.now()
-    user.save(update_fields=["failed_login_count", "locked_until", "last_login"])
-    role = scope_of(user).primary_role or ""
-    audit_record(actor=user, action=AuditAction.LOGIN_OK, target_type="user", target_id=user.pk, ip=ip,
-                 school=school)
-    record_event(actor=user, verb="logged-in", object_kind="platform", object_key="web", school=school,
-                 actor_role=role)
+        with transaction.atomic():
+            locks = throttle.failed(counters)
+            school = _login_failure_audit(user=user, ip=ip, detail={"identifier": masked, "reason": reason})
+            record_event(actor=user if user is not None and user.is_active else None, verb="login-failed",
+                         object_kind="platform", object_key="web", school=school)
+            for scope, until in locks:
+                audit_record(actor=user, action=AuditAction.LOCKED, target_type="user" if user else "",
+                             target_id=user.pk if user else "", ip=ip, school=school,
+                             detail={"identifier": masked, "scope": scope,
+                                     "minutes": settings.ZHIJIAO_LOCKOUT_MINUTES})
+                if scope == throttle.ACCOUNT and user is not None:
+                    # Shown on the admins' pages ("locked"): strangers are refused until then.
+                    User.objects.filter(pk=user.pk).update(locked_until=until)
+        if locks:
+            raise _too_many(settings.ZHIJIAO_LOCKOUT_MINUTES * 60)
+        raise LoginError(_("账号或密码不正确。"))
+
+    with transaction.atomic():
+        throttle.succeeded(counters)
+        user.last_login = timezone.now()
+        user.save(update_fields=["last_login"])
+        school = _primary_school(user)
+        role = scope_of(user).primary_role or ""
+        audit_record(actor=user, action=AuditAction.LOGIN_OK, target_type="user", target_id=user.pk, ip=ip,
+                     school=school)
+        record_event(actor=user, verb="logged-in", object_kind="platform", object_key="web", school=school,
+                     actor_role=role)
     return user
+
+
+def _login_failure_audit(*, user: User | None, ip: str | None, detail: dict) -> OrgNode | None:
+    """A login_failed entry: about the account when the identifier names one (its school's admins read it),
+    with the identifier masked. Returns that school."""
+    school = _primary_school(user) if user is not None else None
+    audit_record(actor=user, action=AuditAction.LOGIN_FAILED, target_type="user" if user else "",
+                 target_id=user.pk if user else "", ip=ip, school=school, detail=detail)
+    return school
 
 
 @transaction.atomic
@@ -133,6 +153,9 @@ def password_change(*, user: User, old_password: str, new_password: str) -> None
 def password_reset_by_admin(*, admin: User, person: User) -> str:
     """Give `person` a one-time password (shown once to the admin); they must change it at next login."""
     temporary = f"Zj{secrets.randbelow(10**6):06d}{secrets.choice('abcdefghjkmnpqrstuvwxyz')}"
+    # Every login count about the account's name and phone starts again, a lock included (the throttle
+    # rows before the user row, the order a login takes them in).
+    throttle.clear([person.username, person.phone or ""])
     person.set_password(temporary)
     person.must_change_password = True
     person.failed_login_count = 0

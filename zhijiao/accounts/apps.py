@@ -6,6 +6,7 @@ class AccountsConfig(AppConfig):
     name = "zhijiao.accounts"
 
     def ready(self):
+        from zhijiao.accounts import checks  # noqa: F401  (registers the system check)
         from zhijiao.web.registry import register_app
 
         admins = {"school_admin", "cio", "district_admin"}

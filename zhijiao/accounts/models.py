@@ -30,7 +30,10 @@ class User(AbstractUser):
     id_number_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     id_number_tail = models.CharField(_("证件号后四位"), max_length=4, blank=True, editable=False)
     must_change_password = models.BooleanField(_("首次登录须改密码"), default=True)
+    # No longer counted: failed logins are counted per client, IP and identifier in LoginThrottle.
     failed_login_count = models.PositiveSmallIntegerField(default=0, editable=False)
+    # For the admins' pages only: until when strangers' logins to this account are refused (the
+    # account-wide bound of accounts/throttle.py); the account's usual browsers still log in.
     locked_until = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = UserManager()
@@ -143,6 +146,29 @@ class AuditLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action}"
+
+
+class LoginThrottle(models.Model):
+    """Failed logins counted in one scope (accounts/throttle.py, docs/permissions.md "Login").
+
+    `key` is a keyed hash of the scope and what it counts (the identifier as typed and the client, an IP
+    address, or the identifier alone); `ident` a keyed hash of the identifier alone, so an admin's reset
+    clears every row about an account name or phone. No identifier or address is stored in clear.
+    """
+
+    key = models.CharField(max_length=64, unique=True)
+    ident = models.CharField(max_length=64, blank=True, db_index=True)
+    scope = models.CharField(max_length=8)
+    failures = models.PositiveIntegerField(default=0)
+    window_start = models.DateTimeField(db_index=True)
+    locked_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("登录限制")
+        verbose_name_plural = _("登录限制")
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.key[:8]} {self.failures}"
 
 
 class ApiToken(models.Model):

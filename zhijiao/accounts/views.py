@@ -10,24 +10,34 @@ from django.views.decorators.http import require_POST
 from zhijiao.accounts.actions import LoginError, audit_record, login_attempt, password_change
 from zhijiao.accounts.forms import LoginForm, PasswordChangeForm
 from zhijiao.accounts.models import AuditAction
+from zhijiao.accounts.throttle import login_client, remember_device
 
 
 def login_view(request):
+    """The login form. A wrong name, phone or password answers 401, all with the same words; a throttled
+    login (accounts/throttle.py) 429 with Retry-After. A successful login leaves the device cookie that lets
+    this browser in while strangers have locked the account."""
     form = LoginForm(request.POST or None)
-    error = None
+    error, status, retry_after = None, 200, 0
     if request.method == "POST" and form.is_valid():
+        client = login_client(request)
         try:
             user = login_attempt(identifier=form.cleaned_data["identifier"], password=form.cleaned_data["password"],
-                                 ip=request.META.get("REMOTE_ADDR"))
+                                 client=client)
         except LoginError as exc:
-            error = exc.message
+            error, status, retry_after = exc.message, (429 if exc.locked else 401), exc.retry_after
         else:
             login(request, user, backend="zhijiao.accounts.backends.AccountOrPhoneBackend")
             target = request.GET.get("next", "")
             if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
                 target = ""
-            return redirect(target or "web:home")
-    return render(request, "accounts/login.html", {"form": form, "error": error}, status=401 if error else 200)
+            response = redirect(target or "web:home")
+            remember_device(response, client, user)
+            return response
+    response = render(request, "accounts/login.html", {"form": form, "error": error}, status=status)
+    if retry_after:
+        response["Retry-After"] = str(retry_after)
+    return response
 
 
 @require_POST
