@@ -2,8 +2,6 @@
 
 from importlib import import_module
 
-from csp.constants import UNSAFE_INLINE
-from csp.decorators import csp_update
 from ninja import NinjaAPI
 from ninja.errors import ValidationError
 from ninja.parser import Parser
@@ -11,6 +9,7 @@ from ninja.parser import Parser
 from zhijiao import __version__
 from zhijiao.accounts.api_auth import SessionOrTokenAuth
 from zhijiao.core.files import read_json
+from zhijiao.web.api_docs import LocalSwagger
 
 
 class BoundedJSONParser(Parser):
@@ -20,14 +19,6 @@ class BoundedJSONParser(Parser):
     def parse_body(self, request):
         return read_json(request.body)
 
-
-# The API's docs page (/api/v1/docs) is Ninja's Swagger UI, loaded from its CDN with an inline script that
-# carries the CSRF token: the site's Content-Security-Policy (settings.py) is widened for that page alone.
-# Serving Swagger from our own static files instead would add Ninja's 8 MB of static files to every
-# `collectstatic`, about 45 s more on each service start.
-SWAGGER_CDN = "https://cdn.jsdelivr.net"
-docs_policy = csp_update({"script-src": [SWAGGER_CDN, UNSAFE_INLINE], "style-src": [SWAGGER_CDN],
-                          "img-src": ["https://django-ninja.dev"]})
 
 # What every operation can answer besides its own responses, all with the body `ErrorOut`: the project's
 # handlers make these for any operation (a body that is not JSON or nests too deep, no or a bad token, a
@@ -74,13 +65,13 @@ class DocumentedAPI(NinjaAPI):
 
 
 api = DocumentedAPI(
+    docs=LocalSwagger(),
     title="zhijiao API",
     version=__version__,
     urls_namespace="api",
     auth=SessionOrTokenAuth(),
     docs_url="/docs",
     openapi_url="/openapi.json",
-    docs_decorator=docs_policy,
     parser=BoundedJSONParser(),
 )
 

@@ -3,13 +3,14 @@ from django.urls import include, path
 
 from zhijiao.api import api
 from zhijiao.core.views import healthz
-from zhijiao.web import pwa
+from zhijiao.web import api_docs, pwa
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     # The installable app: at the root, so the service worker's scope is the whole site.
     path("manifest.webmanifest", pwa.manifest, name="manifest"),
     path("sw.js", pwa.service_worker, name="service_worker"),
+    path("api/v1/docs/assets/<str:name>", api_docs.asset, name="api_docs_asset"),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("ops/admin/", admin.site.urls),

@@ -51,3 +51,28 @@ def test_each_instance_has_its_own_control_socket_in_its_data_dir(argv, settings
     settings.DATA_DIR = tmp_path
     call_command("serve", "--workers", "1")
     assert _opt(argv[0], "--control-socket") == str(tmp_path / "gunicorn.ctl")
+
+
+def test_a_refused_request_logs_one_line_and_a_server_error_its_traceback(client, users, caplog, settings):
+    import logging
+
+    assert "no_4xx_traceback" in settings.LOGGING["handlers"]["console"]["filters"]
+
+    from zhijiao.core.logging import NoTracebackForClientErrors
+
+    client.force_login(users["xuesheng"])
+    with caplog.at_level(logging.WARNING, logger="django.request"):
+        assert client.get("/cockpit/").status_code == 403
+    [refused] = [r for r in caplog.records if r.name == "django.request"]
+    NoTracebackForClientErrors().filter(refused)
+    assert refused.exc_info is None and "/cockpit/" in refused.getMessage()
+    try:
+        raise RuntimeError("boom")
+    except RuntimeError:
+        import sys
+
+        crash = logging.LogRecord("django.request", logging.ERROR, __file__, 1, "Internal Server Error", None,
+                                  sys.exc_info())
+    crash.status_code = 500
+    NoTracebackForClientErrors().filter(crash)
+    assert crash.exc_info is not None

@@ -13,6 +13,7 @@ EXEMPT: dict[str, str] = {
     "manifest": "public: the installable app's manifest (names, colours, icons), the same for everyone",
     "service_worker": "public: the service worker script, the same for everyone; it caches only the shell",
     "web:offline": "public: the page shown without a network; nothing personal (the service worker caches it)",
+    "api_docs_asset": "public: Swagger UI's script, stylesheet and icon for /api/v1/docs, as Ninja ships them",
 }
 
 # Writes on the caller's own data only: no one else's to deny (a visitor is refused: the ANONYMOUS write case).
