@@ -65,6 +65,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "zhijiao.core.middleware.RejectNulBytes",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # The Content-Security-Policy below (django-csp) on every response that does not set its own, error pages
     # from the middleware after it included; static files (WhiteNoise, above) need none.

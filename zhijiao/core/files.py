@@ -115,6 +115,8 @@ def read_json(content: bytes | str, *, max_depth: int = MAX_JSON_DEPTH) -> Any:
                              % {"line": exc.lineno, "col": exc.colno, "msg": exc.msg}) from None
     except RecursionError:
         raise _too_deep(max_depth) from None
+    if "\\u0000" in text or "\x00" in text:  # PostgreSQL stores no NUL in text or jsonb: never real input
+        raise UnreadableFile(_("JSON 含有 NUL 字符（\\u0000），未读取。"))
     check_depth(value, max_depth)
     return value
 
