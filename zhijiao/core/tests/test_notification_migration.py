@@ -5,25 +5,20 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
+
+from zhijiao.core.tests.migrating import migrate_to, migrate_to_latest
 
 BEFORE = [("core", "0002_notification"), ("resources", "0002_resource_res_status_published"),
           ("learning", "0002_initial")]
 AFTER = [("resources", "0004_delete_notification"), ("learning", "0004_delete_notification")]
 
 
-def _migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
-
 
 @pytest.mark.django_db(transaction=True)
 def test_old_rows_are_copied_into_the_one_inbox():
     try:
-        old = _migrate(BEFORE)
+        old = migrate_to(BEFORE)
         User = old.get_model("accounts", "User")
         a = User.objects.create(username="mig_a", name="甲")
         b = User.objects.create(username="mig_b", name="乙")
@@ -40,7 +35,7 @@ def test_old_rows_are_copied_into_the_one_inbox():
                                      read_at=then + timedelta(days=2))
         LearnNote.objects.filter(pk=h.pk).update(created_at=then + timedelta(days=2))
 
-        new = _migrate(AFTER)
+        new = migrate_to(AFTER)
         Note = new.get_model("core", "Notification")
         rows = {n.title: n for n in Note.objects.all()}
         assert len(rows) == 4
@@ -59,4 +54,4 @@ def test_old_rows_are_copied_into_the_one_inbox():
         assert "core_notification" in tables
         assert "resources_notification" not in tables and "learning_notification" not in tables
     finally:
-        _migrate([key for key in MigrationExecutor(connection).loader.graph.leaf_nodes()])
+        migrate_to_latest()

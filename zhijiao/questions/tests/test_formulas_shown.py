@@ -2,9 +2,8 @@
 bank, the answer with its fill-in alternatives, an edit, old rows through the migration, Q&A bodies."""
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
+from zhijiao.core.tests.migrating import migrate_to, migrate_to_latest
 from zhijiao.questions import actions
 from zhijiao.questions.tests.factories import tiny_catalog
 
@@ -55,24 +54,18 @@ def test_qa_bodies_are_rendered_and_escaped(users, client_as):
     assert FRACTION in main and "&lt;script&gt;x()&lt;/script&gt;" in main and "<script>x()" not in main
 
 
-def _migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
-
 
 @pytest.mark.django_db(transaction=True)
 def test_questions_saved_before_the_upgrade_are_rendered_by_the_migration():
     try:
-        old = _migrate([("questions", "0001_initial")])
+        old = migrate_to([("questions", "0001_initial")])
         User = old.get_model("accounts", "User")
         owner = User.objects.create(username="mig_t", name="老师")
         Question = old.get_model("questions", "Question")
         q = Question.objects.create(qtype="fill", stem=r"$\frac{1}{4}$ + ( )", options=[], answer=[["$x^2$"]],
                                     analysis="", owner_id=owner.pk, fingerprint="mig")
-        new = _migrate([("questions", "0002_question_rendered")])
+        new = migrate_to([("questions", "0002_question_rendered")])
         rendered = new.get_model("questions", "Question").objects.get(pk=q.pk).rendered
         assert FRACTION in rendered["stem"] and "<msup>" in rendered["fill"][0][0]
     finally:
-        _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+        migrate_to_latest()
