@@ -163,7 +163,7 @@ def _apply_catalog(resource: Resource, chapters: Iterable[Chapter], knowledge_po
 
 def _store_file(resource: Resource, checked: CheckedFile, upload, original_name: str) -> ResourceFile:
     rf = ResourceFile(resource=resource, original_name=original_name[-200:], mime_type=checked.mime_type,
-                      size=checked.size, sha256=checked.sha256, is_primary=True)
+                      size=checked.size, sha256=checked.sha256, is_primary=True, has_scripts=checked.has_scripts)
     path = f"resources/{checked.sha256[:2]}/{checked.sha256}.{checked.extension}"
     if default_storage.exists(path):
         rf.file.name = path  # same content already stored: reuse it

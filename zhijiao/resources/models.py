@@ -174,6 +174,9 @@ class ResourceFile(models.Model):
     size = models.PositiveBigIntegerField(_("大小"))
     sha256 = models.CharField(max_length=64, db_index=True)
     is_primary = models.BooleanField(_("主文件"), default=True)
+    # A PDF with scripts or launch/submit actions (resources.pdf_actions): served only as a download,
+    # never opened in the page under the platform's origin.
+    has_scripts = models.BooleanField(_("含脚本"), default=False)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -199,6 +202,11 @@ class ResourceFile(models.Model):
     @property
     def is_pdf(self) -> bool:
         return self.mime_type == "application/pdf"
+
+    @property
+    def opens_inline(self) -> bool:
+        """Shown in the page (player, image, PDF viewer) rather than only offered as a download."""
+        return (self.is_video or self.is_audio or self.is_image or self.is_pdf) and not self.has_scripts
 
 
 class Decision(models.TextChoices):

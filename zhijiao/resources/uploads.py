@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from zhijiao.resources.models import MICRO_MAX_SECONDS, ResourceType
+from zhijiao.resources.pdf_actions import pdf_has_scripts
 
 
 class UploadRefused(Exception):
@@ -206,6 +207,7 @@ class CheckedFile:
     sha256: str
     extension: str
     duration_seconds: int | None
+    has_scripts: bool = False
 
 
 def inspect_upload(*, fileobj, name: str, size: int, resource_type: str) -> CheckedFile:
@@ -250,5 +252,6 @@ def inspect_upload(*, fileobj, name: str, size: int, resource_type: str) -> Chec
         digest.update(chunk)
     fileobj.seek(0)
     mime = OLE_MIME_BY_EXT[ext] if expected.code == "ole" else expected.mime
+    has_scripts = expected.code == "pdf" and pdf_has_scripts(fileobj)
     return CheckedFile(mime_type=mime, kind=expected.code, category=expected.category, size=size,
-                       sha256=digest.hexdigest(), extension=ext, duration_seconds=duration)
+                       sha256=digest.hexdigest(), extension=ext, duration_seconds=duration, has_scripts=has_scripts)
