@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import io
 import json
+import math
+import re
 import zipfile
 from typing import Any
 
@@ -107,7 +109,7 @@ def read_json(content: bytes | str, *, max_depth: int = MAX_JSON_DEPTH) -> Any:
     `max_depth` (objects and arrays)."""
     try:
         text = content.decode("utf-8-sig") if isinstance(content, bytes | bytearray) else content
-        value = json.loads(text)
+        value = json.loads(text, parse_constant=_not_json, parse_float=_finite)
     except UnicodeDecodeError:
         raise UnreadableFile(_("JSON 不是 UTF-8 编码。")) from None
     except json.JSONDecodeError as exc:
@@ -115,10 +117,40 @@ def read_json(content: bytes | str, *, max_depth: int = MAX_JSON_DEPTH) -> Any:
                              % {"line": exc.lineno, "col": exc.colno, "msg": exc.msg}) from None
     except RecursionError:
         raise _too_deep(max_depth) from None
+    except UnreadableFile:
+        raise
+    except ValueError:  # an integer of more than 4,300 digits (Python's int conversion limit)
+        raise UnreadableFile(_("JSON 中的数字位数太多，未读取。")) from None
     if "\\u0000" in text or "\x00" in text:  # PostgreSQL stores no NUL in text or jsonb: never real input
         raise UnreadableFile(_("JSON 含有 NUL 字符（\\u0000），未读取。"))
+    if _SURROGATE_ESCAPE.search(text) and not _encodable(value):
+        # "\ud800" alone is valid JSON syntax but no Unicode text: it cannot be stored or sent back as UTF-8.
+        raise UnreadableFile(_("JSON 含有不成对的 UTF-16 代理项（如 \\ud800），未读取。"))
     check_depth(value, max_depth)
     return value
+
+
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _not_json(name: str):
+    # NaN, Infinity and -Infinity: Python's json reads them, RFC 8259 JSON has no such values.
+    raise UnreadableFile(_("JSON 无法解析：%(name)s 不是 JSON 的值。") % {"name": name})
+
+
+def _finite(literal: str) -> float:
+    value = float(literal)
+    if math.isinf(value):  # 1e999 is valid JSON syntax, but no value any JSON reader can keep
+        raise UnreadableFile(_("JSON 中的数字 %(n)s 超出范围，未读取。") % {"n": literal[:20]})
+    return value
+
+
+def _encodable(value: Any) -> bool:
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def check_depth(value: Any, max_depth: int = MAX_JSON_DEPTH) -> None:
