@@ -28,7 +28,22 @@ def bad_request(request, exception=None):
         from django.core.exceptions import RequestDataTooBig
 
         too_big = isinstance(exception, RequestDataTooBig)
-        return JsonResponse({"detail": "请求体过大" if too_big else "请求无效"}, status=413 if too_big else 400)
+        detail = "请求体过大" if too_big else "请求无效"
+        if request.path.startswith("/xapi/"):
+            # the LRS's error shape (records.xapi.http.error_response): every 400 names what is at fault
+            return JsonResponse({"error": "too_large" if too_big else "bad_request", "message": detail,
+                                 "errors": [{"field": f, "reason": detail} for f in _fields_at_fault(request)]},
+                                status=413 if too_big else 400)
+        return JsonResponse({"detail": detail}, status=413 if too_big else 400)
     from django.views.defaults import bad_request as html_bad_request
 
     return html_bad_request(request, exception)
+
+
+def _fields_at_fault(request) -> list[str]:
+    """The query parameters holding a NUL character (what `RejectNulBytes` refuses), else "(request)"."""
+    try:
+        bad = [k for k, values in request.GET.lists() if "\x00" in k or any("\x00" in v for v in values)]
+    except Exception:  # noqa: BLE001 - the query string itself is what Django refused (too many fields)
+        bad = []
+    return bad or ["(request)"]

@@ -108,9 +108,10 @@ class StatementTerm(models.Model):
 
 
 class Attachment(models.Model):
-    """Raw attachment content, by its SHA-256 (statements refer to it by `sha2`)."""
+    """Raw attachment content, by its SHA-2 digest in hex (statements refer to it by `sha2`): SHA-224, -256,
+    -384 or -512, so up to 128 characters."""
 
-    sha2 = models.CharField(max_length=64, unique=True)
+    sha2 = models.CharField(max_length=128, unique=True)
     content_type = models.CharField(max_length=200)
     length = models.PositiveBigIntegerField()
     data = models.BinaryField()

@@ -2,6 +2,7 @@
 published ADL conformance suite found (context.language, an empty definition, a non-string interactionType)
 and inputs that used to end in a server error instead of a 400."""
 
+import hashlib
 import json
 from urllib.parse import urlencode
 
@@ -130,3 +131,41 @@ def test_state_document_with_huge_number_or_nan_is_400(lrs):
         assert "content" in _fields(resp)
     assert json.loads(lrs.get(url).content) == {"a": 1}
 
+
+
+@pytest.mark.django_db
+def test_nul_in_a_query_parameter_is_a_400_naming_it(lrs):
+    # refused by core.middleware.RejectNulBytes before the LRS view runs, in the LRS's error shape
+    resp = lrs.get(STATEMENTS, {"verb": "http://example.org/v\x00"})
+    assert _fields(resp) == ["verb"]
+
+
+# --- values longer than their database column (PostgreSQL refuses them: a 500 there) -----------------------
+
+@pytest.mark.django_db
+def test_document_keys_longer_than_their_columns_are_400(lrs):
+    agent = json.dumps({"mbox": "mailto:tester@example.org"})
+    state = {"activityId": "http://example.org/activity/1", "agent": agent}
+    too_long_id = lrs.put("/xapi/activities/state?" + urlencode(state | {"stateId": "s" * 701}), {"a": 1})
+    assert _fields(too_long_id) == ["stateId"]
+    long_agent = json.dumps({"mbox": "mailto:" + "a" * 700 + "@example.org"})
+    assert _fields(lrs.get("/xapi/agents/profile", {"agent": long_agent})) == ["agent"]
+    long_type = lrs.put("/xapi/activities/state?" + urlencode(state | {"stateId": "s"}), b"x",
+                        content_type="text/" + "x" * 300)
+    assert _fields(long_type) == ["Content-Type"]
+    assert lrs.put("/xapi/activities/state?" + urlencode(state | {"stateId": "s" * 700}), {"a": 1}).status_code == 204
+
+
+@pytest.mark.django_db
+def test_sha512_attachment_is_stored(lrs):
+    from zhijiao.records.models import Attachment
+    from zhijiao.records.tests.test_lrs_attachments import CT, att, multipart
+
+    data = b"an essay hashed with SHA-512"
+    sha = hashlib.sha512(data).hexdigest()
+    body = multipart(stmt(attachments=[att(data) | {"sha2": sha}]), [("text/plain", data, sha)])
+    resp = lrs.post(STATEMENTS, body, content_type=CT)
+    assert resp.status_code == 200, resp.content
+    assert data in lrs.get(STATEMENTS, {"statementId": resp.json()[0], "attachments": "true"}).content
+    # the column holds it on PostgreSQL too (varchar(64) refused a 128-character digest there)
+    assert Attachment._meta.get_field("sha2").max_length >= len(sha)

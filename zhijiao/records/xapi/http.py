@@ -26,11 +26,12 @@ CORS_HEADERS = {
 
 
 class XapiError(Exception):
-    def __init__(self, status: int, message: str, errors: list | None = None):
+    def __init__(self, status: int, message: str, errors: list | None = None, *, field: str | None = None):
+        """`field`: the one parameter, header or "(body)" at fault, when `errors` does not list them."""
         super().__init__(message)
         self.status = status
         self.message = message
-        self.errors = errors or []
+        self.errors = errors or ([{"field": field, "reason": message}] if field else [])
 
 
 @dataclass
@@ -64,18 +65,19 @@ def build_xreq(request) -> XReq:
     method = request.method.upper()
     if method == "POST" and "method" in request.GET:
         if set(request.GET) != {"method"}:
-            raise XapiError(400, "使用替代请求语法时，查询字符串只能有 method 参数")
+            raise XapiError(400, "使用替代请求语法时，查询字符串只能有 method 参数", field="method")
         alt = request.GET["method"].upper()
         if alt not in {"GET", "PUT", "POST", "DELETE", "HEAD"}:
-            raise XapiError(400, "method 参数只能是 GET、PUT、POST、DELETE")
+            raise XapiError(400, "method 参数只能是 GET、PUT、POST、DELETE", field="method")
         ctype = headers.get("content-type", "").split(";")[0].strip().lower()
         if ctype != "application/x-www-form-urlencoded":
             # no body at all is a bad request; a body of another type is an unsupported media type
-            raise XapiError(415 if ctype else 400, "替代请求语法要求 Content-Type: application/x-www-form-urlencoded")
+            raise XapiError(415 if ctype else 400, "替代请求语法要求 Content-Type: application/x-www-form-urlencoded",
+                            field="Content-Type")
         try:
             form = parse_qs(request.body.decode("utf-8"), keep_blank_values=True)
         except UnicodeDecodeError as exc:
-            raise XapiError(400, "请求体不是 UTF-8") from exc
+            raise XapiError(400, "请求体不是 UTF-8", field="(body)") from exc
         params, alt_headers, content = {}, {}, b""
         for name, values in form.items():
             value = values[-1]
@@ -102,13 +104,13 @@ def build_xreq(request) -> XReq:
 def check_version(xreq: XReq) -> None:
     v = xreq.header("x-experience-api-version")
     if not v:
-        raise XapiError(400, "缺少 X-Experience-API-Version 请求头")
+        raise XapiError(400, "缺少 X-Experience-API-Version 请求头", field="X-Experience-API-Version")
     _check_version_value(v)
 
 
 def _check_version_value(v: str) -> None:
     if not VERSION_HEADER_RE.match(v.strip()):
-        raise XapiError(400, f"不支持的 xAPI 版本：{v}（支持 1.0.x）")
+        raise XapiError(400, f"不支持的 xAPI 版本：{v}（支持 1.0.x）", field="X-Experience-API-Version")
 
 
 def finish(resp: HttpResponse, request) -> HttpResponse:
@@ -156,11 +158,11 @@ def parse_multipart(body: bytes, content_type: str) -> list[tuple[dict, bytes]]:
     """Parts of a multipart/mixed body as (lower-case headers, content)."""
     boundary = _boundary(content_type)
     if not boundary:
-        raise XapiError(400, "multipart/mixed 请求缺少 boundary")
+        raise XapiError(400, "multipart/mixed 请求缺少 boundary", field="Content-Type")
     delim = b"--" + boundary.encode()
     chunks = body.split(delim)
     if len(chunks) < 3:
-        raise XapiError(400, "multipart/mixed 请求体格式不对")
+        raise XapiError(400, "multipart/mixed 请求体格式不对", field="(body)")
     parts = []
     for chunk in chunks[1:]:
         if chunk.startswith(b"--"):
@@ -173,7 +175,7 @@ def parse_multipart(body: bytes, content_type: str) -> list[tuple[dict, bytes]]:
         if not sep:
             head, sep, content = chunk.partition(b"\n\n")
         if not sep:
-            raise XapiError(400, "multipart 分段缺少头部")
+            raise XapiError(400, "multipart 分段缺少头部", field="(body)")
         if content.endswith(b"\r\n"):
             content = content[:-2]
         elif content.endswith(b"\n"):

@@ -17,7 +17,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from zhijiao.core.files import UnreadableFile, read_json
 from zhijiao.records import actions, selectors
-from zhijiao.records.models import DocumentKind
+from zhijiao.records.models import Attachment, Document, DocumentKind
 from zhijiao.records.xapi.auth import XapiAccess, authenticate
 from zhijiao.records.xapi.http import (
     SUPPORTED_VERSIONS,
@@ -184,24 +184,26 @@ def _parse_statements_body(xreq: XReq) -> tuple[list, dict, bool]:
         parts = parse_multipart(xreq.body, xreq.header("content-type"))
         first_headers, first = parts[0]
         if first_headers.get("content-type", "").split(";")[0].strip() != "application/json":
-            raise XapiError(400, "multipart 的第一段必须是 application/json 的语句")
+            raise XapiError(400, "multipart 的第一段必须是 application/json 的语句", field="(body)")
         text = first
         for headers, data in parts[1:]:
             sha = headers.get("x-experience-api-hash")
             if not sha:
-                raise XapiError(400, "附件分段缺少 X-Experience-API-Hash 头")
+                raise XapiError(400, "附件分段缺少 X-Experience-API-Hash 头", field="X-Experience-API-Hash")
             if headers.get("content-transfer-encoding", "").strip().lower() != "binary":
-                raise XapiError(400, "附件分段必须有 Content-Transfer-Encoding: binary 头")
+                raise XapiError(400, "附件分段必须有 Content-Transfer-Encoding: binary 头",
+                                field="Content-Transfer-Encoding")
             if sha_of(data, len(sha)) != sha.lower():
                 raise XapiError(400, "附件内容与 X-Experience-API-Hash 不符",
                                 [{"field": "attachments", "reason": f"sha2 {sha} 校验失败"}])
-            raw_atts[sha.lower()] = actions.RawAttachment(sha2=sha.lower(), data=data,
-                                                          content_type=headers.get("content-type",
-                                                                                   "application/octet-stream"))
+            part_type = _fits(headers.get("content-type", "application/octet-stream"), Attachment, "content_type",
+                              "Content-Type")
+            raw_atts[sha.lower()] = actions.RawAttachment(sha2=sha.lower(), data=data, content_type=part_type)
     elif ctype in ("application/json", ""):
         text = xreq.body
     else:
-        raise XapiError(400, f"不支持的 Content-Type：{ctype}（应为 application/json 或 multipart/mixed）")
+        raise XapiError(400, f"不支持的 Content-Type：{ctype}（应为 application/json 或 multipart/mixed）",
+                        field="Content-Type")
     try:
         data = read_json(text)
     except UnreadableFile as exc:
@@ -210,7 +212,7 @@ def _parse_statements_body(xreq: XReq) -> tuple[list, dict, bool]:
         return [data], raw_atts, False
     if isinstance(data, list):
         return data, raw_atts, True
-    raise XapiError(400, "请求体应为一条语句（对象）或一批语句（数组）")
+    raise XapiError(400, "请求体应为一条语句（对象）或一批语句（数组）", field="(body)")
 
 
 def _b64url(s: str) -> bytes:
@@ -253,7 +255,7 @@ def _store(xreq: XReq, access: XapiAccess, *, put_id: str | None):
         raise actions.XapiForbidden("该客户端没有写入语句的权限（statements/write）")
     stmts, raw_atts, batch = _parse_statements_body(xreq)
     if put_id is not None and batch:
-        raise XapiError(400, "PUT 只能提交一条语句")
+        raise XapiError(400, "PUT 只能提交一条语句", field="(body)")
     if len(stmts) > MAX_STATEMENTS_PER_REQUEST:
         raise XapiError(413, f"一次最多提交 {MAX_STATEMENTS_PER_REQUEST} 条语句，请分批提交",
                         [{"field": "(body)", "reason": f"共 {len(stmts)} 条"}])
@@ -287,7 +289,8 @@ def _statements_get(xreq: XReq, access: XapiAccess):
     single = [k for k in ("statementId", "voidedStatementId") if k in p]
     if single:
         if len(single) > 1 or set(p) - {single[0], "format", "attachments"}:
-            raise XapiError(400, "statementId / voidedStatementId 只能与 format、attachments 一起使用")
+            raise XapiError(400, "statementId / voidedStatementId 只能与 format、attachments 一起使用",
+                            field=single[0])
         fmt = _format(p)
         with_atts = _bool_param(xreq, "attachments")
         sid = _uuid_param(xreq, single[0])
@@ -302,12 +305,12 @@ def _statements_get(xreq: XReq, access: XapiAccess):
         return resp
     if "more" in p:
         if set(p) != {"more"}:
-            raise XapiError(400, "more 不能与其他参数一起使用")
+            raise XapiError(400, "more 不能与其他参数一起使用", field="more")
         try:
             rows, more, asof = selectors.statements_more(access, p["more"])
             d = signing.loads(p["more"], salt=selectors.MORE_SALT)
         except signing.BadSignature as exc:
-            raise XapiError(400, "more 无效或已损坏") from exc
+            raise XapiError(400, "more 无效或已损坏", field="more") from exc
         fmt, with_atts = d["q"]["fmt"], d["q"]["att"]
         q = None
     else:
@@ -384,36 +387,48 @@ def _doc_response(doc) -> HttpResponse:
     return resp
 
 
+def _fits(value: str, model, column: str, field: str) -> str:
+    """`value` if it fits its database column, else a 400 naming `field` (PostgreSQL refuses a longer value)."""
+    limit = model._meta.get_field(column).max_length
+    if len(value) > limit:
+        raise XapiError(400, f"{field} 超过 {limit} 个字符", field=field)
+    return value
+
+
 def _documents(xreq: XReq, access: XapiAccess, *, kind: str, keys: dict, id_param: str, list_ok: bool,
                delete_all_ok: bool, require_precondition: bool):
+    _fits(keys["activity_iri"], Document, "activity_iri", "activityId")
+    _fits(keys["agent_key"], Document, "agent_key", "agent")
     doc_id = xreq.params.get(id_param)
+    if doc_id is not None:
+        _fits(doc_id, Document, "doc_id", id_param)
     owner = dict(client=access.client, user=access.user)
     pre = dict(if_match=xreq.header("if-match"), if_none_match=xreq.header("if-none-match"))
     if xreq.method in ("GET", "HEAD"):
         if doc_id is None:
             if not list_ok:
-                raise XapiError(400, f"缺少参数：{id_param}")
+                raise XapiError(400, f"缺少参数：{id_param}", field=id_param)
             since = _time_param(xreq, "since") if "since" in xreq.params else None
             return json_response(selectors.document_ids(kind, keys, since))
         if "since" in xreq.params:
-            raise XapiError(400, f"since 只能在不带 {id_param} 时使用")
+            raise XapiError(400, f"since 只能在不带 {id_param} 时使用", field="since")
         doc = selectors.document_get(kind, {**keys, "doc_id": doc_id})
         if doc is None:
             raise XapiError(404, "没有这个文档")
         return _doc_response(doc)
     if "since" in xreq.params and xreq.method != "DELETE":
-        raise XapiError(400, "since 只用于 GET")
+        raise XapiError(400, "since 只用于 GET", field="since")
     if xreq.method == "DELETE":
         if doc_id is None:
             if not delete_all_ok:
-                raise XapiError(400, f"缺少参数：{id_param}")
+                raise XapiError(400, f"缺少参数：{id_param}", field=id_param)
             actions.document_delete(kind=kind, keys=keys)
         else:
             actions.document_delete(kind=kind, keys={**keys, "doc_id": doc_id}, **pre)
         return HttpResponse(status=204)
     if doc_id is None:
         raise XapiError(400, f"缺少参数：{id_param}", [{"field": id_param, "reason": "必填"}])
-    ctype = xreq.header("content-type") or "application/octet-stream"
+    ctype = _fits(xreq.header("content-type") or "application/octet-stream", Document, "content_type", "Content-Type")
     if xreq.method == "PUT":
         actions.document_put(kind=kind, keys={**keys, "doc_id": doc_id}, content=xreq.body, content_type=ctype,
                              require_precondition=require_precondition, **pre, **owner)
