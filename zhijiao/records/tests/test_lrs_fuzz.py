@@ -155,8 +155,9 @@ def test_samples_are_valid_statements(lrs):
 @pytest.mark.django_db
 @FUZZ
 @given(where=st.sampled_from(PATHS), how=st.sampled_from(["replace", "replace", "delete", "add"]),
-       value=json_values, batch=st.booleans())
-def test_any_json_anywhere_in_a_statement(lrs, where, how, value, batch):
+       value=json_values, batch=st.booleans(), fmt=st.sampled_from(["exact", "ids", "canonical"]),
+       accept_language=st.one_of(st.text(max_size=20), st.sampled_from(["zh-CN", "en;q=0.5, *", "q=x"])))
+def test_any_json_anywhere_in_a_statement(lrs, where, how, value, batch, fmt, accept_language):
     n, path = where
     body = _mutate(SAMPLES[n], path, how, value)
     if isinstance(body, dict) and how != "delete":
@@ -165,7 +166,9 @@ def test_any_json_anywhere_in_a_statement(lrs, where, how, value, batch):
     _check(resp)
     if resp.status_code == 200:
         for sid in json.loads(resp.content):  # none for an empty batch ([])
-            assert lrs.get("/xapi/statements", {"statementId": sid}).status_code == 200
+            got = lrs.get("/xapi/statements", {"statementId": sid, "format": fmt},
+                          HTTP_ACCEPT_LANGUAGE=accept_language)
+            assert got.status_code == 200
     put = lrs.put("/xapi/statements?" + urlencode({"statementId": "0b5a3c3e-4f7e-4b52-9c8b-0d6a1f2e3d4c"}), body)
     _check(put)
 
