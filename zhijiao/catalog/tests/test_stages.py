@@ -42,7 +42,7 @@ def test_books_per_stage_and_subject(catalog):
 
     # 必修 + 选择性必修 of each senior-high subject shipped (see docs/catalog.md for what is left out)
     assert {s: count("gz", s) for s in ["yw", "sx", "yy", "wl", "hx", "sw", "sxzz", "ls"]} == {
-        "yw": 2, "sx": 5, "yy": 7, "wl": 6, "hx": 5, "sw": 5, "sxzz": 4, "ls": 3}
+        "yw": 2, "sx": 5, "yy": 7, "wl": 6, "hx": 5, "sw": 5, "sxzz": 5, "ls": 3}
     assert {s: count("cz", s) for s in ["dfyfz", "ls", "dl", "wl", "hx", "sw"]} == {
         "dfyfz": 6, "ls": 3, "dl": 2, "wl": 3, "hx": 2, "sw": 1}
     # the grade-1–9 books are still there, unchanged
@@ -78,6 +78,7 @@ def test_known_chapters_and_sections(catalog):
     assert titles("tb-yw-bxs2", "0008.") == ["15 谏太宗十思疏 答司马谏议书", "16 阿房宫赋 六国论"]
     assert titles("rj-yy-bx1c")[:2] == ["Welcome Unit", "Unit 1 Teenage Life"]
     assert titles("tb-sxzz-bx4", "0001.")[0] == "第一课 时代精神的精华"
+    assert titles("tb-sxzz-xb1", "0002.") == ["第三课 多极化趋势", "第四课 和平与发展", "第五课 中国的外交"]
     assert titles("tb-ls-xb1", "0001.")[3] == "第4课 中国历代变法和改革"
     assert titles("tb-dfyfz-g8b")[0] == "第一单元 坚持宪法至上"
     assert titles("rj-hx-g9a", "0003.") == ["课题1 空气", "课题2 氧气", "课题3 制取氧气"]
