@@ -45,6 +45,7 @@ def test_books_per_stage_and_subject(catalog):
         "yw": 2, "sx": 5, "yy": 7, "wl": 6, "hx": 5, "sw": 5, "sxzz": 5, "ls": 3}
     assert {s: count("cz", s) for s in ["dfyfz", "ls", "dl", "wl", "hx", "sw"]} == {
         "dfyfz": 6, "ls": 3, "dl": 2, "wl": 3, "hx": 2, "sw": 1}
+    assert count("xx", "kx") == 1 and Book.objects.get(code="jk-kx-g1a").edition.name == "教科版"
     # the grade-1–9 books are still there, unchanged
     assert Book.objects.get(code="rj-sx-g3a").volume_label == "三年级上册"
 
@@ -83,6 +84,7 @@ def test_known_chapters_and_sections(catalog):
     assert titles("tb-dfyfz-g8b")[0] == "第一单元 坚持宪法至上"
     assert titles("rj-hx-g9a", "0003.") == ["课题1 空气", "课题2 氧气", "课题3 制取氧气"]
     assert titles("rj-sw-g7a", "0002.0001.")[0] == "第一节 练习使用显微镜"
+    assert titles("jk-kx-g1a", "0001.")[:2] == ["1 我们知道的植物", "2 观察一棵植物"]
     ch = Chapter.objects.get(key="rja-sx-bx1c/0001.0001.")
     assert ch.title_path == "人教A版 数学 必修第一册 / 第一章 集合与常用逻辑用语 / 1.1 集合的概念"
     assert ch.kind == "section" and ch.book.edition.name == "人教A版"
