@@ -153,3 +153,9 @@ def test_a_question_can_be_tagged_with_a_senior_high_chapter(catalog, users):
     assert list(search_questions(teacher, chapter_id=unit.pk)) == [q]
     other = Chapter.objects.get(key="rja-sx-bx1c/0002.")
     assert list(search_questions(teacher, chapter_id=other.pk)) == []
+
+
+def test_api_lists_senior_high_books_with_their_volume_names(catalog, users, api_as):
+    books = api_as(users["laoshi"]).get("/api/v1/catalog/books", {"stage": "gz", "subject": "hx"}).json()
+    assert [(b["code"], b["volume"], b["volume_label"]) for b in books][2] == (
+        "rj-hx-xb1", "xb1", "选择性必修1 化学反应原理")
