@@ -41,6 +41,8 @@ from zhijiao.records.actions import record_event
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 SHIPPED_FILES = ["taxonomy.json", "tongbian-yuwen.json", "renjiao-shuxue.json", "pep-yingyu.json"]
+# …then every other data file (one per stage/subject/edition, e.g. gz-rja-shuxue.json), in name order.
+SHIPPED_FILES += sorted(p.name for p in DATA_DIR.glob("*.json") if p.name not in SHIPPED_FILES)
 
 # Sheet name (XLSX) and its columns: (key, Chinese header). The parser accepts either header.
 SHEETS: dict[str, tuple[str, list[tuple[str, str]]]] = {
@@ -371,7 +373,7 @@ class _Checker:
                 problems.append(_("年级“%(g)s”不在该学段的年级范围内") % {"g": v.get("grade", "")})
             volume = VOLUME_ALIASES.get(str(v.get("volume", "")).strip())
             if volume is None:
-                problems.append(_("册应为 上、下 或 全"))
+                problems.append(_("册应为 上、下、全，或高中的模块名（如 必修第一册、选择性必修1、中外历史纲要（上））"))
             if not str(v.get("name", "")).strip():
                 problems.append(_("缺少书名"))
             if problems:

@@ -17,6 +17,7 @@ class BookOut(Schema):
     edition: str
     grade: int
     volume: str
+    volume_label: str  # as on the browse pages: 三年级上册, 必修第一册, 选择性必修1 化学反应原理
 
 
 class ChapterOut(Schema):
@@ -39,7 +40,7 @@ def list_books(request, stage: str = "", subject: str = "", edition: str = ""):
     if edition:
         qs = qs.filter(edition__code=edition)
     return [BookOut(code=b.code, name=b.name, stage=b.stage.code, subject=b.subject.code, edition=b.edition.code,
-                    grade=b.grade_level, volume=b.volume) for b in qs[:500]]
+                    grade=b.grade_level, volume=b.volume, volume_label=b.volume_label) for b in qs[:500]]
 
 
 def _out(nodes) -> list[ChapterOut]:

@@ -83,9 +83,48 @@ CHAPTER_PATH_STEP = 4
 
 
 class Volume(models.TextChoices):
+    """A book's volume (册). Compulsory-education books: 上/下/全 after a grade (三年级上册).
+
+    Senior-high books (2017 curriculum, 2020 revision) are named by their module instead, with no grade:
+    each family below is one naming style of the published books, and its values sort in reading order
+    (必修第一册 < 必修第二册; 选择性必修上册 < 中册 < 下册), so ordering by (grade_level, volume) is
+    book order. Convention: grade_level 10 for 必修, 11 for 选择性必修 (see docs/catalog.md).
+    """
+
     FIRST = "上", _("上册")
     SECOND = "下", _("下册")
     WHOLE = "全", _("全一册")
+    # 必修第一册…第三册 (人教A版数学, 人教版物理/化学/英语)
+    BX1C = "bx1c", _("必修第一册")
+    BX2C = "bx2c", _("必修第二册")
+    BX3C = "bx3c", _("必修第三册")
+    # 必修1…4 (人教版生物学, 统编思想政治)
+    BX1 = "bx1", _("必修1")
+    BX2 = "bx2", _("必修2")
+    BX3 = "bx3", _("必修3")
+    BX4 = "bx4", _("必修4")
+    # 必修上册/下册 (统编语文)
+    BXS1 = "bxs1", _("必修上册")
+    BXS2 = "bxs2", _("必修下册")
+    # 选择性必修第一册…第四册
+    XB1C = "xb1c", _("选择性必修第一册")
+    XB2C = "xb2c", _("选择性必修第二册")
+    XB3C = "xb3c", _("选择性必修第三册")
+    XB4C = "xb4c", _("选择性必修第四册")
+    # 选择性必修1…3
+    XB1 = "xb1", _("选择性必修1")
+    XB2 = "xb2", _("选择性必修2")
+    XB3 = "xb3", _("选择性必修3")
+    # 选择性必修上/中/下册 (统编语文)
+    XBS1 = "xbs1", _("选择性必修上册")
+    XBS2 = "xbs2", _("选择性必修中册")
+    XBS3 = "xbs3", _("选择性必修下册")
+    # named volumes (统编历史 必修)
+    GY1 = "gy1", _("中外历史纲要（上）")
+    GY2 = "gy2", _("中外历史纲要（下）")
+
+
+GRADE_VOLUMES = frozenset({Volume.FIRST, Volume.SECOND, Volume.WHOLE})
 
 
 class Book(models.Model):
@@ -96,7 +135,7 @@ class Book(models.Model):
     subject = models.ForeignKey(Subject, on_delete=models.PROTECT, related_name="books", verbose_name=_("学科"))
     edition = models.ForeignKey(Edition, on_delete=models.PROTECT, related_name="books", verbose_name=_("版本"))
     grade_level = models.PositiveSmallIntegerField(_("年级"))
-    volume = models.CharField(_("册"), max_length=2, choices=Volume.choices)
+    volume = models.CharField(_("册"), max_length=20, choices=Volume.choices)
     name = models.CharField(_("书名"), max_length=100)
 
     class Meta:
@@ -112,8 +151,16 @@ class Book(models.Model):
 
     @property
     def volume_label(self) -> str:
-        """The grade and volume alone, e.g. 三年级上册 (for choosing a book once stage/subject/edition are set)."""
-        return f"{GRADE_LABELS.get(self.grade_level, self.grade_level)}{self.get_volume_display()}"
+        """The book among its edition's books, e.g. 三年级上册 (for choosing once stage/subject/edition are set).
+
+        A senior-high module has no grade in its name: its volume, and the title that follows the
+        volume in the book's name if any (必修1 分子与细胞, 选择性必修1 化学反应原理).
+        """
+        display = str(self.get_volume_display())
+        if self.volume in GRADE_VOLUMES:
+            return f"{GRADE_LABELS.get(self.grade_level, self.grade_level)}{display}"
+        head, sep, title = self.name.partition(display)
+        return f"{display} {title.strip()}" if sep and title.strip() else display
 
 
 class ChapterKind(models.TextChoices):

@@ -99,7 +99,7 @@ class Resource(models.Model):
     edition = models.ForeignKey(Edition, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
                                 verbose_name=_("版本"))
     grade_level = models.PositiveSmallIntegerField(_("年级"), null=True, blank=True)
-    volume = models.CharField(_("册"), max_length=2, blank=True)
+    volume = models.CharField(_("册"), max_length=20, blank=True)
     duration_seconds = models.PositiveIntegerField(_("时长（秒）"), null=True, blank=True)
     licence = models.CharField(_("许可"), max_length=24, choices=Licence.choices, default=Licence.ALL_RIGHTS)
     tags = models.JSONField(_("标签"), default=list, blank=True)
