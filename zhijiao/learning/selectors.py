@@ -12,7 +12,7 @@ from zhijiao.catalog.models import KnowledgePoint
 from zhijiao.homework.models import Answer, Assignment, Submission, SubmissionStatus
 from zhijiao.homework.selectors import assignment_submissions, staff_class_ids
 from zhijiao.learning.models import Mastery, Reply, Thread, WrongItem
-from zhijiao.questions.models import PaperItem, Question
+from zhijiao.questions.models import PaperItem
 
 ATTENTION = 0.5  # mastery below this needs attention
 
@@ -129,16 +129,13 @@ def assignment_report(user, assignment: Assignment) -> dict:
     items: dict[int, list] = defaultdict(list)
     for it in PaperItem.objects.filter(paper_id__in={t.paper_id for t in tiers}):  # one query for every tier
         items[it.paper_id].append(it)
-    parts: dict[int, list] = defaultdict(list)  # composite question → its parts (one query)
-    for pk, parent_id, part_order in Question.objects.filter(
-            parent_id__in={it.question_id for its in items.values() for it in its}).values_list(
-            "pk", "parent_id", "part_order"):
-        parts[parent_id].append((pk, part_order))
     for t in tiers:
         for it in items[t.paper_id]:
             order.setdefault(it.question_id, (t.label, it.order, 0))
-            for pk, part_order in parts.get(it.question_id, []):
-                order.setdefault(pk, (t.label, it.order, part_order))
+    for qid, d in per_q.items():  # a part of a composite question: under its composite's number
+        q = d["question"]
+        if q.parent_id and q.parent_id in order:
+            order[qid] = (*order[q.parent_id][:2], q.part_order)
     questions = []
     for qid, d in sorted(per_q.items(), key=lambda kv: order.get(kv[0], ("", 0, 0))):
         graded = d["n"] - d["pending"]
