@@ -141,7 +141,7 @@ def assignment_report(user, assignment: Assignment) -> dict:
         graded = d["n"] - d["pending"]
         label, no, part_no = order.get(qid, ("", 0, 0))
         questions.append({
-            "question": d["question"], "tier": label, "no": f"{no}({part_no})" if part_no else no,
+            "question": d["question"], "tier": label, "no": no, "part": part_no or None,
             "n": d["n"], "rate": d["right"] / graded if graded else None,
             "avg": d["score"] / graded if graded else None, "pending": d["pending"],
             "wrong": d["wrong"].most_common(3)})

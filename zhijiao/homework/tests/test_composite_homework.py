@@ -155,3 +155,16 @@ def test_a_part_students_answered_cannot_be_removed(users, hw):
         qactions.question_update(user=hw["t"], question=hw["comp"], data=data)
     assert "已有学生作答" in err.value.errors["parts"]
     assert len(hw["comp"].part_list()) == 3
+
+
+def test_api_submit_by_part_and_report_per_part(users, hw, api_as):
+    one, two, three = hw["parts"]
+    resp = api_as(users["xuesheng"]).post(
+        f"/api/v1/homework/submissions/{hw['sub'].pk}/submit",
+        {"responses": {str(one.pk): "B", str(two.pk): ["160"], str(three.pk): "想法"}},
+        content_type="application/json")
+    assert resp.status_code == 200 and resp.json()["score"] == 5.0 and resp.json()["status"] == "submitted"
+    report = api_as(hw["t"]).get(f"/api/v1/homework/assignments/{hw['a'].pk}/report").json()
+    rows = {r["question_id"]: r for r in report["questions"]}
+    assert (rows[one.pk]["no"], rows[one.pk]["part"], rows[three.pk]["part"]) == (2, 1, 3)
+    assert rows[hw["plain"].pk]["part"] is None and rows[three.pk]["pending"] == 1
