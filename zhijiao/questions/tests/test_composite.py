@@ -168,3 +168,28 @@ def test_composite_shown_in_bank_and_detail(users, client_as):
     part = q.part_list()[0]
     assert c.get(f"/questions/{part.pk}/").status_code == 404
     assert c.get(f"/questions/{part.pk}/edit/").status_code == 404
+
+
+def test_api_creates_one_composite_or_names_each_bad_field(users, api_as):
+    tiny_catalog()
+    api = api_as(users["laoshi"])
+    body = composite_data()
+    body["type"] = body.pop("qtype")
+    for part in body["parts"]:
+        part["type"] = part.pop("qtype")
+        part["knowledge_points"] = [part["knowledge_points"]] if part.get("knowledge_points") else []
+    body["parts"][0]["options"] = ["1 杯", "$\\frac{1}{2}$ 杯"]
+    resp = api.post("/api/v1/questions/", body, content_type="application/json")
+    assert resp.status_code == 201, resp.content
+    got = resp.json()
+    q = Question.objects.get(pk=got["id"])
+    assert got["qtype"] == "composite" and got["part_ids"] == [p.pk for p in q.part_list()]
+    body["stem"] = "另一段"
+    body["parts"][1]["score"] = -1
+    body["parts"][2]["type"] = "画图"
+    resp = api.post("/api/v1/questions/", body, content_type="application/json")
+    assert resp.status_code == 422
+    fields = {e["field"] for e in resp.json()["errors"]}
+    assert {"parts.2.score", "parts.3.qtype"} <= fields
+    assert api_as(users["xuesheng"]).post("/api/v1/questions/", body,
+                                          content_type="application/json").status_code == 404
