@@ -168,3 +168,17 @@ def test_api_submit_by_part_and_report_per_part(users, hw, api_as):
     rows = {r["question_id"]: r for r in report["questions"]}
     assert (rows[one.pk]["no"], rows[one.pk]["part"], rows[three.pk]["part"]) == (2, 1, 3)
     assert rows[hw["plain"].pk]["part"] is None and rows[three.pk]["pending"] == 1
+
+
+def test_wrong_part_is_practised_with_its_passage(users, hw, client_as):
+    from zhijiao.homework import actions
+
+    one, _two, _three = hw["parts"]
+    actions.submission_submit(student=users["xuesheng"], submission=hw["sub"], responses={one.pk: "A"})
+    item = WrongItem.objects.get(student=users["xuesheng"], question=one)
+    c = client_as(users["xuesheng"])
+    page = c.get(f"/learning/notebook/{item.pk}/").content.decode()
+    assert "跳绳 80 下" in page and "半分钟是多少秒" in page and f'name="q{one.pk}"' in page
+    page = c.post(f"/learning/notebook/{item.pk}/", {f"q{one.pk}": "B"}).content.decode()
+    item.refresh_from_db()
+    assert item.resolved and 'data-testid="practise-result"' in page
