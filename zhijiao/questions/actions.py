@@ -356,6 +356,10 @@ def question_update(*, user, question: Question, data: dict, stem_image=None, an
     if question.owner_id != user.pk:
         raise QuestionInvalid({"stem": _("只能修改自己创建的试题。")})
     cleaned = _cleaned_or_raise(data, user=user, stem_image=stem_image, analysis_image=analysis_image)
+    composite = QuestionType.COMPOSITE
+    if (cleaned["qtype"] == composite) != (question.qtype == composite) and question.paper_items.exists():
+        # Homework answers a paper's composite part by part and anything else whole: on a paper, keep it so.
+        raise QuestionInvalid({"qtype": _("这道题已在试卷中，不能在复合题和其他题型之间转换。")})
     if stem_image:
         question.stem_image = stem_image
     if analysis_image:

@@ -193,3 +193,19 @@ def test_api_creates_one_composite_or_names_each_bad_field(users, api_as):
     assert {"parts.2.score", "parts.3.qtype"} <= fields
     assert api_as(users["xuesheng"]).post("/api/v1/questions/", body,
                                           content_type="application/json").status_code == 404
+
+
+def test_a_question_on_a_paper_keeps_being_composite_or_not(users):
+    from zhijiao.questions.tests.factories import make_question, simple_paper
+
+    tiny_catalog()
+    t = users["laoshi"]
+    comp = actions.question_create(owner=t, data=composite_data())
+    plain = make_question(t)
+    simple_paper(t, [comp, plain])
+    with pytest.raises(actions.QuestionInvalid) as err:
+        actions.question_update(user=t, question=plain, data=composite_data(stem="改成复合题"))
+    assert "不能在复合题和其他题型之间转换" in err.value.errors["qtype"]
+    with pytest.raises(actions.QuestionInvalid):
+        actions.question_update(user=t, question=comp, data={"qtype": "简答", "stem": PASSAGE})
+    assert len(comp.part_list()) == 3
