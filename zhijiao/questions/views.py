@@ -190,7 +190,7 @@ def create(request):
 
 @staff_required
 def edit(request, question_id: int):
-    return _edit(request, editable_question(request.user, question_id))
+    return _edit(request, with_parts([editable_question(request.user, question_id)])[0])
 
 
 @staff_required
