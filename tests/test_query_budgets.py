@@ -80,6 +80,38 @@ def _questions(owner, w: World, n: int, *, kps=(), chapters=()):
     return qs
 
 
+def _composites(owner, w: World, n: int, *, parts: int = 3, kps=()):
+    """n district-shared composite questions (a passage and `parts` parts: single, true/false, short), bulk."""
+    from zhijiao.questions.models import Question
+
+    made = Question.objects.bulk_create([
+        Question(qtype="composite", stem=f"预算材料 {w.next()}：阅读下面的记录", owner=owner, share="district",
+                 fingerprint=f"budget-c{w.next()}", subject=kps[0].subject if kps else None) for _ in range(n)])
+    kinds = ["single", "truefalse", "short"]
+    subs = []
+    for c in made:
+        for i in range(parts):
+            q = _question(owner, w, qtype=kinds[i % 3], kp=kps[0] if kps else None)
+            q.parent, q.part_order, q.part_score = c, i + 1, 2 + i
+            q.answer = "参考" if q.qtype == "short" else q.answer
+            subs.append(q)
+    subs = Question.objects.bulk_create(subs)
+    Question.knowledge_points.through.objects.bulk_create(
+        [Question.knowledge_points.through(question_id=q.pk, knowledgepoint_id=k.pk) for q in made + subs
+         for k in kps])
+    return made
+
+
+def _answer_parts(sub, composites):
+    """The student's (ungraded) answers to every part of the composites: what a grading page shows."""
+    from zhijiao.homework.models import Answer
+    from zhijiao.questions.models import Question
+
+    Answer.objects.bulk_create([Answer(submission=sub, question=p, response="A" if p.qtype == "single" else "写了",
+                                       max_score=p.part_score)
+                                for p in Question.objects.filter(parent__in=composites)])
+
+
 def _add_to_paper(paper, questions):
     from zhijiao.questions.models import PaperItem
 
@@ -141,11 +173,14 @@ def grow_papers(w: World) -> None:
     """More questions on the papers being answered and graded (with the student's answers to them)."""
     from zhijiao.homework.models import Answer
 
-    for paper in {w.xs_open.tier.paper, w.a1_tier.paper}:
-        _add_to_paper(paper, _questions(w.laoshi, w, 4, kps=[w.kp], chapters=[w.chapter]))
-    extra = list(w.a1_tier.paper.items.exclude(question_id__in=w.graded_sub.answers.values("question_id")))
+    composites = _composites(w.laoshi, w, 2, parts=4, kps=[w.kp])
+    for paper in {w.xs_open.tier.paper, w.a1_tier.paper, w.xs_done.tier.paper}:
+        _add_to_paper(paper, _questions(w.laoshi, w, 4, kps=[w.kp], chapters=[w.chapter]) + composites)
+    extra = list(w.a1_tier.paper.items.exclude(question_id__in=w.graded_sub.answers.values("question_id"))
+                 .exclude(question__qtype="composite"))
     Answer.objects.bulk_create([Answer(submission=w.graded_sub, question_id=it.question_id, response="B",
                                        max_score=it.score) for it in extra])
+    _answer_parts(w.graded_sub, composites)
 
 
 def grow_mastery(w: World) -> None:
@@ -196,6 +231,7 @@ def grow_replies(w: World) -> None:
 
 def grow_bank(w: World) -> None:
     _questions(w.laoshi, w, 30, kps=[w.kp], chapters=[w.chapter])
+    _composites(w.laoshi, w, 3, parts=5, kps=[w.kp])  # shown with their parts, which are not listed apart
 
 
 def grow_question(w: World) -> None:
@@ -327,16 +363,17 @@ PAGES = [
          (grow_assignments,)),
     Page("homework list (parent)", "jiazhang", lambda w: reverse("homework:children"), 3, "20以内的加减法",
          (grow_assignments,)),
-    Page("do homework", "xuesheng", lambda w: reverse("homework:do", args=[w.xs_open.pk]), 6, "提交作业",
+    # A paper with composite questions (复合题) loads their parts and the parts' knowledge points: 2 queries.
+    Page("do homework", "xuesheng", lambda w: reverse("homework:do", args=[w.xs_open.pk]), 8, "提交作业",
          (grow_papers,), per_row='class="card" data-question=', full=5),
     Page("assignment report", "laoshi", lambda w: reverse("homework:detail", args=[w.a1.pk]), 8, "逐题分析",
          (grow_class, grow_papers), per_row="data-student=", full=12),
     Page("grade a submission", "laoshi", lambda w: reverse("homework:grade_submission", args=[w.graded_sub.pk]),
-         6, "保存批改", (grow_papers,), per_row='name="score_', full=5),
+         8, "保存批改", (grow_papers,), per_row='name="score_', full=5),
     Page("grade one question", "laoshi",
          lambda w: reverse("homework:grade_question", args=[w.a1.pk, w.a1_question_id]), 5, "保存本题批改",
          (grow_class,), per_row="data-answer=", full=8),
-    Page("homework result (student)", "xuesheng", lambda w: reverse("homework:result", args=[w.xs_done.pk]), 6,
+    Page("homework result (student)", "xuesheng", lambda w: reverse("homework:result", args=[w.xs_done.pk]), 8,
          "我的答案", (grow_papers,)),
     # learning status
     Page("learning classes (teacher)", "laoshi", lambda w: reverse("learning:index"), 3, "学情分析", ()),
@@ -359,7 +396,7 @@ PAGES = [
     Page("Q&A thread", "laoshi", lambda w: reverse("learning:qa_detail", args=[w.thread.pk]), 4, "解答",
          (grow_replies,), per_row="追加回答", full=0),
     # question bank, catalog, inbox
-    Page("question bank", "laoshi", lambda w: reverse("questions:bank"), 7, "选入试卷", (grow_bank,),
+    Page("question bank", "laoshi", lambda w: reverse("questions:bank"), 9, "选入试卷", (grow_bank,),
          per_row="选入试卷", full=PAGE_SIZE),
     Page("a question", "laoshi", lambda w: reverse("questions:detail", args=[w.question.pk]), 5, "共享范围",
          (grow_question,)),
@@ -414,6 +451,12 @@ def world(demo_full, settings):
     Comment.objects.create(resource=w.resource, author=w.xuesheng, body="讲得清楚", status="visible")
     _as_the_actions_keep_it(w.resource, comments=1)
     assert all((w.xs_open, w.xs_done, w.graded_sub, w.kp, w.chapter, w.class_kp_ids)), "demo data changed"
+    # Composite questions (复合题) on the papers being answered and graded, and newest in the bank, from the
+    # start: their parts load in a fixed number of queries however many there are.
+    composites = _composites(w.laoshi, w, 1, kps=[w.kp])
+    for paper in {w.xs_open.tier.paper, w.a1_tier.paper, w.xs_done.tier.paper}:
+        _add_to_paper(paper, composites)
+    _answer_parts(w.graded_sub, composites)
     random.seed(7)
     return w
 

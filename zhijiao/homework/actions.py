@@ -6,6 +6,7 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,8 +25,8 @@ from zhijiao.homework.models import (
 )
 from zhijiao.homework.selectors import may_grade
 from zhijiao.questions.grading import grade
-from zhijiao.questions.models import OBJECTIVE_TYPES
-from zhijiao.questions.selectors import visible_papers
+from zhijiao.questions.models import OBJECTIVE_TYPES, Question, QuestionType, part_max_scores
+from zhijiao.questions.selectors import paper_items, visible_papers
 from zhijiao.records.actions import record_event
 
 EXT = "https://zhijiao.example.org/xapi/ext/"
@@ -151,6 +152,14 @@ def assignment_create(*, teacher: User, title: str, kind: str, open_at: datetime
 
 # --- answering ------------------------------------------------------------------------------------
 
+def _answer_extensions(question, *, homework: int) -> dict:
+    """A statement about an answer names its homework, and for a part of a composite question the composite."""
+    ext = {f"{EXT}homework": homework}
+    if question.parent_id:
+        ext[f"{EXT}composite"] = question.parent_id
+    return ext
+
+
 def _check_open(sub: Submission, now) -> None:
     if sub.assignment.open_at > now:
         raise HomeworkError(_("作业还没有开放。"))
@@ -159,7 +168,10 @@ def _check_open(sub: Submission, now) -> None:
 
 
 def _clean_responses(sub: Submission, responses: dict) -> dict[int, object]:
-    allowed = set(sub.tier.paper.items.values_list("question_id", flat=True))
+    # What a student answers: the paper's questions, and the parts of its composite ones (not the composite).
+    on_paper = sub.tier.paper.items.values("question_id")
+    allowed = set(Question.objects.filter(Q(pk__in=on_paper) | Q(parent_id__in=on_paper))
+                  .exclude(qtype=QuestionType.COMPOSITE).values_list("pk", flat=True))
     out = {}
     for key, value in (responses or {}).items():
         try:
@@ -243,22 +255,21 @@ def submission_submit(*, student: User, submission: Submission, responses: dict 
     late = sub.late if returned else now > a.due_at
     if late and not returned and not a.allow_late:
         raise HomeworkError(_("已过截止时间，这份作业不接受迟交。"))
-    items = list(sub.tier.paper.items.select_related("question").prefetch_related("question__knowledge_points")
-                 .order_by("order"))
+    items = paper_items(sub.tier.paper)
     answers = {x.question_id: x for x in sub.answers.all()}
     cleaned = _clean_responses(sub, responses) if responses else {}
     to_create, to_update = [], []
     school = sub.klass.school()
     observations, wrongs = [], []
-    for it in items:
-        q = it.question
+    # Each question is graded on its own, and each part of a composite one as a question worth its points.
+    for q, points in ((q, pts) for it in items for q, pts in part_max_scores(it.question, it.score)):
         ans = answers.get(q.pk) or Answer(submission=sub, question=q, response=None)
         if q.pk in cleaned:
             ans.response = cleaned[q.pk]
-        ans.max_score = it.score
+        ans.max_score = points
         if q.qtype in OBJECTIVE_TYPES:
             g = grade(q.qtype, q.answer, ans.response)
-            ans.score = _d(it.score * Decimal(str(g.fraction)))
+            ans.score = _d(points * Decimal(str(g.fraction)))
             ans.correct = bool(g.correct)
             ans.auto = True
             ans.graded_at = now
@@ -282,7 +293,7 @@ def submission_submit(*, student: User, submission: Submission, responses: dict 
                          actor_role="student", klass=sub.klass, school=school, timestamp=now,
                          result={"success": bool(ans.correct), "response": str(ans.response)[:200],
                                  "score": {"raw": float(ans.score), "max": float(ans.max_score)}},
-                         extensions={f"{EXT}homework": a.pk})
+                         extensions=_answer_extensions(ans.question, homework=a.pk))
     sub.attempt += 1
     sub.submitted_at = now
     sub.late = late
@@ -337,7 +348,8 @@ def answer_grade(*, teacher: User, answer: Answer, score, comment: str = "") -> 
     record_event(actor=teacher, verb="graded", object_kind="question", object_key=ans.question_id,
                  actor_role="teacher", klass=ans.submission.klass,
                  result={"score": {"raw": float(value), "max": float(ans.max_score)}},
-                 extensions={f"{EXT}homework": sub.assignment_id, f"{EXT}student": sub.student_id})
+                 extensions={**_answer_extensions(ans.question, homework=sub.assignment_id),
+                             f"{EXT}student": sub.student_id})
     return ans
 
 

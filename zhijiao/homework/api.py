@@ -75,7 +75,8 @@ def report(request, assignment_id: int):
         "assigned": len(r["subs"]), "submitted": len(r["done"]), "late": len(r["late"]),
         "not_submitted": [s.student_id for s in r["not_submitted"]],
         "mean": r["mean"], "distribution": dict(r["distribution"]),
-        "questions": [{"question_id": q["question"].pk, "tier": q["tier"], "no": q["no"], "answered": q["n"],
+        "questions": [{"question_id": q["question"].pk, "tier": q["tier"], "no": q["no"], "part": q["part"],
+                       "answered": q["n"],
                        "correct_rate": q["rate"], "pending": q["pending"],
                        "common_wrong": [{"answer": a, "count": n} for a, n in q["wrong"]]} for q in r["questions"]],
     }

@@ -5,8 +5,7 @@ from zhijiao.questions.models import QuestionType
 
 def responses_from_post(items, post) -> dict:
     out = {}
-    for it in items:
-        q = it.question
+    for q in (q for it in items for q in it.question.answerables()):  # a composite's parts, each on its own
         name = f"q{q.pk}"
         if q.qtype == QuestionType.MULTIPLE:
             out[q.pk] = post.getlist(name)

@@ -12,6 +12,8 @@ from zhijiao.accounts.models import RoleKind
 from zhijiao.accounts.selectors import scope_of
 from zhijiao.core.models import NodeKind, OrgNode
 from zhijiao.homework.models import Answer, Assignment, StudentGroup, Submission, SubmissionStatus
+from zhijiao.questions.models import part_max_scores
+from zhijiao.questions.selectors import paper_items
 
 
 def is_teacher(user) -> bool:
@@ -169,11 +171,23 @@ def question_visible_to_student(user, question, *, analysis: bool = False) -> bo
 
 
 def submission_answers(submission: Submission) -> list[tuple]:
-    """[(paper item, answer or None)] in paper order."""
-    items = list(submission.tier.paper.items.select_related("question__subject").prefetch_related(
-        "question__knowledge_points").order_by("order", "pk"))
+    """[(paper item, answer or None)] in paper order. A composite question's item has no answer of its own:
+    its `part_rows` are [(part, answer or None, the part's points)] in order."""
+    items = paper_items(submission.tier.paper)
     answers = {a.question_id: a for a in submission.answers.all()}
+    for it in items:
+        if it.question.is_composite:
+            it.part_rows = [(p, answers.get(p.pk), pts) for p, pts in part_max_scores(it.question, it.score)]
     return [(it, answers.get(it.question_id)) for it in items]
+
+
+def all_answers(pairs) -> list[Answer]:
+    """Every answer of `submission_answers` pairs, the parts' of composite questions included, in order."""
+    out = []
+    for it, ans in pairs:
+        rows = getattr(it, "part_rows", None)
+        out += [a for _p, a, _pts in rows if a is not None] if rows is not None else ([ans] if ans else [])
+    return out
 
 
 def teacher_groups(user, klass_id: int | None = None) -> QuerySet[StudentGroup]:
@@ -187,4 +201,5 @@ def question_answers(user, assignment: Assignment, question_id: int) -> QuerySet
     """Every visible student's answer to one question (批改 question by question across the class)."""
     subs = assignment_submissions(user, assignment)
     return (Answer.objects.filter(submission__in=subs, question_id=question_id)
-            .select_related("submission__student", "question__subject").order_by("submission__student__student_number"))
+            .select_related("submission__student", "question__subject", "question__parent")
+            .order_by("submission__student__student_number"))

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.db.models import Prefetch, prefetch_related_objects
+from django.db.models import Prefetch, Q, prefetch_related_objects
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -23,6 +23,7 @@ from zhijiao.homework.selectors import (
     access_submission_result,
     access_submission_staff,
     access_submission_to_grade,
+    all_answers,
     answers_visible,
     children_submissions,
     is_teacher,
@@ -186,7 +187,8 @@ def grade_question(request, assignment_id: int, question_id: int):
     a = (access_assignment_to_grade if write else access_assignment)(request.user, assignment_id)
     answers = list(question_answers(request.user, a, question_id).filter(
         submission__status__in=[SubmissionStatus.SUBMITTED, SubmissionStatus.GRADED]))
-    if not answers and not a.tiers.filter(paper__items__question_id=question_id).exists():
+    if not answers and not a.tiers.filter(Q(paper__items__question_id=question_id)
+                                          | Q(paper__items__question__parts=question_id)).exists():
         raise Http404
     for ans in answers:
         ans.may_grade = may_grade_in(request.user, a, ans.submission.klass_id)
@@ -200,7 +202,7 @@ def grade_question(request, assignment_id: int, question_id: int):
     if question is None:
         from zhijiao.questions.models import Question
 
-        question = Question.objects.get(pk=question_id)
+        question = Question.objects.select_related("parent").get(pk=question_id)
     return render(request, "homework/grade_question.html", {
         "a": a, "q": question, "answers": answers, "errors": errors, "post": request.POST,
         "may_grade": any(ans.may_grade for ans in answers)}, status=422 if errors else 200)
@@ -218,7 +220,7 @@ def grade_submission(request, submission_id: int):
     pairs = submission_answers(sub)
     if request.method == "POST":
         action = request.POST.get("action", "save")
-        _grade_answers(request, [ans for _it, ans in pairs if ans is not None], errors)
+        _grade_answers(request, all_answers(pairs), errors)
         if not errors:
             try:
                 sub.refresh_from_db()

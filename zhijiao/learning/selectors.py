@@ -131,12 +131,17 @@ def assignment_report(user, assignment: Assignment) -> dict:
         items[it.paper_id].append(it)
     for t in tiers:
         for it in items[t.paper_id]:
-            order.setdefault(it.question_id, (t.label, it.order))
+            order.setdefault(it.question_id, (t.label, it.order, 0))
+    for qid, d in per_q.items():  # a part of a composite question: under its composite's number
+        q = d["question"]
+        if q.parent_id and q.parent_id in order:
+            order[qid] = (*order[q.parent_id][:2], q.part_order)
     questions = []
-    for qid, d in sorted(per_q.items(), key=lambda kv: order.get(kv[0], ("", 0))):
+    for qid, d in sorted(per_q.items(), key=lambda kv: order.get(kv[0], ("", 0, 0))):
         graded = d["n"] - d["pending"]
+        label, no, part_no = order.get(qid, ("", 0, 0))
         questions.append({
-            "question": d["question"], "tier": order.get(qid, ("", 0))[0], "no": order.get(qid, ("", 0))[1],
+            "question": d["question"], "tier": label, "no": no, "part": part_no or None,
             "n": d["n"], "rate": d["right"] / graded if graded else None,
             "avg": d["score"] / graded if graded else None, "pending": d["pending"],
             "wrong": d["wrong"].most_common(3)})
@@ -204,7 +209,8 @@ def _unanswered_questions(student, kp_ids: list[int], *, per_kp: int) -> dict[in
     from zhijiao.questions.models import Question
 
     link = Question.knowledge_points.through
-    rows = (link.objects.filter(knowledgepoint_id__in=kp_ids, question__share="district")
+    rows = (link.objects.filter(knowledgepoint_id__in=kp_ids, question__share="district",
+                                question__parent__isnull=True)
             .exclude(question_id__in=Answer.objects.filter(submission__student=student).values("question_id"))
             .annotate(rank=Window(RowNumber(), partition_by=[F("knowledgepoint_id")],
                                   order_by=[F("question__difficulty").asc(), F("question_id").asc()]))
@@ -255,11 +261,11 @@ def _micro_lessons(user, kp_ids: list[int], *, per_kp: int = 3) -> dict[int, lis
 
 def notebook(user, *, resolved: bool = False) -> QuerySet[WrongItem]:
     return (WrongItem.objects.filter(student=user, resolved=resolved)
-            .select_related("question").prefetch_related("question__knowledge_points"))
+            .select_related("question__parent").prefetch_related("question__knowledge_points"))
 
 
 def access_wrong_item(user, item_id: int) -> WrongItem:
-    item = WrongItem.objects.select_related("question").filter(pk=item_id, student=user).first()
+    item = WrongItem.objects.select_related("question__parent").filter(pk=item_id, student=user).first()
     if item is None:
         raise Http404
     return item

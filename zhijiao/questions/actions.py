@@ -3,9 +3,10 @@
 import random
 import re
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import ProtectedError, Q
 from django.utils.translation import gettext as _
 
 from zhijiao.accounts.selectors import scope_of
@@ -24,7 +25,10 @@ TYPE_ALIASES = {
     "short": QuestionType.SHORT, "简答": QuestionType.SHORT, "简答题": QuestionType.SHORT,
     "解答题": QuestionType.SHORT, "essay": QuestionType.ESSAY, "作文": QuestionType.ESSAY,
     "论述题": QuestionType.ESSAY, "作文/论述题": QuestionType.ESSAY,
+    "composite": QuestionType.COMPOSITE, "复合": QuestionType.COMPOSITE, "复合题": QuestionType.COMPOSITE,
+    "阅读理解": QuestionType.COMPOSITE, "完形填空": QuestionType.COMPOSITE, "实验题": QuestionType.COMPOSITE,
 }
+MAX_PARTS = 30
 OPTION_KEYS = "ABCDEFGH"
 MAX_IMPORT_ROWS = 2000
 ALLOWED_IMAGE_EXT = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg")
@@ -80,7 +84,8 @@ def clean_question(data: dict, *, user) -> tuple[dict, dict[str, str]]:
     raw_type = str(data.get("qtype") or data.get("type") or "").strip()
     qtype = TYPE_ALIASES.get(raw_type) or TYPE_ALIASES.get(raw_type.lower())
     if not qtype:
-        errors["qtype"] = _("题型“%(t)s”无法识别，应为 单选/多选/判断/填空/简答/作文。") % {"t": raw_type or _("空")}
+        errors["qtype"] = _("题型“%(t)s”无法识别，应为 单选/多选/判断/填空/简答/作文/复合。") % {
+            "t": raw_type or _("空")}
     stem = str(data.get("stem") or "").strip()
     if not stem:
         errors["stem"] = _("题干不能为空。")
@@ -125,6 +130,8 @@ def clean_question(data: dict, *, user) -> tuple[dict, dict[str, str]]:
     elif qtype in (QuestionType.SHORT, QuestionType.ESSAY):
         answer = str(raw_answer or "").strip()
         options = []
+    elif qtype == QuestionType.COMPOSITE:
+        answer, options = None, []
     try:
         difficulty = int(str(data.get("difficulty") or 3).strip())
         if not 1 <= difficulty <= 5:
@@ -174,9 +181,48 @@ def clean_question(data: dict, *, user) -> tuple[dict, dict[str, str]]:
         "qtype": qtype, "stem": stem, "options": options, "answer": answer,
         "analysis": str(data.get("analysis") or "").strip(), "difficulty": difficulty,
         "source": source, "share": share, "subject": subject,
-        "knowledge_points": kps, "chapters": chapters,
+        "knowledge_points": kps, "chapters": chapters, "parts": [],
     }
+    if qtype == QuestionType.COMPOSITE:
+        cleaned["parts"] = _clean_parts(data.get("parts"), subject=subject, user=user, errors=errors)
     return cleaned, errors
+
+
+def _clean_parts(raw, *, subject, user, errors: dict[str, str]) -> list[dict]:
+    """The parts (小题) of a composite question, each cleaned as a question of its own with a score.
+
+    Errors go into `errors` as "parts.<n>.<field>" (n from 1, as the teacher numbers them), each message
+    naming its part."""
+    if not isinstance(raw, list) or not raw:
+        errors["parts"] = _("复合题至少需要一道小题。")
+        return []
+    if len(raw) > MAX_PARTS:
+        errors["parts"] = _("复合题最多 %(n)s 道小题。") % {"n": MAX_PARTS}
+        return []
+    out = []
+    for n, part in enumerate(raw, start=1):
+        if not isinstance(part, dict):
+            errors[f"parts.{n}"] = _("第 %(n)s 小题不是试题对象。") % {"n": n}
+            continue
+        data = {**part, "subject": subject.code if subject else ""}
+        cleaned, part_errors = clean_question(data, user=user)
+        if cleaned["qtype"] == QuestionType.COMPOSITE:
+            part_errors["qtype"] = _("小题不能再是复合题。")
+        try:
+            score = Decimal(str(part.get("score") if part.get("score") not in (None, "") else "x").strip())
+            if not score.is_finite() or score <= 0 or score > 1000 or score != score.quantize(Decimal("0.1")):
+                raise InvalidOperation
+        except (InvalidOperation, ValueError):
+            part_errors["score"] = _("请填写分值（大于 0 的数，最多一位小数）。")
+            score = None
+        for key, msg in part_errors.items():
+            if key in ("difficulty", "share", "source", "chapters", "subject"):
+                continue  # a part takes these from its composite
+            errors[f"parts.{n}.{key}"] = _("第 %(n)s 小题：%(m)s") % {"n": n, "m": msg}
+        pid = part.get("id")
+        cleaned.update(score=score, id=int(pid) if str(pid or "").isdigit() else None)
+        out.append(cleaned)
+    return out
 
 
 def check_image(upload) -> str | None:
@@ -219,14 +265,61 @@ def _school_of(user):
     return OrgNode.objects.filter(pk=ids[0]).first()
 
 
+def _fingerprint(cleaned: dict) -> str:
+    """A composite is the same question when its passage and its parts' stems are the same."""
+    stem = cleaned["stem"] + "".join(p["stem"] for p in cleaned.get("parts") or [])
+    return fingerprint(stem, cleaned["options"])
+
+
 def _save(q: Question, cleaned: dict) -> Question:
     for f in ("qtype", "stem", "options", "answer", "analysis", "difficulty", "source", "share", "subject"):
         setattr(q, f, cleaned[f])
-    q.fingerprint = fingerprint(q.stem, q.options)
+    q.fingerprint = _fingerprint(cleaned)
+    was_saved = q.pk is not None
     q.save()
-    q.knowledge_points.set(cleaned["knowledge_points"])
+    kps = list(cleaned["knowledge_points"])
+    if cleaned.get("parts") or (was_saved and q.parts.exists()):
+        for part in _save_parts(q, cleaned.get("parts") or [], chapters=cleaned["chapters"]):
+            kps += [k for k in part.kps if k not in kps]
+    # A composite carries its parts' knowledge points too, so the bank finds it by any of them.
+    q.knowledge_points.set(kps)
     q.chapters.set(cleaned["chapters"])
     return q
+
+
+def _save_parts(q: Question, parts: list[dict], *, chapters) -> list[Question]:
+    """Create, update, reorder and remove the parts of composite `q` (none when it is no longer composite).
+
+    A part keeps its row (and so its students' answers) when the form sends its id, or, for JSON without
+    ids, its place. A part that students have answered cannot be removed."""
+    existing = sorted(q.parts.all(), key=lambda p: (p.part_order, p.pk))
+    by_id = {p.pk: p for p in existing}
+    with_ids = any(pc.get("id") for pc in parts)
+    saved = []
+    for order, pc in enumerate(parts, start=1):
+        part = by_id.pop(pc["id"], None) if with_ids and pc.get("id") else None
+        if part is None and not with_ids and order <= len(existing):
+            part = by_id.pop(existing[order - 1].pk, None)
+        if part is None:
+            part = Question(owner=q.owner, school=q.school, parent=q)
+        for f in ("qtype", "stem", "options", "answer", "analysis"):
+            setattr(part, f, pc[f])
+        part.difficulty, part.source, part.share = q.difficulty, q.source, q.share
+        part.subject = q.subject or pc["subject"]
+        part.part_order, part.part_score = order, pc["score"]
+        part.fingerprint = fingerprint(part.stem, part.options)
+        part.save()
+        part.knowledge_points.set(pc["knowledge_points"])
+        part.chapters.set(chapters)
+        part.kps = pc["knowledge_points"]
+        saved.append(part)
+    for gone in by_id.values():
+        try:
+            gone.delete()
+        except ProtectedError:
+            raise QuestionInvalid({"parts": _("第 %(n)s 小题已有学生作答，不能删除（可以修改它）。") % {
+                "n": gone.part_order}}) from None
+    return saved
 
 
 def _cleaned_or_raise(data: dict, *, user, stem_image, analysis_image) -> dict:
@@ -245,7 +338,7 @@ def question_create(*, owner, data: dict, stem_image=None, analysis_image=None,
                     allow_duplicate: bool = False) -> Question:
     cleaned = _cleaned_or_raise(data, user=owner, stem_image=stem_image, analysis_image=analysis_image)
     if not allow_duplicate:
-        dup = duplicates_of(owner, fingerprint(cleaned["stem"], cleaned["options"])).first()
+        dup = duplicates_of(owner, _fingerprint(cleaned)).first()
         if dup is not None:
             raise DuplicateQuestion(dup)
     q = Question(owner=owner, school=_school_of(owner))
@@ -263,6 +356,10 @@ def question_update(*, user, question: Question, data: dict, stem_image=None, an
     if question.owner_id != user.pk:
         raise QuestionInvalid({"stem": _("只能修改自己创建的试题。")})
     cleaned = _cleaned_or_raise(data, user=user, stem_image=stem_image, analysis_image=analysis_image)
+    composite = QuestionType.COMPOSITE
+    if (cleaned["qtype"] == composite) != (question.qtype == composite) and question.paper_items.exists():
+        # Homework answers a paper's composite part by part and anything else whole: on a paper, keep it so.
+        raise QuestionInvalid({"qtype": _("这道题已在试卷中，不能在复合题和其他题型之间转换。")})
     if stem_image:
         question.stem_image = stem_image
     if analysis_image:
@@ -371,7 +468,7 @@ def questions_import(*, owner, rows: list[tuple[int, dict]], skip_duplicates: bo
         if errors:
             result.errors.append((n, "；".join(errors.values())))
             continue
-        fp = fingerprint(cleaned["stem"], cleaned["options"])
+        fp = _fingerprint(cleaned)
         dup = duplicates_of(owner, fp).first()
         if dup is not None or fp in seen:
             msg = (_("与题库中已有试题重复（编号 %(id)s）。") % {"id": dup.pk} if dup is not None
@@ -405,13 +502,17 @@ def paper_create(*, owner, title: str, question_ids: list[int], score: float = 5
     ids = list(dict.fromkeys(int(i) for i in question_ids))
     if not ids:
         raise PaperError(_("请至少选择一道题。"))
-    found = {q.pk: q for q in visible_questions(owner).filter(pk__in=ids)}
+    found = {q.pk: q for q in visible_questions(owner).filter(pk__in=ids).prefetch_related("parts")}
     if len(found) != len(ids):
         raise PaperError(_("有的试题不存在或您无权使用。"))
     first = found[ids[0]]
     paper = Paper.objects.create(title=title[:120], owner=owner, subject=first.subject)
-    PaperItem.objects.bulk_create(PaperItem(paper=paper, question=found[i], order=k, score=score)
-                                  for k, i in enumerate(ids, start=1))
+    # A composite question is worth the sum of its parts' scores; every other question `score`.
+    PaperItem.objects.bulk_create(
+        PaperItem(paper=paper, question=found[i], order=k,
+                  score=sum(p.part_score or 0 for p in found[i].parts.all()) or score if found[i].is_composite
+                  else score)
+        for k, i in enumerate(ids, start=1))
     record_event(actor=owner, verb="created", object_kind="assessment", object_key=paper.pk, object_name=paper.title)
     return paper
 

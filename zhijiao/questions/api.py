@@ -28,6 +28,52 @@ class QuestionOut(Schema):
     knowledge_points: list[str]
 
 
+class PartIn(Schema):
+    """One part (小题) of a composite question."""
+
+    type: str
+    stem: str
+    options: list[str] = []
+    answer: Any = None
+    analysis: str = ""
+    score: float | None = None
+    knowledge_points: list[str] = []
+
+
+class QuestionIn(Schema):
+    """One question; a composite one (type 复合题) has the passage as `stem` and its ordered `parts`."""
+
+    type: str
+    stem: str
+    options: list[str] = []
+    answer: Any = None
+    analysis: str = ""
+    difficulty: int = 3
+    subject: str = ""
+    knowledge_points: list[str] = []
+    chapters: list[str] = []
+    source: str = ""
+    share: str = "mine"
+    parts: list[PartIn] = []
+    allow_duplicate: bool = False
+
+
+class QuestionCreated(Schema):
+    id: int
+    qtype: str
+    part_ids: list[int]
+
+
+class FieldError(Schema):
+    field: str
+    message: str
+
+
+class QuestionRefused(Schema):
+    detail: str
+    errors: list[FieldError]
+
+
 class ImportIn(Schema):
     questions: list[dict[str, Any]]
     skip_duplicates: bool = False
@@ -73,6 +119,20 @@ def search(request, q: str = "", qtype: str = "", difficulty: int | None = None,
     qs = search_questions(request.auth, text=q, qtype=qtype, difficulty=difficulty, chapter_id=chapter, kp_id=kp)
     return [{"id": x.pk, "qtype": x.qtype, "stem": x.stem, "options": x.options, "difficulty": x.difficulty,
              "knowledge_points": [k.code for k in x.knowledge_points.all()]} for x in qs[:max(1, min(limit, 200))]]
+
+
+@router.post("/", response={201: QuestionCreated, 422: QuestionRefused}, summary="录入一道试题（含复合题）")
+def create(request, payload: QuestionIn):
+    """422 lists every problem by field; a composite's part by `parts.<n>.<field>` (n from 1)."""
+    _staff(request)
+    data = payload.dict(exclude={"allow_duplicate"})
+    data["parts"] = [p.dict() for p in payload.parts]
+    try:
+        q = actions.question_create(owner=request.auth, data=data, allow_duplicate=payload.allow_duplicate)
+    except actions.QuestionInvalid as exc:
+        return 422, {"detail": _("试题未通过校验。"),
+                     "errors": [{"field": k, "message": v} for k, v in exc.errors.items()]}
+    return 201, {"id": q.pk, "qtype": q.qtype, "part_ids": [p.pk for p in q.part_list()]}
 
 
 @router.post("/import", response={201: ImportOut, 422: ImportOut}, summary="导入试题（JSON，全部通过才导入）")

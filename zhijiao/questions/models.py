@@ -5,7 +5,15 @@ Answers are stored as JSON in one shape per type (see `questions.grading`):
 - single: "B"                         - multiple: ["A", "C"]
 - truefalse: true / false             - fill: [["3", "三"], ["60"]]  (one list of accepted answers per blank)
 - short / essay: reference answer text (graded by a teacher)
+- composite: none; the stem is the passage (figure, experiment) and the answers are the parts' (see below)
+
+A composite question (复合题: reading comprehension, cloze, experiment) is a `Question` whose `parts` are
+ordered sub-questions (`parent`, `part_order`), each an ordinary question of one of the other types with its
+own answer, score (`part_score`) and knowledge points. A paper holds the composite; homework answers, grades,
+mastery and the wrong-question notebook work per part. Parts are never listed in the bank on their own.
 """
+
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.db import models
@@ -25,6 +33,7 @@ class QuestionType(models.TextChoices):
     FILL = "fill", _("填空题")
     SHORT = "short", _("简答题")
     ESSAY = "essay", _("作文/论述题")
+    COMPOSITE = "composite", _("复合题")
 
 
 OBJECTIVE_TYPES = {QuestionType.SINGLE, QuestionType.MULTIPLE, QuestionType.TRUEFALSE, QuestionType.FILL}
@@ -72,6 +81,11 @@ class Question(models.Model):
     # The texts as HTML with their formulas as MathML, made on save (see `render`): pages show these and
     # never send a formula renderer to the browser.
     rendered = models.JSONField(default=dict, editable=False)
+    # A part (小题) of a composite question: its parent, its place, and its score within the composite.
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="parts",
+                               verbose_name=_("所属复合题"))
+    part_order = models.PositiveSmallIntegerField(default=0)
+    part_score = models.DecimalField(_("小题分值"), max_digits=5, decimal_places=1, null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -130,6 +144,40 @@ class Question(models.Model):
     @property
     def blank_count(self) -> int:
         return len(self.answer or []) if self.qtype == QuestionType.FILL else 0
+
+    @property
+    def is_composite(self) -> bool:
+        return self.qtype == QuestionType.COMPOSITE
+
+    def part_list(self) -> list["Question"]:
+        """The parts in order (from a prefetch of `parts` when there is one)."""
+        return sorted(self.parts.all(), key=lambda p: (p.part_order, p.pk))
+
+    def answerables(self) -> list["Question"]:
+        """What a student answers for this question: its parts when composite, else the question itself."""
+        return self.part_list() if self.is_composite else [self]
+
+
+def part_max_scores(question: Question, item_score) -> list[tuple[Question, Decimal]]:
+    """(part, points) for each answerable part of a paper item worth `item_score`: the parts' own scores when
+    they add up to the item's score, else the item's score shared in their proportion (to 0.1, largest
+    remainder), so the points always add up to the item's score. A plain question: itself, whole."""
+    total = Decimal(str(item_score))
+    if not question.is_composite:
+        return [(question, total)]
+    parts = question.part_list()
+    if not parts:
+        return []
+    weights = [p.part_score if p.part_score and p.part_score > 0 else Decimal(1) for p in parts]
+    if sum(weights) == total:
+        return list(zip(parts, weights, strict=True))
+    tenth = Decimal("0.1")
+    exact = [total * w / sum(weights) for w in weights]
+    shares = [e.quantize(tenth, rounding=ROUND_DOWN) for e in exact]
+    left = int(((total - sum(shares)) / tenth).to_integral_value(rounding=ROUND_HALF_UP))
+    for i in sorted(range(len(parts)), key=lambda i: (shares[i] - exact[i], i))[:max(left, 0)]:
+        shares[i] += tenth
+    return list(zip(parts, shares, strict=True))
 
 
 class Paper(models.Model):

@@ -4,7 +4,7 @@ Students and parents never browse the bank (it holds answers); they see question
 own homework.
 """
 
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
 from django.http import Http404
 
 from zhijiao.accounts.models import RoleKind
@@ -28,7 +28,8 @@ def visible_questions(user) -> QuerySet[Question]:
         cond |= Q(share=Share.SCHOOL, school_id__in=scope.school_ids)
     for path in scope.oversight_paths:
         cond |= Q(share=Share.SCHOOL, school__path__startswith=path)
-    return Question.objects.filter(cond)
+    # Parts of composite questions are reached through their composite, never on their own.
+    return Question.objects.filter(cond, parent__isnull=True)
 
 
 def access_question(user, question_id: int) -> Question:
@@ -39,7 +40,7 @@ def access_question(user, question_id: int) -> Question:
 
 
 def editable_question(user, question_id: int) -> Question:
-    q = Question.objects.filter(pk=question_id, owner=user).first()
+    q = Question.objects.filter(pk=question_id, owner=user, parent__isnull=True).first()
     if q is None:
         raise Http404("question not found")
     return q
@@ -98,6 +99,20 @@ def access_paper(user, paper_id: int) -> Paper:
     return p
 
 
-def paper_items(paper: Paper):
-    return paper.items.select_related("question").prefetch_related("question__knowledge_points").order_by("order",
-                                                                                                           "pk")
+def paper_items(paper: Paper) -> list:
+    """A paper's items in order, each question with its knowledge points and (composites) its parts with
+    theirs: a fixed number of queries however many questions and parts."""
+    items = list(paper.items.select_related("question__subject").prefetch_related("question__knowledge_points")
+                 .order_by("order", "pk"))
+    with_parts([it.question for it in items])
+    return items
+
+
+def with_parts(questions: list[Question]) -> list[Question]:
+    """Load the parts (and their knowledge points) of the composite questions among `questions`: no query
+    when there is none, two when there are any."""
+    composites = [q for q in questions if q.is_composite]
+    if composites:
+        parts = Question.objects.order_by("part_order", "pk").prefetch_related("knowledge_points")
+        prefetch_related_objects(composites, Prefetch("parts", queryset=parts))
+    return questions

@@ -23,6 +23,7 @@ from zhijiao.questions.selectors import (
     search_questions,
     visible_papers,
     visible_questions,
+    with_parts,
 )
 
 
@@ -65,6 +66,7 @@ def bank(request):
                           difficulty=_int(f.get("difficulty")), chapter_id=_int(f.get("chapter")),
                           kp_id=_int(f.get("kp")), subject_id=_int(f.get("subject")), mine=f.get("mine") == "1")
     page = Paginator(qs.order_by("-pk"), 20).get_page(f.get("page"))
+    with_parts(page.object_list)
     chapters, kps = _facets(request.user)
     query = f.copy()
     query.pop("page", None)
@@ -74,14 +76,61 @@ def bank(request):
     })
 
 
+PART_FIELDS = ("id", "qtype", "stem", "options", "answer", "score", "knowledge_points", "analysis")
+MAX_FORM_PARTS = actions.MAX_PARTS
+
+
 def _form_data(post) -> dict:
-    return {k: post.get(k, "") for k in ("qtype", "stem", "options", "answer", "analysis", "difficulty", "subject",
+    data = {k: post.get(k, "") for k in ("qtype", "stem", "options", "answer", "analysis", "difficulty", "subject",
                                          "knowledge_points", "chapters", "source", "share")}
+    try:
+        count = max(0, min(int(post.get("part_count") or 0), MAX_FORM_PARTS))
+    except ValueError:
+        count = 0
+    data["parts"] = [{k: post.get(f"part-{i}-{k}", "") for k in PART_FIELDS} for i in range(count)]
+    return data
+
+
+def _part_op(data: dict, op: str) -> bool:
+    """Add, remove or move a part of the composite being edited (the page is shown again, nothing saved).
+    Returns whether `op` was one of these."""
+    parts = data["parts"]
+    if op == "add":
+        data["qtype"] = QuestionType.COMPOSITE
+        if len(parts) < MAX_FORM_PARTS:
+            parts.append({"qtype": QuestionType.SINGLE, "score": "2"})
+        return True
+    name, _sep, index = op.partition("-")
+    i = _int(index)
+    if name not in ("remove", "up", "down") or i is None or not 0 <= i < len(parts):
+        return False
+    if name == "remove":
+        parts.pop(i)
+    elif name == "up" and i > 0:
+        parts[i - 1], parts[i] = parts[i], parts[i - 1]
+    elif name == "down" and i < len(parts) - 1:
+        parts[i + 1], parts[i] = parts[i], parts[i + 1]
+    return True
+
+
+def _part_errors(parts: list[dict], errors: dict) -> None:
+    """Each part's messages beside its own fields (errors are keyed "parts.<n>.<field>", n from 1)."""
+    for n, part in enumerate(parts, start=1):
+        part["errors"] = {k.split(".", 2)[2]: v for k, v in errors.items() if k.startswith(f"parts.{n}.")}
 
 
 def _initial(q) -> dict:
     if q is None:
-        return {"qtype": QuestionType.SINGLE, "difficulty": 3, "share": Share.MINE}
+        return {"qtype": QuestionType.SINGLE, "difficulty": 3, "share": Share.MINE, "parts": []}
+    if q.is_composite:
+        parts = [{**_initial(p), "id": p.pk, "score": p.part_score or ""} for p in q.part_list()]
+        own = set(q.knowledge_points.all()) - {k for p in q.part_list() for k in p.knowledge_points.all()}
+        return {**_initial_fields(q, answer=""), "parts": parts,
+                "knowledge_points": "；".join(k.code for k in sorted(own, key=lambda k: k.code))}
+    return {**_initial_fields(q, answer=_answer_text(q)), "parts": []}
+
+
+def _answer_text(q) -> str:
     if q.qtype == QuestionType.FILL:
         answer = "; ".join("|".join(b) for b in q.answer or [])
     elif q.qtype == QuestionType.MULTIPLE:
@@ -90,6 +139,10 @@ def _initial(q) -> dict:
         answer = "对" if q.answer else "错"
     else:
         answer = q.answer or ""
+    return answer
+
+
+def _initial_fields(q, *, answer: str) -> dict:
     return {
         "qtype": q.qtype, "stem": q.stem, "options": "\n".join(o["text"] for o in q.options), "answer": answer,
         "analysis": q.analysis, "difficulty": q.difficulty, "subject": q.subject.code if q.subject else "",
@@ -102,7 +155,9 @@ def _edit(request, q=None):
     data = _form_data(request.POST) if request.method == "POST" else _initial(q)
     errors: dict = {}
     dup = None
-    if request.method == "POST":
+    if request.method == "POST" and _part_op(data, request.POST.get("op", "")):
+        pass  # a part was added, removed or moved: show the form again
+    elif request.method == "POST":
         try:
             if q is None:
                 q = actions.question_create(owner=request.user, data=data,
@@ -120,8 +175,10 @@ def _edit(request, q=None):
             errors, dup = exc.errors, exc.existing
         except actions.QuestionInvalid as exc:
             errors = exc.errors
+    _part_errors(data["parts"], errors)
     return render(request, "questions/edit.html", {
         "d": data, "errors": errors, "dup": dup, "question": q, "types": QuestionType.choices,
+        "part_types": [(v, label) for v, label in QuestionType.choices if v != QuestionType.COMPOSITE],
         "shares": Share.choices, "subjects": Subject.objects.all(), "difficulties": range(1, 6),
     }, status=422 if errors else 200)
 
@@ -133,12 +190,12 @@ def create(request):
 
 @staff_required
 def edit(request, question_id: int):
-    return _edit(request, editable_question(request.user, question_id))
+    return _edit(request, with_parts([editable_question(request.user, question_id)])[0])
 
 
 @staff_required
 def detail(request, question_id: int):
-    q = access_question(request.user, question_id)
+    q = with_parts([access_question(request.user, question_id)])[0]
     return render(request, "questions/detail.html", {"q": q, "show_answer": True})
 
 
@@ -250,6 +307,6 @@ def paper_rules(request):
 @staff_required
 def paper_detail(request, paper_id: int):
     paper = access_paper(request.user, paper_id)
-    items = list(paper_items(paper))
+    items = paper_items(paper)
     return render(request, "questions/paper_detail.html", {"paper": paper, "items": items,
                                                             "total": sum(i.score for i in items)})

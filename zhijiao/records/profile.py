@@ -63,6 +63,8 @@ EXTENSIONS = [
     (f"{ZJ}ext/homework", "作业", "Id of the homework assignment.", "integer"),
     (f"{ZJ}ext/student", "学生", "Id of the student a teacher's action is about.", "integer"),
     (f"{ZJ}ext/students", "学生人数", "Number of students an assignment went to.", "integer"),
+    (f"{ZJ}ext/composite", "所属复合题", "Id of the composite question whose part the answered or graded "
+     "question is.", "integer"),
     (f"{ZJ}ext/context", "场景", "Where in the platform the action happened, e.g. wrong-notebook.", "string"),
 ]
 

@@ -100,6 +100,10 @@ CASES = [
     Case("questions:paper_detail", lambda w: f"/questions/papers/{_paper(w)}/", allowed="laoshi", denied="laoshi2",
          note="papers are their owner's"),
     Case("GET /api/v1/questions/", lambda w: "/api/v1/questions/", api=True, allowed="laoshi", denied="xuesheng"),
+    Case("POST /api/v1/questions/", lambda w: "/api/v1/questions/", api=True, method="POST", json=True,
+         data=lambda w: {"type": "复合题", "stem": "矩阵材料：秒表读数", "parts": [
+             {"type": "判断", "stem": "1 分 = 60 秒", "answer": "对", "score": 2}]},
+         allowed="laoshi", denied="xuesheng"),
     Case("POST /api/v1/questions/import", lambda w: "/api/v1/questions/import", api=True, method="POST", json=True,
          data=lambda w: {"questions": [{"type": "判断", "stem": "矩阵导入：1 分 = 60 秒", "answer": "对"}]},
          allowed="laoshi", denied="xuesheng"),
