@@ -65,8 +65,15 @@ def search_questions(user, *, text: str = "", qtype: str = "", difficulty: int |
         ch = Chapter.objects.filter(pk=chapter_id).first()
         if ch is None:
             return qs.none()
-        # A chapter includes its sections and lessons.
-        qs = qs.filter(chapters__book_id=ch.book_id, chapters__path__startswith=ch.path)
+        # A chapter includes its sections and lessons, and the same lessons of an older revision of the book.
+        from zhijiao.catalog.selectors import linked_older_chapter_ids
+
+        cond = Q(chapters__book_id=ch.book_id, chapters__path__startswith=ch.path)
+        older = linked_older_chapter_ids([ch.pk, *Chapter.objects.filter(
+            book_id=ch.book_id, path__startswith=ch.path).values_list("pk", flat=True)])
+        if older:
+            cond |= Q(chapters__in=older)
+        qs = qs.filter(cond)
         through_m2m = True
     if kp_id:
         qs = qs.filter(knowledge_points=kp_id)

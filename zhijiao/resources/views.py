@@ -100,7 +100,7 @@ def browse(request):
     section = nav.section if nav.section is not None and not nav.uses_textbooks else None
     qs = selectors.browse_resources(request.user, chapter_ids=nav.chapter_ids, book=nav.book, stage=nav.stage,
                                     subject=nav.subject, edition=nav.edition, section=section, type=rtype,
-                                    level=level)
+                                    level=level, linked_chapter_ids=nav.linked_chapter_ids)
     return _render(request, "resources/browse.html", "browse", {
         "nav": nav, "page": _resource_card_page(request, qs), "types": ResourceType.choices, "levels": Level.choices,
         "type": rtype, "level": level,
