@@ -43,7 +43,8 @@ from zhijiao.core.files import UnreadableFile, append_row, new_workbook, read_js
 from zhijiao.records.actions import record_event
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
-SHIPPED_FILES = ["taxonomy.json", "tongbian-yuwen.json", "renjiao-shuxue.json", "pep-yingyu.json"]
+SHIPPED_FILES = ["taxonomy.json", "tongbian-yuwen.json", "renjiao-shuxue.json", "pep-yingyu.json",
+                 "tongbian-yuwen-2024.json", "renjiao-shuxue-2024.json"]
 
 # Sheet name (XLSX) and its columns: (key, Chinese header). The parser accepts either header.
 SHEETS: dict[str, tuple[str, list[tuple[str, str]]]] = {
