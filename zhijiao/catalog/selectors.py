@@ -268,6 +268,7 @@ class Choice:
     label: str
     url: str
     current: bool = False
+    in_use: bool = False  # a book: the one the user's school uses for that grade (年级用书)
 
 
 @dataclass
@@ -336,18 +337,25 @@ def _url(base: str, params: dict[str, str], **changes) -> str:
     return f"{base}?{urlencode(out)}" if out else base
 
 
-def browse_context(params, *, base_url: str = "") -> BrowseNav:
+def browse_context(params, *, base_url: str = "", school_path: str = "") -> BrowseNav:
     """Resolve browse choices from query parameters (unknown or inconsistent values are dropped).
 
     `params` is a QueryDict or dict with any of: section, stage, subject, edition (codes), book (code),
     chapter (Chapter.key). Choosing a chapter implies its book, stage, subject and edition.
+    `school_path`: the user's school (`school_path_of(user)`): the books its grades use are marked.
     The result depends on the catalog alone: it is built from `catalog_snapshot()`, without a query.
     """
     get = (lambda k: (params.get(k) or "").strip()[:200]) if params is not None else (lambda k: "")
-    key = "\x1f".join([base_url, translation.get_language() or "", *(get(k) for k in BROWSE_PARAMS)])
+    key = "\x1f".join([base_url, translation.get_language() or "", school_path,
+                        *(get(k) for k in BROWSE_PARAMS)])
     key = hashlib.sha1(key.encode()).hexdigest()
     snap = catalog_snapshot()
-    return _browse_context(snap, get, base_url, f"{snap.generation}:{key}")
+    nav = _browse_context(snap, get, base_url, f"{snap.generation}:{key}")
+    if school_path and nav.books:
+        in_use = books_in_use(school_path)
+        for c in nav.books:
+            c.in_use = c.code in in_use
+    return nav
 
 
 def _browse_context(snap: CatalogSnapshot, get, base_url: str, cache_key: str) -> BrowseNav:
@@ -446,10 +454,14 @@ def grade_edition_for(*, school, stage: Stage, subject: Subject, grade: int) -> 
     A school's own choice counts where its district allows it (the district's row says so) or where the
     district has not chosen for that grade; otherwise the district's choice holds. From the cached catalog.
     """
-    snap = catalog_snapshot()
-    chain = _node_chain(school)
-    rows = [snap.grade_editions.get((path, stage.pk, subject.pk, grade)) for path in chain]
-    school_row = rows[0] if rows and school is not None and school.kind == "school" else None
+    return _grade_choice(catalog_snapshot(), _node_chain(school), school is not None and school.kind == "school",
+                         stage.pk, subject.pk, grade)
+
+
+def _grade_choice(snap: CatalogSnapshot, chain: list[str], is_school: bool, stage_id: int, subject_id: int,
+                  grade: int) -> GradeChoice | None:
+    rows = [snap.grade_editions.get((path, stage_id, subject_id, grade)) for path in chain]
+    school_row = rows[0] if rows and is_school else None
     upper = next((r for r in rows[1:] if r is not None), None) if school_row is not None else next(
         (r for r in rows if r is not None), None)
     if school_row is not None and (upper is None or upper.schools_may_choose):
@@ -460,6 +472,36 @@ def grade_edition_for(*, school, stage: Stage, subject: Subject, grade: int) -> 
         return None
     return GradeChoice(edition=snap.edition_by_code_or_id(chosen.edition_id), revision=chosen.revision,
                        decided_by=by, row=chosen)
+
+
+def school_path_of(user) -> str:
+    """The materialised path of the school the user belongs to (the first, for staff of several), or "" for
+    a district-level user. A role below a school (grade, class) belongs to the school whose path is its
+    path's first three steps, as in `accounts.selectors`."""
+    from zhijiao.accounts.selectors import scope_of
+
+    for role in scope_of(user).roles:
+        steps = role.node.path.split(".")
+        if role.node.kind == "school" or (role.node.depth >= 2 and len(steps) > 3):
+            return ".".join(steps[:3]) + "."
+    return ""
+
+
+def books_in_use(school_path: str) -> frozenset[str]:
+    """Codes of the books the grades of this school use, by the district's and the school's choices (the
+    choices and books come from the cached catalog: no query)."""
+    snap = catalog_snapshot()
+    steps = school_path.rstrip(".").split(".") if school_path else []
+    chain = ["".join(s + "." for s in steps[:i]) for i in range(len(steps), 0, -1)]
+    wanted = {(st, sub, g) for (path, st, sub, g) in snap.grade_editions if path in chain}
+    codes = set()
+    for stage_id, subject_id, grade in wanted:
+        choice = _grade_choice(snap, chain, True, stage_id, subject_id, grade)
+        if choice is None:
+            continue
+        codes.update(b.code for b in snap.books_by_choice.get((stage_id, subject_id, choice.edition.pk), ())
+                     if b.grade_level == grade and b.revision == choice.revision)
+    return frozenset(codes)
 
 
 def book_for_grade(*, school, stage: Stage, subject: Subject, grade: int, volume: str) -> Book | None:

@@ -24,6 +24,7 @@ from zhijiao.catalog.selectors import (
     edition_choice_node,
     grade_edition_rows,
     knowledge_points_around,
+    school_path_of,
     sections,
 )
 from zhijiao.core.models import NodeKind
@@ -40,7 +41,7 @@ def _require_district_admin(user) -> None:
 @login_required
 def browse(request):
     """The teaching catalog: choose stage → subject → edition → volume, then read the chapter tree."""
-    nav = browse_context(request.GET, base_url=request.path)
+    nav = browse_context(request.GET, base_url=request.path, school_path=school_path_of(request.user))
     kps = list(knowledge_points_around(nav.chapter, nav.chapter_ids)) if nav.chapter else []
     return render(request, "catalog/browse.html", {"nav": nav, "knowledge_points": kps})
 

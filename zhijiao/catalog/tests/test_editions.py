@@ -267,3 +267,17 @@ def test_editions_page_reads_a_fixed_number_of_queries(demo, users, client_as, c
     assert len(more) == len(few) <= 8, (len(few), len(more))
     assert not [q for q in more.captured_queries if q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE"))
                 and "django_session" not in q["sql"]]
+
+
+def test_browsing_marks_the_books_the_school_uses(demo, users, client_as, catalog):
+    grade_edition_set(actor=users["qu_admin"], node=demo.district, edition=Edition.objects.get(code="tb"),
+                      revision="2024年版", **_choice_args("xx", 1))
+    params = {"stage": "xx", "subject": "yw", "edition": "tb"}
+    for who in ("laoshi", "xuesheng"):  # a teacher and a student of the first (primary) school
+        html = client_as(users[who]).get("/resources/", params).content.decode()
+        marked = html.split('data-level="book"')[1].split("</div>")[0]
+        assert marked.count('data-testid="in-use"') == 1
+        assert 'data-code="tb-yw-g1b-2024"' in marked.split('data-testid="in-use"')[0].rsplit("<a ", 1)[-1]
+    # the district admin belongs to no school: nothing marked, and the catalog page reads the same choice
+    assert 'data-testid="in-use"' not in client_as(users["qu_admin"]).get("/resources/", params).content.decode()
+    assert 'data-testid="in-use"' in client_as(users["laoshi"]).get("/catalog/", params).content.decode()
