@@ -17,6 +17,8 @@ class BookOut(Schema):
     edition: str
     grade: int
     volume: str
+    revision: str = ""  # 版次, e.g. "2024年版"; "" for the edition shipped before revisions were recorded
+    since: int | None = None  # the year the book came into use
 
 
 class ChapterOut(Schema):
@@ -39,7 +41,8 @@ def list_books(request, stage: str = "", subject: str = "", edition: str = ""):
     if edition:
         qs = qs.filter(edition__code=edition)
     return [BookOut(code=b.code, name=b.name, stage=b.stage.code, subject=b.subject.code, edition=b.edition.code,
-                    grade=b.grade_level, volume=b.volume) for b in qs[:500]]
+                    grade=b.grade_level, volume=b.volume, revision=b.revision, since=b.in_use_from)
+            for b in qs[:500]]
 
 
 def _out(nodes) -> list[ChapterOut]:

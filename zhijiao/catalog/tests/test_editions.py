@@ -281,3 +281,10 @@ def test_browsing_marks_the_books_the_school_uses(demo, users, client_as, catalo
     # the district admin belongs to no school: nothing marked, and the catalog page reads the same choice
     assert 'data-testid="in-use"' not in client_as(users["qu_admin"]).get("/resources/", params).content.decode()
     assert 'data-testid="in-use"' in client_as(users["laoshi"]).get("/catalog/", params).content.decode()
+
+
+def test_books_api_tells_the_revisions_apart(demo, users, api_as, catalog):
+    books = api_as(users["laoshi"]).get("/api/v1/catalog/books", {"stage": "cz", "subject": "yw"}).json()
+    by_code = {b["code"]: b for b in books}
+    assert (by_code["tb-yw-g7a-2024"]["revision"], by_code["tb-yw-g7a-2024"]["since"]) == ("2024年版", 2024)
+    assert (by_code["tb-yw-g7a"]["revision"], by_code["tb-yw-g7a"]["since"]) == ("", None)
