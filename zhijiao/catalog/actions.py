@@ -838,8 +838,9 @@ def grade_edition_set(*, actor, node, stage: Stage, subject: Subject, grade: int
     with transaction.atomic():
         row = GradeEdition.objects.filter(node=node, stage=stage, subject=subject, grade_level=grade).first()
         if edition is None:
-            if row is not None:
-                row.delete()
+            if row is None:
+                return None
+            row.delete()
         else:
             if not Book.objects.filter(stage=stage, subject=subject, edition=edition, grade_level=grade,
                                        revision=revision).exists():

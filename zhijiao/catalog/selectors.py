@@ -169,6 +169,7 @@ class CatalogSnapshot:
     older_by_chapter: dict[int, list[Chapter]] = field(default_factory=dict)
     # Grade editions: (org node path, stage id, subject id, grade) → GradeEdition (district and school rows).
     grade_editions: dict[tuple[str, int, int, int], GradeEdition] = field(default_factory=dict)
+    in_use_by_school: dict[str, frozenset[str]] = field(default_factory=dict)  # books_in_use, filled on demand
 
     @classmethod
     def load(cls, gen: int) -> CatalogSnapshot:
@@ -346,8 +347,7 @@ def browse_context(params, *, base_url: str = "", school_path: str = "") -> Brow
     The result depends on the catalog alone: it is built from `catalog_snapshot()`, without a query.
     """
     get = (lambda k: (params.get(k) or "").strip()[:200]) if params is not None else (lambda k: "")
-    key = "\x1f".join([base_url, translation.get_language() or "", school_path,
-                        *(get(k) for k in BROWSE_PARAMS)])
+    key = "\x1f".join([base_url, translation.get_language() or "", *(get(k) for k in BROWSE_PARAMS)])
     key = hashlib.sha1(key.encode()).hexdigest()
     snap = catalog_snapshot()
     nav = _browse_context(snap, get, base_url, f"{snap.generation}:{key}")
@@ -355,6 +355,9 @@ def browse_context(params, *, base_url: str = "", school_path: str = "") -> Brow
         in_use = books_in_use(school_path)
         for c in nav.books:
             c.in_use = c.code in in_use
+        marked = [c.code for c in nav.books if c.in_use]
+        if marked:  # schools with the same books in use share the cached HTML
+            nav.cache_key += ":" + hashlib.sha1(",".join(marked).encode()).hexdigest()[:12]
     return nav
 
 
@@ -430,6 +433,12 @@ def linked_older_chapter_ids(chapter_ids) -> list[int]:
     return catalog_snapshot().linked_older_ids(chapter_ids)
 
 
+def same_lessons_in_older_revisions(chapter: Chapter) -> list[int]:
+    """`linked_older_chapter_ids` of the chapter and everything under it (no query)."""
+    snap = catalog_snapshot()
+    return snap.linked_older_ids(snap.descendant_ids(chapter))
+
+
 # --- which book a grade uses ------------------------------------------------------------------------
 
 def _node_chain(node) -> list[str]:
@@ -489,8 +498,11 @@ def school_path_of(user) -> str:
 
 def books_in_use(school_path: str) -> frozenset[str]:
     """Codes of the books the grades of this school use, by the district's and the school's choices (the
-    choices and books come from the cached catalog: no query)."""
+    choices and books come from the cached catalog: no query; remembered per school with the snapshot)."""
     snap = catalog_snapshot()
+    known = snap.in_use_by_school.get(school_path)
+    if known is not None:
+        return known
     steps = school_path.rstrip(".").split(".") if school_path else []
     chain = ["".join(s + "." for s in steps[:i]) for i in range(len(steps), 0, -1)]
     wanted = {(st, sub, g) for (path, st, sub, g) in snap.grade_editions if path in chain}
@@ -501,7 +513,8 @@ def books_in_use(school_path: str) -> frozenset[str]:
             continue
         codes.update(b.code for b in snap.books_by_choice.get((stage_id, subject_id, choice.edition.pk), ())
                      if b.grade_level == grade and b.revision == choice.revision)
-    return frozenset(codes)
+    snap.in_use_by_school[school_path] = frozenset(codes)
+    return snap.in_use_by_school[school_path]
 
 
 def book_for_grade(*, school, stage: Stage, subject: Subject, grade: int, volume: str) -> Book | None:

@@ -66,11 +66,10 @@ def search_questions(user, *, text: str = "", qtype: str = "", difficulty: int |
         if ch is None:
             return qs.none()
         # A chapter includes its sections and lessons, and the same lessons of an older revision of the book.
-        from zhijiao.catalog.selectors import linked_older_chapter_ids
+        from zhijiao.catalog.selectors import same_lessons_in_older_revisions
 
         cond = Q(chapters__book_id=ch.book_id, chapters__path__startswith=ch.path)
-        older = linked_older_chapter_ids([ch.pk, *Chapter.objects.filter(
-            book_id=ch.book_id, path__startswith=ch.path).values_list("pk", flat=True)])
+        older = same_lessons_in_older_revisions(ch)
         if older:
             cond |= Q(chapters__in=older)
         qs = qs.filter(cond)

@@ -177,7 +177,7 @@ def test_resource_on_the_old_chapter_is_found_from_the_new_book(demo, users, cli
     assert "《猫》教学课件（旧版）" not in html and "同课资源" not in html
 
 
-def test_question_on_the_old_chapter_is_found_from_the_new_chapter(demo, users, catalog):
+def test_question_on_the_old_chapter_is_found_from_the_new_chapter(demo, users, client_as, catalog):
     from zhijiao.questions.selectors import search_questions
     from zhijiao.questions.tests.factories import make_question
 
@@ -189,6 +189,12 @@ def test_question_on_the_old_chapter_is_found_from_the_new_chapter(demo, users, 
     assert q in found and other not in found
     unit = list(search_questions(users["laoshi"], chapter_id=new_sec.parent_id))
     assert q in unit and other not in unit  # 1.2 有理数 has no exact partner in 2024 (有理数及其大小比较)
+    # the bank's chapter filter offers the new section, and choosing it lists the old section's question
+    client = client_as(users["laoshi"])
+    html = client.get("/questions/").content.decode()
+    assert f'<option value="{new_sec.pk}"' in html and "人教版 数学 七年级上册（2024年版） · 1.1 正数和负数" in html
+    listed = client.get("/questions/", {"chapter": new_sec.pk}).content.decode()
+    assert q.stem in listed and other.stem not in listed
 
 
 # --- which edition a grade uses ----------------------------------------------------------------------
