@@ -32,7 +32,7 @@ def test_district_admin_chooses_the_edition_of_a_grade(district, live_server, ph
     page.wait_for_load_state()
     assert page.locator("h1").inner_text() == "年级用书"
     grade7 = page.get_by_label("初中七年级语文用书", exact=True)
-    grade7.select_option(label="统编版 · 2024年版（2024 学年起）")
+    grade7.select_option(label="统编版 · 2024年版（2024 年起用）")
     page.get_by_label("初中七年级语文允许学校自选", exact=True).check()
     page.get_by_role("button", name="保存").click()
     page.wait_for_load_state()

@@ -56,7 +56,7 @@ SHEETS: dict[str, tuple[str, list[tuple[str, str]]]] = {
     "editions": ("版本", [("code", "代码"), ("name", "名称"), ("publisher", "出版社"), ("order", "排序")]),
     "books": ("教材", [("code", "代码"), ("stage", "学段"), ("subject", "学科"), ("edition", "版本"),
                      ("grade", "年级"), ("volume", "册"), ("name", "书名"), ("revision", "版次"),
-                     ("since", "起用学年")]),
+                     ("since", "起用年份")]),
     "chapters": ("章节", [("book", "教材代码"), ("path", "路径"), ("kind", "层级"), ("title", "标题"),
                         ("same_as", "同课旧版章节")]),
     "knowledge_points": ("知识点", [("code", "代码"), ("name", "名称"), ("stage", "学段"), ("subject", "学科"),
@@ -386,7 +386,7 @@ class _Checker:
                 problems.append(_("版次不能超过 20 个字"))
             since = _int(v.get("since")) if str(v.get("since") or "").strip() else None
             if str(v.get("since") or "").strip() and (since is None or not 1950 <= since <= 2100):
-                problems.append(_("起用学年应是四位年份，如 2024"))
+                problems.append(_("起用年份应是四位年份，如 2024"))
             if problems:
                 self.err(row, "；".join(problems) + "。")
                 continue

@@ -102,8 +102,8 @@ class Book(models.Model):
     # tagged on the old one stay). "" is the edition shipped before revisions were recorded.
     revision = models.CharField(_("版次"), max_length=20, blank=True, default="",
                                 help_text=_("如“2024年版”；空白表示未注明版次的旧版"))
-    in_use_from = models.PositiveSmallIntegerField(_("起用学年"), null=True, blank=True,
-                                                   help_text=_("开始使用的学年（秋季学期的年份），如 2024"))
+    in_use_from = models.PositiveSmallIntegerField(_("起用年份"), null=True, blank=True,
+                                                   help_text=_("开始使用的年份（一年级下册 2024年版：2025），如 2024"))
 
     class Meta:
         verbose_name = _("教材（册）")

@@ -542,7 +542,7 @@ def revisions_for(stage: Stage, subject: Subject, grade: int) -> list[tuple[Edit
 @dataclass
 class EditionOption:
     value: str  # "<edition code>|<revision>"
-    label: str  # 统编版 · 2024年版（2024 学年起）
+    label: str  # 统编版 · 2024年版（2024 年起用）
     edition: Edition
     revision: str
 
@@ -588,7 +588,7 @@ def _option_label(edition: Edition, revision: str, since: int | None) -> str:
     from django.utils.translation import gettext as _
 
     label = f"{edition.name} · {revision or _('未注明版次')}"
-    return label + (_("（%(y)s 学年起）") % {"y": since} if since else "")
+    return label + (_("（%(y)s 年起用）") % {"y": since} if since else "")
 
 
 def grade_edition_rows(node) -> list[GradeEditionRow]:

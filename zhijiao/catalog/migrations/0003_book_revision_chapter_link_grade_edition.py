@@ -47,7 +47,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='book',
             name='in_use_from',
-            field=models.PositiveSmallIntegerField(blank=True, help_text='开始使用的学年（秋季学期的年份），如 2024', null=True, verbose_name='起用学年'),
+            field=models.PositiveSmallIntegerField(blank=True, help_text='开始使用的年份（一年级下册 2024年版：2025），如 2024', null=True, verbose_name='起用年份'),
         ),
         migrations.AddField(
             model_name='book',

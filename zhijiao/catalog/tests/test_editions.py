@@ -123,7 +123,7 @@ def test_import_keeps_revisions_apart_and_checks_same_as(catalog):
     report = catalog_import(bundle=bad)
     messages = [str(e) for e in report.errors]
     assert any("教材 第 2 行" in m and "版次都相同" in m for m in messages)
-    assert any("教材 第 3 行" in m and "起用学年" in m for m in messages)
+    assert any("教材 第 3 行" in m and "起用年份" in m for m in messages)
     assert any("章节 第 3 行" in m and "tb-yw-g8a/99.9" in m for m in messages)
     assert not Book.objects.filter(code__startswith="t-").exists()
 
@@ -233,7 +233,7 @@ def test_editions_page_district_admin_sets_a_grade(demo, users, client_as, catal
     page = client.get("/catalog/editions/")
     assert page.status_code == 200
     html = page.content.decode()
-    assert 'name="g-cz-yw-7"' in html and "统编版 · 2024年版（2024 学年起）" in html
+    assert 'name="g-cz-yw-7"' in html and "统编版 · 2024年版（2024 年起用）" in html
     resp = client.post("/catalog/editions/", {"g-cz-yw-7": "tb|2024年版", "g-cz-yw-7-schools": "on"})
     assert resp.status_code == 302
     row = GradeEdition.objects.get(node=demo.district, subject__code="yw", grade_level=7)
