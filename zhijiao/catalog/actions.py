@@ -25,10 +25,13 @@ from django.utils.translation import gettext as _
 
 from zhijiao.catalog.models import (
     CHAPTER_PATH_STEP,
+    GRADE_LABELS,
     Book,
     Chapter,
     ChapterKind,
+    ChapterLink,
     Edition,
+    GradeEdition,
     KnowledgePoint,
     Section,
     Stage,
@@ -53,8 +56,10 @@ SHEETS: dict[str, tuple[str, list[tuple[str, str]]]] = {
     "subjects": ("学科", [("code", "代码"), ("name", "名称"), ("order", "排序"), ("stages", "学段")]),
     "editions": ("版本", [("code", "代码"), ("name", "名称"), ("publisher", "出版社"), ("order", "排序")]),
     "books": ("教材", [("code", "代码"), ("stage", "学段"), ("subject", "学科"), ("edition", "版本"),
-                     ("grade", "年级"), ("volume", "册"), ("name", "书名")]),
-    "chapters": ("章节", [("book", "教材代码"), ("path", "路径"), ("kind", "层级"), ("title", "标题")]),
+                     ("grade", "年级"), ("volume", "册"), ("name", "书名"), ("revision", "版次"),
+                     ("since", "起用年份")]),
+    "chapters": ("章节", [("book", "教材代码"), ("path", "路径"), ("kind", "层级"), ("title", "标题"),
+                        ("same_as", "同课旧版章节")]),
     "knowledge_points": ("知识点", [("code", "代码"), ("name", "名称"), ("stage", "学段"), ("subject", "学科"),
                                   ("parent", "上级代码"), ("chapters", "章节")]),
 }
@@ -208,7 +213,8 @@ def _parse_json(data: dict) -> CatalogBundle:
                 human = f"{prefix}.{pos}" if prefix else str(pos)
                 node = node if isinstance(node, dict) else {}
                 bundle.add("chapters", seq, {"book": book_code, "path": human, "kind": _clean(node.get("kind")),
-                                             "title": _clean(node.get("title"))})
+                                             "title": _clean(node.get("title")),
+                                             "same_as": _clean(node.get("same_as"))})
                 walk(node.get("children"), human, book_code)
 
         walk(book.get("chapters"), "", book.get("code", ""))
@@ -342,7 +348,7 @@ class _Checker:
         stage_range = {s.code: (s.first_grade, s.last_grade) for s in Stage.objects.all()} | {
             v["code"]: (v["first_grade"], v["last_grade"]) for _r, v in self.clean["stages"]}
         slots: dict[tuple, int] = {}
-        taken = {(b.stage.code, b.subject.code, b.edition.code, b.grade_level, b.volume): b.code
+        taken = {(b.stage.code, b.subject.code, b.edition.code, b.grade_level, b.volume, b.revision): b.code
                  for b in Book.objects.select_related("stage", "subject", "edition")} if self.b.rows["books"] else {}
         for row in self.b.rows["books"]:
             v = dict(row.values)
@@ -376,12 +382,19 @@ class _Checker:
                 problems.append(_("册应为 上、下、全，或高中的模块名（如 必修第一册、选择性必修1、中外历史纲要（上））"))
             if not str(v.get("name", "")).strip():
                 problems.append(_("缺少书名"))
+            revision = str(v.get("revision") or "").strip()
+            if len(revision) > 20:
+                problems.append(_("版次不能超过 20 个字"))
+            since = _int(v.get("since")) if str(v.get("since") or "").strip() else None
+            if str(v.get("since") or "").strip() and (since is None or not 1950 <= since <= 2100):
+                problems.append(_("起用年份应是四位年份，如 2024"))
             if problems:
                 self.err(row, "；".join(problems) + "。")
                 continue
-            slot = (v["stage"], v["subject"], v["edition"], grade, volume)
+            slot = (v["stage"], v["subject"], v["edition"], grade, volume, revision)
             if slot in slots:
-                self.err(row, _("与第 %(n)s 行是同一册教材（学段、学科、版本、年级、册都相同）。") % {"n": slots[slot]})
+                self.err(row, _("与第 %(n)s 行是同一册教材（学段、学科、版本、年级、册、版次都相同）。") % {
+                    "n": slots[slot]})
                 continue
             slots[slot] = row.row
             if taken.get(slot, code) != code:
@@ -389,7 +402,8 @@ class _Checker:
                 continue
             self.clean["books"].append((row, {"code": code, "stage": v["stage"], "subject": v["subject"],
                                               "edition": v["edition"], "grade": grade, "volume": volume,
-                                              "name": str(v["name"]).strip()}))
+                                              "name": str(v["name"]).strip(), "revision": revision,
+                                              "since": since}))
 
     def _chapters(self) -> None:
         file_books = {v["code"] for _r, v in self.clean["books"]}
@@ -429,7 +443,7 @@ class _Checker:
                 continue
             seen[key] = row.row
             rows.append((row, {"book": book, "human": human, "path": human_to_path(human), "key": key,
-                               "kind": kind, "title": title}))
+                               "kind": kind, "title": title, "same_as": _list(v.get("same_as"))}))
         existing = set(Chapter.objects.filter(book__code__in={r[1]["book"] for r in rows}).values_list("key", flat=True))
         for row, v in rows:
             if "." in v["human"]:
@@ -440,6 +454,26 @@ class _Checker:
                     continue
             self.clean["chapters"].append((row, v))
         self.chapter_keys = set(seen) | existing
+        self._same_as()
+
+    def _same_as(self) -> None:
+        """`same_as`: the chapters of another revision of the book that teach the same lesson."""
+        refs = {ref_to_key(x) for _r, v in self.clean["chapters"] for x in v["same_as"]} - {None}
+        known = self.chapter_keys | set(Chapter.objects.filter(key__in=refs - self.chapter_keys)
+                                        .values_list("key", flat=True))
+        for row, v in self.clean["chapters"]:
+            keys, problems = [], []
+            for ref in v["same_as"]:
+                key = ref_to_key(ref)
+                if key is None or key not in known:
+                    problems.append(_("同课旧版章节“%(r)s”不存在") % {"r": ref})
+                elif key.split("/", 1)[0] == v["book"]:
+                    problems.append(_("同课章节“%(r)s”应在另一版次的教材中") % {"r": ref})
+                else:
+                    keys.append(key)
+            if problems:
+                self.err(row, "；".join(problems) + "。")
+            v["same_as"] = keys
 
     def _kps(self) -> None:
         seen: dict[str, int] = {}
@@ -547,9 +581,9 @@ def _write(checker: _Checker, report: ImportReport) -> None:
         edition_ids = dict(Edition.objects.values_list("code", "pk"))
         rows = [{"code": v["code"], "stage_id": stage_ids[v["stage"]], "subject_id": subject_ids[v["subject"]],
                  "edition_id": edition_ids[v["edition"]], "grade_level": v["grade"], "volume": v["volume"],
-                 "name": v["name"]} for _r, v in c["books"]]
-        _upsert_simple(Book, rows, ["stage_id", "subject_id", "edition_id", "grade_level", "volume", "name"],
-                       report, "books")
+                 "name": v["name"], "revision": v["revision"], "in_use_from": v["since"]} for _r, v in c["books"]]
+        _upsert_simple(Book, rows, ["stage_id", "subject_id", "edition_id", "grade_level", "volume", "name",
+                                    "revision", "in_use_from"], report, "books")
 
     # Chapters, one tree level at a time so parents have ids before their children.
     if c["chapters"]:
@@ -595,6 +629,7 @@ def _write(checker: _Checker, report: ImportReport) -> None:
                 renamed_books.update(o.book_id for o in changed)
         if renamed_books:
             _refresh_title_paths(renamed_books)
+        _write_chapter_links(c["chapters"])
 
     # Knowledge points: create/update, then parents, then chapter links.
     if c["knowledge_points"]:
@@ -635,6 +670,18 @@ def _write(checker: _Checker, report: ImportReport) -> None:
         if want_links != have_links:
             through.objects.filter(knowledgepoint_id__in=[o.pk for o in kps.values()]).delete()
             through.objects.bulk_create([through(knowledgepoint_id=a, chapter_id=b) for a, b in sorted(want_links)])
+
+
+def _write_chapter_links(rows) -> None:
+    """Add the `same_as` links of the imported chapters (old chapter → this one). Like every import,
+    nothing is removed: a link dropped from a file stays until an admin deletes it in /ops/admin/."""
+    wanted = {(old, v["key"]) for _r, v in rows for old in v["same_as"]}
+    if not wanted:
+        return
+    ids = dict(Chapter.objects.filter(key__in={k for pair in wanted for k in pair}).values_list("key", "pk"))
+    pairs = {(ids[old], ids[new]) for old, new in wanted}
+    have = set(ChapterLink.objects.filter(new_id__in={n for _o, n in pairs}).values_list("old_id", "new_id"))
+    ChapterLink.objects.bulk_create([ChapterLink(old_id=o, new_id=n) for o, n in sorted(pairs - have)])
 
 
 def _refresh_title_paths(book_ids) -> None:
@@ -718,10 +765,15 @@ def catalog_export_data() -> dict:
     book_code = {b.pk: b.code for b in books}
     chapter_ref = {}
     chapters = []
-    for ch in Chapter.objects.order_by("book_id", "path").values("pk", "book_id", "path", "kind", "title"):
-        human = path_to_human(ch["path"])
-        chapter_ref[ch["pk"]] = f"{book_code[ch['book_id']]}/{human}"
-        chapters.append({"book": book_code[ch["book_id"]], "path": human, "kind": ch["kind"], "title": ch["title"]})
+    rows = list(Chapter.objects.order_by("book_id", "path").values("pk", "book_id", "path", "kind", "title"))
+    for ch in rows:
+        chapter_ref[ch["pk"]] = f"{book_code[ch['book_id']]}/{path_to_human(ch['path'])}"
+    same_as: dict[int, list[str]] = {}
+    for old_id, new_id in ChapterLink.objects.order_by("old_id").values_list("old_id", "new_id"):
+        same_as.setdefault(new_id, []).append(chapter_ref[old_id])
+    for ch in rows:
+        chapters.append({"book": book_code[ch["book_id"]], "path": path_to_human(ch["path"]), "kind": ch["kind"],
+                         "title": ch["title"], "same_as": same_as.get(ch["pk"], [])})
     chapters.sort(key=lambda r: (r["book"], [int(p) for p in r["path"].split(".")]))
     links: dict[int, list[str]] = {}
     for kp_id, ch_id in KnowledgePoint.chapters.through.objects.values_list("knowledgepoint_id", "chapter_id"):
@@ -741,7 +793,8 @@ def catalog_export_data() -> dict:
         "editions": [{"code": e.code, "name": e.name, "publisher": e.publisher, "order": e.order}
                      for e in Edition.objects.all()],
         "books": [{"code": b.code, "stage": b.stage.code, "subject": b.subject.code, "edition": b.edition.code,
-                   "grade": b.grade_level, "volume": b.volume, "name": b.name} for b in books],
+                   "grade": b.grade_level, "volume": b.volume, "name": b.name, "revision": b.revision,
+                   "since": b.in_use_from or ""} for b in books],
         "chapters": chapters,
         "knowledge_points": [{"code": k.code, "name": k.name, "stage": k.stage.code, "subject": k.subject.code,
                               "parent": kp_code.get(k.parent_id, ""), "chapters": links.get(k.pk, [])}
@@ -763,3 +816,51 @@ def catalog_export(*, fmt: str) -> bytes:
         for item in data[sheet]:
             append_row(ws, [" ".join(v) if isinstance(v := item.get(k, ""), list) else v for k, _h in columns])
     return workbook_bytes(wb)
+
+
+# --- which edition each grade uses -----------------------------------------------------------------
+
+class EditionChoiceError(ValueError):
+    """A grade-edition choice that cannot be saved (not allowed, or no such book in the catalog)."""
+
+
+def grade_edition_set(*, actor, node, stage: Stage, subject: Subject, grade: int, edition: Edition | None,
+                      revision: str = "", schools_may_choose: bool = False) -> GradeEdition | None:
+    """Set (or, with `edition=None`, clear) the edition and revision `grade` of `node` uses for `subject`.
+
+    `node` is a district (its default for every school) or a school (its own choice, which the caller has
+    checked the district allows: `selectors.may_choose_for_school`). The catalog must hold a book of that
+    edition and revision for the grade. Records the change and refreshes the cached catalog.
+    """
+    from zhijiao.core.models import NodeKind
+
+    if node.kind not in (NodeKind.DISTRICT, NodeKind.SCHOOL):
+        raise EditionChoiceError(_("只能为区县或学校设置年级用书。"))
+    with transaction.atomic():
+        row = GradeEdition.objects.filter(node=node, stage=stage, subject=subject, grade_level=grade).first()
+        if edition is None:
+            if row is None:
+                return None
+            row.delete()
+        else:
+            if not Book.objects.filter(stage=stage, subject=subject, edition=edition, grade_level=grade,
+                                       revision=revision).exists():
+                raise EditionChoiceError(_("目录中没有%(e)s%(r)s的%(g)s教材。") % {
+                    "e": edition.name, "r": revision, "g": GRADE_LABELS.get(grade, grade)})
+            may = schools_may_choose if node.kind == NodeKind.DISTRICT else False
+            if row is None:
+                row = GradeEdition.objects.create(node=node, stage=stage, subject=subject, grade_level=grade,
+                                                  edition=edition, revision=revision, schools_may_choose=may)
+            elif (row.edition_id, row.revision, row.schools_may_choose) != (edition.pk, revision, may):
+                row.edition, row.revision, row.schools_may_choose = edition, revision, may
+                row.save()
+            else:
+                return row
+        record_event(actor=actor, verb="updated", object_kind="platform",
+                     object_key=f"grade-edition/{node.pk}/{stage.code}/{subject.code}/{grade}",
+                     object_name=f"{node.name} {GRADE_LABELS.get(grade, grade)}{subject.name}用书",
+                     actor_role="district_admin" if node.kind == NodeKind.DISTRICT else "school_admin",
+                     result={"extensions": {"https://zhijiao.example.org/xapi/extensions/grade-edition": {
+                         "edition": edition.code if edition else "", "revision": revision}}})
+        catalog_changed()
+    return row if edition is not None else None

@@ -1,6 +1,16 @@
 from django.contrib import admin
 
-from zhijiao.catalog.models import Book, Chapter, Edition, KnowledgePoint, Section, Stage, Subject
+from zhijiao.catalog.models import (
+    Book,
+    Chapter,
+    ChapterLink,
+    Edition,
+    GradeEdition,
+    KnowledgePoint,
+    Section,
+    Stage,
+    Subject,
+)
 from zhijiao.catalog.selectors import catalog_changed
 
 
@@ -48,8 +58,8 @@ class EditionAdmin(CatalogAdmin):
 
 @admin.register(Book)
 class BookAdmin(CatalogAdmin):
-    list_display = ("name", "code", "stage", "subject", "edition", "grade_level", "volume")
-    list_filter = ("stage", "subject", "edition")
+    list_display = ("name", "code", "stage", "subject", "edition", "grade_level", "volume", "revision", "in_use_from")
+    list_filter = ("stage", "subject", "edition", "revision")
     search_fields = ("name", "code")
 
 
@@ -68,3 +78,22 @@ class KnowledgePointAdmin(CatalogAdmin):
     list_filter = ("stage", "subject")
     search_fields = ("name", "code")
     raw_id_fields = ("parent", "chapters")
+
+
+@admin.register(ChapterLink)
+class ChapterLinkAdmin(CatalogAdmin):
+    """Same-lesson links between revisions (imports only add them: remove a wrong one here)."""
+
+    list_display = ("old", "new")
+    list_filter = ("new__book",)
+    search_fields = ("old__title", "new__title", "old__key", "new__key")
+    raw_id_fields = ("old", "new")
+
+
+@admin.register(GradeEdition)
+class GradeEditionAdmin(CatalogAdmin):
+    """年级用书 rows (the page /catalog/editions/ is the everyday way to change them)."""
+
+    list_display = ("node", "stage", "subject", "grade_level", "edition", "revision", "schools_may_choose")
+    list_filter = ("stage", "subject", "edition")
+    raw_id_fields = ("node",)

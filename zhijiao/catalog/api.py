@@ -18,6 +18,8 @@ class BookOut(Schema):
     grade: int
     volume: str
     volume_label: str  # as on the browse pages: 三年级上册, 必修第一册, 选择性必修1 化学反应原理
+    revision: str = ""  # 版次, e.g. "2024年版"; "" for the edition shipped before revisions were recorded
+    since: int | None = None  # the year the book came into use
 
 
 class ChapterOut(Schema):
@@ -40,7 +42,9 @@ def list_books(request, stage: str = "", subject: str = "", edition: str = ""):
     if edition:
         qs = qs.filter(edition__code=edition)
     return [BookOut(code=b.code, name=b.name, stage=b.stage.code, subject=b.subject.code, edition=b.edition.code,
-                    grade=b.grade_level, volume=b.volume, volume_label=b.volume_label) for b in qs[:500]]
+                    grade=b.grade_level, volume=b.volume, volume_label=b.volume_label, revision=b.revision,
+                    since=b.in_use_from)
+            for b in qs[:500]]
 
 
 def _out(nodes) -> list[ChapterOut]:

@@ -17,3 +17,6 @@ class CatalogConfig(AppConfig):
                      description=_("学段、学科、版本、册次与章节"), order=60)
         register_app(key="catalog_manage", label=_("目录管理"), category="management", url_name="catalog:manage",
                      roles={"district_admin"}, icon="folders", description=_("板块、教材目录导入与导出"), order=50)
+        register_app(key="catalog_editions", label=_("年级用书"), category="management", url_name="catalog:editions",
+                     roles={"district_admin", "school_admin"}, icon="list-tree",
+                     description=_("各年级使用的教材版本与版次"), order=51)

@@ -137,13 +137,20 @@ class Book(models.Model):
     grade_level = models.PositiveSmallIntegerField(_("年级"))
     volume = models.CharField(_("册"), max_length=20, choices=Volume.choices)
     name = models.CharField(_("书名"), max_length=100)
+    # 版次: several revisions of the same book coexist (schools change over grade by grade and resources
+    # tagged on the old one stay). "" is the edition shipped before revisions were recorded.
+    revision = models.CharField(_("版次"), max_length=20, blank=True, default="",
+                                help_text=_("如“2024年版”；空白表示未注明版次的旧版"))
+    in_use_from = models.PositiveSmallIntegerField(_("起用年份"), null=True, blank=True,
+                                                   help_text=_("开始使用的年份（一年级下册 2024年版：2025），如 2024"))
 
     class Meta:
         verbose_name = _("教材（册）")
         verbose_name_plural = _("教材（册）")
-        ordering = ["stage__order", "subject__order", "edition__order", "grade_level", "volume"]
+        ordering = ["stage__order", "subject__order", "edition__order", "grade_level", "volume", "revision"]
         constraints = [
-            models.UniqueConstraint(fields=["stage", "subject", "edition", "grade_level", "volume"], name="book_unique"),
+            models.UniqueConstraint(fields=["stage", "subject", "edition", "grade_level", "volume", "revision"],
+                                    name="book_unique_revision"),
         ]
 
     def __str__(self) -> str:
@@ -151,16 +158,19 @@ class Book(models.Model):
 
     @property
     def volume_label(self) -> str:
-        """The book among its edition's books, e.g. 三年级上册 (for choosing once stage/subject/edition are set).
+        """The book among its edition's books, e.g. 三年级上册 (for choosing once stage/subject/edition are set),
+        with the revision when there is one: 一年级下册（2024年版）.
 
         A senior-high module has no grade in its name: its volume, and the title that follows the
         volume in the book's name if any (必修1 分子与细胞, 选择性必修1 化学反应原理).
         """
         display = str(self.get_volume_display())
         if self.volume in GRADE_VOLUMES:
-            return f"{GRADE_LABELS.get(self.grade_level, self.grade_level)}{display}"
-        head, sep, title = self.name.partition(display)
-        return f"{display} {title.strip()}" if sep and title.strip() else display
+            label = f"{GRADE_LABELS.get(self.grade_level, self.grade_level)}{display}"
+        else:
+            head, sep, title = self.name.partition(display)
+            label = f"{display} {title.strip()}" if sep and title.strip() else display
+        return f"{label}（{self.revision}）" if self.revision else label
 
 
 class ChapterKind(models.TextChoices):
@@ -192,6 +202,47 @@ class Chapter(models.Model):
 
     def __str__(self) -> str:
         return self.title_path or self.title
+
+
+class ChapterLink(models.Model):
+    """Two chapters of different revisions of a book that teach the same lesson (旧版《植树的牧羊人》 has no
+    partner; 旧版《猫》 ↔ 2024年版《猫》). What is tagged on `old` is found from `new`, and the page says so."""
+
+    old = models.ForeignKey(Chapter, on_delete=models.CASCADE, related_name="newer_links", verbose_name=_("旧版章节"))
+    new = models.ForeignKey(Chapter, on_delete=models.CASCADE, related_name="older_links", verbose_name=_("新版章节"))
+
+    class Meta:
+        verbose_name = _("同课章节对应")
+        verbose_name_plural = _("同课章节对应")
+        constraints = [models.UniqueConstraint(fields=["old", "new"], name="chapter_link_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.old} → {self.new}"
+
+
+class GradeEdition(models.Model):
+    """Which edition and revision a grade uses for a subject: the district's choice (node = the district)
+    or a school's own (node = the school), which counts only where the district's row allows it (or the
+    district has made no choice for that grade and subject)."""
+
+    node = models.ForeignKey("core.OrgNode", on_delete=models.CASCADE, related_name="grade_editions",
+                             verbose_name=_("区县或学校"))
+    stage = models.ForeignKey(Stage, on_delete=models.CASCADE, related_name="+", verbose_name=_("学段"))
+    subject = models.ForeignKey(Subject, on_delete=models.CASCADE, related_name="+", verbose_name=_("学科"))
+    grade_level = models.PositiveSmallIntegerField(_("年级"))
+    edition = models.ForeignKey(Edition, on_delete=models.CASCADE, related_name="+", verbose_name=_("版本"))
+    revision = models.CharField(_("版次"), max_length=20, blank=True, default="")
+    schools_may_choose = models.BooleanField(_("允许学校自选"), default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("年级用书")
+        verbose_name_plural = _("年级用书")
+        constraints = [models.UniqueConstraint(fields=["node", "stage", "subject", "grade_level"],
+                                               name="grade_edition_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.node} {self.subject} {self.grade_level} → {self.edition} {self.revision}"
 
 
 class KnowledgePoint(models.Model):

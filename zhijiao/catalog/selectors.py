@@ -17,7 +17,17 @@ from urllib.parse import urlencode
 from django.db.models import QuerySet
 from django.utils import translation
 
-from zhijiao.catalog.models import Book, Chapter, Edition, KnowledgePoint, Section, Stage, Subject
+from zhijiao.catalog.models import (
+    Book,
+    Chapter,
+    ChapterLink,
+    Edition,
+    GradeEdition,
+    KnowledgePoint,
+    Section,
+    Stage,
+    Subject,
+)
 from zhijiao.core.cache import generation, generation_bump
 
 # The section whose resources hang off the textbook tree (课程教学).
@@ -155,6 +165,11 @@ class CatalogSnapshot:
     book_by_code: dict[str, Book]
     chapters_by_book: dict[int, list[Chapter]]  # by path: parents before children
     chapter_by_key: dict[str, Chapter]
+    # Same-lesson links between revisions: a chapter's id → the chapters of older revisions it replaces.
+    older_by_chapter: dict[int, list[Chapter]] = field(default_factory=dict)
+    # Grade editions: (org node path, stage id, subject id, grade) → GradeEdition (district and school rows).
+    grade_editions: dict[tuple[str, int, int, int], GradeEdition] = field(default_factory=dict)
+    in_use_by_school: dict[str, frozenset[str]] = field(default_factory=dict)  # books_in_use, filled on demand
 
     @classmethod
     def load(cls, gen: int) -> CatalogSnapshot:
@@ -180,15 +195,26 @@ class CatalogSnapshot:
         book_by_id = {b.pk: b for b in books}
         chapters_by_book: dict[int, list[Chapter]] = {}
         chapter_by_key = {}
+        chapter_by_id = {}
         for c in Chapter.objects.order_by("book_id", "path"):
             c.book = book_by_id[c.book_id]
             chapters_by_book.setdefault(c.book_id, []).append(c)
             chapter_by_key[c.key] = c
+            chapter_by_id[c.pk] = c
+        older: dict[int, list[Chapter]] = {}
+        for old_id, new_id in ChapterLink.objects.order_by("old_id").values_list("old_id", "new_id"):
+            older.setdefault(new_id, []).append(chapter_by_id[old_id])
+        grade_editions = {(g.node.path, g.stage_id, g.subject_id, g.grade_level): g
+                          for g in GradeEdition.objects.select_related("node")}
         return cls(generation=gen, loaded_at=time.monotonic(), sections=list(sections()), stages=stages_,
                    subjects=subjects, subjects_by_stage=subjects_by_stage,
                    edition_by_code={e.code: e for e in editions.values()}, editions_by_stage_subject=editions_by,
                    books_by_choice=by_choice, book_by_code={b.code: b for b in books},
-                   chapters_by_book=chapters_by_book, chapter_by_key=chapter_by_key)
+                   chapters_by_book=chapters_by_book, chapter_by_key=chapter_by_key, older_by_chapter=older,
+                   grade_editions=grade_editions)
+
+    def edition_by_code_or_id(self, edition_id: int) -> Edition:
+        return next(e for e in self.edition_by_code.values() if e.pk == edition_id)
 
     def tree(self, book: Book) -> list[TreeNode]:
         """`chapter_tree(book)`, from memory (new nodes each call: the caller marks them)."""
@@ -203,6 +229,18 @@ class CatalogSnapshot:
 
     def descendant_ids(self, chapter: Chapter) -> list[int]:
         return [c.pk for c in self.chapters_by_book.get(chapter.book_id, ()) if c.path.startswith(chapter.path)]
+
+    def linked_older(self, chapter_ids) -> list[Chapter]:
+        """The older-revision chapters linked (same lesson) to any of these chapters, in book and path order."""
+        seen: dict[int, Chapter] = {}
+        for pk in chapter_ids:
+            for old in self.older_by_chapter.get(pk, ()):
+                seen[old.pk] = old
+        return sorted(seen.values(), key=lambda c: (c.book_id, c.path))
+
+    def linked_older_ids(self, chapter_ids) -> list[int]:
+        """`linked_older` and every chapter under those (what is tagged on them counts for the new lesson)."""
+        return [pk for old in self.linked_older(chapter_ids) for pk in self.descendant_ids(old)]
 
 
 _snapshot: CatalogSnapshot | None = None
@@ -231,6 +269,7 @@ class Choice:
     label: str
     url: str
     current: bool = False
+    in_use: bool = False  # a book: the one the user's school uses for that grade (年级用书)
 
 
 @dataclass
@@ -251,6 +290,10 @@ class BrowseNav:
     books: list[Choice] = field(default_factory=list)
     tree: list[TreeNode] = field(default_factory=list)
     chapter_ids: list[int] | None = None  # the chosen chapter and all under it; None when no chapter is chosen
+    # Chapters of an older revision that teach the same lessons as the chosen chapter (or book): their
+    # resources and questions are shown too, and the page names them ("含旧版《…》同课资源").
+    linked_chapters: list[Chapter] = field(default_factory=list)
+    linked_chapter_ids: list[int] = field(default_factory=list)  # those and every chapter under them
     params: dict[str, str] = field(default_factory=dict)  # the valid choices, as query parameters
     # Names this navigation in the catalog's current generation: templates cache its rendered HTML under it.
     cache_key: str = ""
@@ -273,6 +316,11 @@ class BrowseNav:
             f["chapters__book"] = self.book
         return f
 
+    @property
+    def linked_books(self) -> list[str]:
+        """Names of the older books whose linked chapters are included, for the notice."""
+        return list(dict.fromkeys(c.book.name for c in self.linked_chapters))
+
     def url_with(self, **changes) -> str:
         return _url(self.base_url, self.params, **changes)
 
@@ -290,18 +338,27 @@ def _url(base: str, params: dict[str, str], **changes) -> str:
     return f"{base}?{urlencode(out)}" if out else base
 
 
-def browse_context(params, *, base_url: str = "") -> BrowseNav:
+def browse_context(params, *, base_url: str = "", school_path: str = "") -> BrowseNav:
     """Resolve browse choices from query parameters (unknown or inconsistent values are dropped).
 
     `params` is a QueryDict or dict with any of: section, stage, subject, edition (codes), book (code),
     chapter (Chapter.key). Choosing a chapter implies its book, stage, subject and edition.
+    `school_path`: the user's school (`school_path_of(user)`): the books its grades use are marked.
     The result depends on the catalog alone: it is built from `catalog_snapshot()`, without a query.
     """
     get = (lambda k: (params.get(k) or "").strip()[:200]) if params is not None else (lambda k: "")
     key = "\x1f".join([base_url, translation.get_language() or "", *(get(k) for k in BROWSE_PARAMS)])
     key = hashlib.sha1(key.encode()).hexdigest()
     snap = catalog_snapshot()
-    return _browse_context(snap, get, base_url, f"{snap.generation}:{key}")
+    nav = _browse_context(snap, get, base_url, f"{snap.generation}:{key}")
+    if school_path and nav.books:
+        in_use = books_in_use(school_path)
+        for c in nav.books:
+            c.in_use = c.code in in_use
+        marked = [c.code for c in nav.books if c.in_use]
+        if marked:  # schools with the same books in use share the cached HTML
+            nav.cache_key += ":" + hashlib.sha1(",".join(marked).encode()).hexdigest()[:12]
+    return nav
 
 
 def _browse_context(snap: CatalogSnapshot, get, base_url: str, cache_key: str) -> BrowseNav:
@@ -358,4 +415,221 @@ def _browse_context(snap: CatalogSnapshot, get, base_url: str, cache_key: str) -
             stack.extend(node.children)
     if nav.chapter:
         nav.chapter_ids = snap.descendant_ids(nav.chapter)
+        nav.linked_chapters = snap.linked_older(nav.chapter_ids)
+        nav.linked_chapter_ids = snap.linked_older_ids(nav.chapter_ids)
+        nav.chapter_ids = nav.chapter_ids + nav.linked_chapter_ids
+    elif nav.book:
+        ids = [c.pk for c in snap.chapters_by_book.get(nav.book.pk, ())]
+        nav.linked_chapters = snap.linked_older(ids)
+        nav.linked_chapter_ids = snap.linked_older_ids(ids)
     return nav
+
+
+# --- same lesson across revisions -----------------------------------------------------------------
+
+def linked_older_chapter_ids(chapter_ids) -> list[int]:
+    """Chapters of older revisions that teach the same lessons as these (and everything under them), from
+    the cached catalog: a question or resource tagged on one of them belongs to the new lesson too."""
+    return catalog_snapshot().linked_older_ids(chapter_ids)
+
+
+def same_lessons_in_older_revisions(chapter: Chapter) -> list[int]:
+    """`linked_older_chapter_ids` of the chapter and everything under it (no query)."""
+    snap = catalog_snapshot()
+    return snap.linked_older_ids(snap.descendant_ids(chapter))
+
+
+# --- which book a grade uses ------------------------------------------------------------------------
+
+def _node_chain(node) -> list[str]:
+    """The materialised paths from `node` up to the root, nearest first."""
+    steps = node.path.rstrip(".").split(".") if node is not None and node.path else []
+    return ["".join(s + "." for s in steps[:i]) for i in range(len(steps), 0, -1)]
+
+
+@dataclass(frozen=True)
+class GradeChoice:
+    """The edition and revision a grade uses for a subject, and who decided it."""
+
+    edition: Edition
+    revision: str
+    decided_by: str  # "district", "school"
+    row: GradeEdition
+
+
+def grade_edition_for(*, school, stage: Stage, subject: Subject, grade: int) -> GradeChoice | None:
+    """The edition and revision `grade` of `school` uses for `subject` (None: nobody has chosen).
+
+    A school's own choice counts where its district allows it (the district's row says so) or where the
+    district has not chosen for that grade; otherwise the district's choice holds. From the cached catalog.
+    """
+    return _grade_choice(catalog_snapshot(), _node_chain(school), school is not None and school.kind == "school",
+                         stage.pk, subject.pk, grade)
+
+
+def _grade_choice(snap: CatalogSnapshot, chain: list[str], is_school: bool, stage_id: int, subject_id: int,
+                  grade: int) -> GradeChoice | None:
+    rows = [snap.grade_editions.get((path, stage_id, subject_id, grade)) for path in chain]
+    school_row = rows[0] if rows and is_school else None
+    upper = next((r for r in rows[1:] if r is not None), None) if school_row is not None else next(
+        (r for r in rows if r is not None), None)
+    if school_row is not None and (upper is None or upper.schools_may_choose):
+        chosen, by = school_row, "school"
+    elif upper is not None:
+        chosen, by = upper, "district"
+    else:
+        return None
+    return GradeChoice(edition=snap.edition_by_code_or_id(chosen.edition_id), revision=chosen.revision,
+                       decided_by=by, row=chosen)
+
+
+def school_path_of(user) -> str:
+    """The materialised path of the school the user belongs to (the first, for staff of several), or "" for
+    a district-level user. A role below a school (grade, class) belongs to the school whose path is its
+    path's first three steps, as in `accounts.selectors`."""
+    from zhijiao.accounts.selectors import scope_of
+
+    for role in scope_of(user).roles:
+        steps = role.node.path.split(".")
+        if role.node.kind == "school" or (role.node.depth >= 2 and len(steps) > 3):
+            return ".".join(steps[:3]) + "."
+    return ""
+
+
+def books_in_use(school_path: str) -> frozenset[str]:
+    """Codes of the books the grades of this school use, by the district's and the school's choices (the
+    choices and books come from the cached catalog: no query; remembered per school with the snapshot)."""
+    snap = catalog_snapshot()
+    known = snap.in_use_by_school.get(school_path)
+    if known is not None:
+        return known
+    steps = school_path.rstrip(".").split(".") if school_path else []
+    chain = ["".join(s + "." for s in steps[:i]) for i in range(len(steps), 0, -1)]
+    wanted = {(st, sub, g) for (path, st, sub, g) in snap.grade_editions if path in chain}
+    codes = set()
+    for stage_id, subject_id, grade in wanted:
+        choice = _grade_choice(snap, chain, True, stage_id, subject_id, grade)
+        if choice is None:
+            continue
+        codes.update(b.code for b in snap.books_by_choice.get((stage_id, subject_id, choice.edition.pk), ())
+                     if b.grade_level == grade and b.revision == choice.revision)
+    snap.in_use_by_school[school_path] = frozenset(codes)
+    return snap.in_use_by_school[school_path]
+
+
+def book_for_grade(*, school, stage: Stage, subject: Subject, grade: int, volume: str) -> Book | None:
+    """The book a grade of a school uses (its chosen edition and revision), or None when nothing is chosen
+    or the chosen revision has no such volume in the catalog."""
+    choice = grade_edition_for(school=school, stage=stage, subject=subject, grade=grade)
+    if choice is None:
+        return None
+    snap = catalog_snapshot()
+    return next((b for b in snap.books_by_choice.get((stage.pk, subject.pk, choice.edition.pk), ())
+                 if b.grade_level == grade and b.volume == volume and b.revision == choice.revision), None)
+
+
+def revisions_for(stage: Stage, subject: Subject, grade: int) -> list[tuple[Edition, str, int | None]]:
+    """The (edition, revision, in-use-from year) pairs the catalog has for a grade of a stage's subject."""
+    snap = catalog_snapshot()
+    out: dict[tuple[int, str], tuple[Edition, str, int | None]] = {}
+    for edition in snap.editions_by_stage_subject.get((stage.pk, subject.pk), ()):
+        for b in snap.books_by_choice.get((stage.pk, subject.pk, edition.pk), ()):
+            if b.grade_level == grade:
+                out.setdefault((edition.pk, b.revision), (edition, b.revision, b.in_use_from))
+    return sorted(out.values(), key=lambda t: (t[0].order, t[0].pk, t[2] or 0, t[1]))
+
+
+@dataclass
+class EditionOption:
+    value: str  # "<edition code>|<revision>"
+    label: str  # 统编版 · 2024年版（2024 年起用）
+    edition: Edition
+    revision: str
+
+
+@dataclass
+class GradeEditionRow:
+    """One line of the 年级用书 page: a grade's subject, what the catalog offers, who chose what."""
+
+    stage: Stage
+    subject: Subject
+    grade: int
+    options: list[EditionOption]
+    district: GradeEdition | None
+    own: GradeEdition | None  # the school's own row (on a school's page)
+    editable: bool
+    error: str = ""  # set by the page when a submitted value is refused
+
+    @property
+    def field(self) -> str:
+        return f"g-{self.stage.code}-{self.subject.code}-{self.grade}"
+
+    @property
+    def grade_label(self) -> str:
+        from zhijiao.catalog.models import GRADE_LABELS
+
+        return GRADE_LABELS.get(self.grade, str(self.grade))
+
+    @property
+    def shown(self) -> GradeEdition | None:
+        """The choice in force: the school's own where it may choose, else the district's."""
+        return self.own if (self.own is not None and self.editable) else self.district
+
+    @property
+    def current_value(self) -> str:
+        row = self.shown
+        if row is None:
+            return ""
+        code = next((o.edition.code for o in self.options if o.edition.pk == row.edition_id), "")
+        return f"{code}|{row.revision}" if code else ""
+
+
+def _option_label(edition: Edition, revision: str, since: int | None) -> str:
+    from django.utils.translation import gettext as _
+
+    label = f"{edition.name} · {revision or _('未注明版次')}"
+    return label + (_("（%(y)s 年起用）") % {"y": since} if since else "")
+
+
+def grade_edition_rows(node) -> list[GradeEditionRow]:
+    """The 年级用书 page of a district (every grade and subject the catalog has books for) or of a school
+    (the grades its school type teaches), from the cached catalog."""
+    from zhijiao.core.models import SCHOOL_TYPE_GRADES, NodeKind
+
+    snap = catalog_snapshot()
+    chain = _node_chain(node)
+    grades = set(SCHOOL_TYPE_GRADES.get(node.school_type, range(1, 13))) if node.kind == NodeKind.SCHOOL else None
+    rows = []
+    for stage in snap.stages:
+        for subject in snap.subjects_by_stage.get(stage.pk, ()):
+            for grade in range(stage.first_grade, stage.last_grade + 1):
+                if grades is not None and grade not in grades:
+                    continue
+                options = [EditionOption(f"{e.code}|{r}", _option_label(e, r, since), e, r)
+                           for e, r, since in revisions_for(stage, subject, grade)]
+                if not options:
+                    continue
+                if node.kind == NodeKind.SCHOOL:
+                    district = next((snap.grade_editions.get((p, stage.pk, subject.pk, grade)) for p in chain[1:]
+                                     if (p, stage.pk, subject.pk, grade) in snap.grade_editions), None)
+                    own = snap.grade_editions.get((node.path, stage.pk, subject.pk, grade))
+                    editable = district is None or district.schools_may_choose
+                else:
+                    district, own, editable = snap.grade_editions.get((node.path, stage.pk, subject.pk, grade)), \
+                        None, True
+                rows.append(GradeEditionRow(stage, subject, grade, options, district, own, editable))
+    return rows
+
+
+def edition_choice_node(user):
+    """The org node whose 年级用书 this user sets: a district admin's district, else a school admin's school;
+    None for everyone else (teachers, students, parents, CIOs, supervisors)."""
+    from zhijiao.accounts.models import RoleKind
+    from zhijiao.accounts.selectors import scope_of
+
+    scope = scope_of(user)
+    for kind in (RoleKind.DISTRICT_ADMIN, RoleKind.SCHOOL_ADMIN):
+        role = next((r for r in scope.roles if r.kind == kind), None)
+        if role is not None:
+            return role.node
+    return None

@@ -7,4 +7,5 @@ urlpatterns = [
     path("", views.browse, name="browse"),
     path("manage/", views.manage, name="manage"),
     path("manage/export", views.export, name="export"),
+    path("editions/", views.editions, name="editions"),
 ]

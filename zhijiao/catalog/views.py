@@ -1,17 +1,33 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from zhijiao.accounts.models import RoleKind
 from zhijiao.accounts.selectors import scope_of
-from zhijiao.catalog.actions import CatalogFileError, catalog_export, catalog_import_file
+from zhijiao.catalog.actions import (
+    CatalogFileError,
+    EditionChoiceError,
+    catalog_export,
+    catalog_import_file,
+    grade_edition_set,
+)
 from zhijiao.catalog.forms import CatalogImportForm
-from zhijiao.catalog.selectors import browse_context, catalog_counts, knowledge_points_around, sections
+from zhijiao.catalog.selectors import (
+    browse_context,
+    catalog_counts,
+    edition_choice_node,
+    grade_edition_rows,
+    knowledge_points_around,
+    school_path_of,
+    sections,
+)
+from zhijiao.core.models import NodeKind
 
 EXPORT_TYPES = {"json": "application/json; charset=utf-8",
                 "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
@@ -25,7 +41,7 @@ def _require_district_admin(user) -> None:
 @login_required
 def browse(request):
     """The teaching catalog: choose stage → subject → edition → volume, then read the chapter tree."""
-    nav = browse_context(request.GET, base_url=request.path)
+    nav = browse_context(request.GET, base_url=request.path, school_path=school_path_of(request.user))
     kps = list(knowledge_points_around(nav.chapter, nav.chapter_ids)) if nav.chapter else []
     return render(request, "catalog/browse.html", {"nav": nav, "knowledge_points": kps})
 
@@ -64,3 +80,49 @@ def export(request):
     resp = HttpResponse(body, content_type=EXPORT_TYPES[fmt])
     resp["Content-Disposition"] = f'attachment; filename="catalog-{timezone.localdate():%Y%m%d}.{fmt}"'
     return resp
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def editions(request):
+    """年级用书: the district admin chooses the edition and revision each grade uses (and whether schools may
+    choose their own); a school admin chooses where the district allows it. Everyone else: 403."""
+    node = edition_choice_node(request.user)
+    if node is None:
+        raise PermissionDenied(_("只有区县管理员和学校管理员可以设置年级用书。"))
+    is_district = node.kind == NodeKind.DISTRICT
+    rows = grade_edition_rows(node)
+    errors: list[str] = []
+    if request.method == "POST":
+        changes = []
+        for row in rows:
+            if row.field not in request.POST:
+                continue
+            value = request.POST.get(row.field, "")
+            may = is_district and request.POST.get(row.field + "-schools") == "on"
+            if value == row.current_value and (not is_district or row.district is None
+                                               or may == row.district.schools_may_choose):
+                continue
+            option = next((o for o in row.options if o.value == value), None)
+            if value and option is None:
+                row.error = _("请从列表中选择。")
+            elif not row.editable:
+                row.error = _("区县已统一规定这个年级的用书，学校不能自选。")
+            else:
+                changes.append((row, option, may))
+        errors = [f"{r.stage.name}{r.grade_label}{r.subject.name}：{r.error}" for r in rows if r.error]
+        if not errors:
+            try:
+                with transaction.atomic():  # all of the page's changes or none
+                    for row, option, may in changes:
+                        grade_edition_set(actor=request.user, node=node, stage=row.stage, subject=row.subject,
+                                          grade=row.grade, edition=option.edition if option else None,
+                                          revision=option.revision if option else "", schools_may_choose=may)
+            except EditionChoiceError as exc:
+                errors = [str(exc)]
+            else:
+                messages.success(request, _("已保存年级用书（%(n)s 项更改）。") % {"n": len(changes)})
+                return redirect("catalog:editions")
+    return render(request, "catalog/editions.html", {
+        "node": node, "is_district": is_district, "rows": rows, "errors": errors,
+    }, status=422 if errors else 200)

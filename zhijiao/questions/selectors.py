@@ -66,8 +66,14 @@ def search_questions(user, *, text: str = "", qtype: str = "", difficulty: int |
         ch = Chapter.objects.filter(pk=chapter_id).first()
         if ch is None:
             return qs.none()
-        # A chapter includes its sections and lessons.
-        qs = qs.filter(chapters__book_id=ch.book_id, chapters__path__startswith=ch.path)
+        # A chapter includes its sections and lessons, and the same lessons of an older revision of the book.
+        from zhijiao.catalog.selectors import same_lessons_in_older_revisions
+
+        cond = Q(chapters__book_id=ch.book_id, chapters__path__startswith=ch.path)
+        older = same_lessons_in_older_revisions(ch)
+        if older:
+            cond |= Q(chapters__in=older)
+        qs = qs.filter(cond)
         through_m2m = True
     if kp_id:
         qs = qs.filter(knowledge_points=kp_id)

@@ -5,7 +5,7 @@ import mimetypes
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -54,7 +54,11 @@ def _facets(user):
     qs = visible_questions(user)
     chapter_links = Question.chapters.through.objects.filter(chapter_id=OuterRef("pk"), question__in=qs)
     kp_links = Question.knowledge_points.through.objects.filter(knowledgepoint_id=OuterRef("pk"), question__in=qs)
-    chapters = Chapter.objects.filter(Exists(chapter_links)).select_related("book").order_by("book", "path")
+    # A chapter of a new revision is offered when its older same-lesson chapter has questions.
+    older_links = Question.chapters.through.objects.filter(chapter__newer_links__new_id=OuterRef("pk"),
+                                                           question__in=qs)
+    chapters = (Chapter.objects.filter(Q(Exists(chapter_links)) | Q(Exists(older_links))).select_related("book")
+                .order_by("book", "path"))
     kps = KnowledgePoint.objects.filter(Exists(kp_links)).order_by("subject", "code")
     return list(chapters[:500]), list(kps[:500])
 

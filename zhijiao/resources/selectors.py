@@ -231,8 +231,9 @@ def resources_in_chapters(qs: QuerySet[Resource], chapters: QuerySet[Chapter]) -
 
 def browse_resources(user, *, chapter_ids: list[int] | None = None, chapter: Chapter | None = None,
                      book: Book | None = None, stage=None, subject=None, edition=None, section=None, type: str = "",
-                     level: str = "") -> QuerySet[Resource]:
-    """Published items in scope, narrowed by the catalog choices (a chapter includes everything under it)."""
+                     level: str = "", linked_chapter_ids: list[int] | None = None) -> QuerySet[Resource]:
+    """Published items in scope, narrowed by the catalog choices (a chapter includes everything under it).
+    `linked_chapter_ids`: with a book, the older revision's chapters of the same lessons, included too."""
     qs = published_resources(user)
     through = Resource.chapters.through
     if chapter is not None and chapter_ids is None:
@@ -242,7 +243,10 @@ def browse_resources(user, *, chapter_ids: list[int] | None = None, chapter: Cha
     if chapter_ids is not None:
         qs = qs.filter(pk__in=through.objects.filter(chapter_id__in=chapter_ids).values("resource_id"))
     elif book is not None:
-        qs = qs.filter(pk__in=through.objects.filter(chapter__book_id=book.pk).values("resource_id"))
+        cond = Q(chapter__book_id=book.pk)
+        if linked_chapter_ids:
+            cond |= Q(chapter_id__in=linked_chapter_ids)
+        qs = qs.filter(pk__in=through.objects.filter(cond).values("resource_id"))
     else:
         for name, value in (("stage", stage), ("subject", subject), ("edition", edition)):
             if value is not None:

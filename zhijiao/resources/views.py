@@ -14,7 +14,7 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
 from zhijiao.catalog.models import Book, Chapter, Subject
-from zhijiao.catalog.selectors import browse_context
+from zhijiao.catalog.selectors import browse_context, school_path_of
 from zhijiao.resources import actions, selectors
 from zhijiao.resources.cards import CARD_STAMP, rendered_cards
 from zhijiao.resources.forms import CommentForm, ReviewForm, UploadForm
@@ -94,13 +94,13 @@ def reviewer_required(view):
 def browse(request):
     """Section → stage → subject → edition → grade/volume → chapter tree (the catalog's browse component)."""
     g = request.GET
-    nav = browse_context(g, base_url=request.path)
+    nav = browse_context(g, base_url=request.path, school_path=school_path_of(request.user))
     rtype = g.get("type", "") if g.get("type", "") in ResourceType.values else ""
     level = g.get("level", "") if g.get("level", "") in Level.values else ""
     section = nav.section if nav.section is not None and not nav.uses_textbooks else None
     qs = selectors.browse_resources(request.user, chapter_ids=nav.chapter_ids, book=nav.book, stage=nav.stage,
                                     subject=nav.subject, edition=nav.edition, section=section, type=rtype,
-                                    level=level)
+                                    level=level, linked_chapter_ids=nav.linked_chapter_ids)
     return _render(request, "resources/browse.html", "browse", {
         "nav": nav, "page": _resource_card_page(request, qs), "types": ResourceType.choices, "levels": Level.choices,
         "type": rtype, "level": level,

@@ -44,9 +44,9 @@ def test_shipped_sections_stages_and_editions(catalog):
     assert set(Stage.objects.values_list("name", flat=True)) >= {"小学", "初中", "高中", "小学（五四制）", "初中（五四制）"}
     five_four = Stage.objects.get(code="cz54")
     assert (five_four.first_grade, five_four.last_grade) == (6, 9)
-    assert Book.objects.filter(edition__code="tb", subject__code="yw", stage__code__in=["xx", "cz"]).count() == 18
-    assert Book.objects.filter(edition__code="rj", subject__code="sx", stage__code__in=["xx", "cz"]).count() == 18
-    assert Book.objects.filter(edition__code="pep", subject__code="yy").count() == 8
+    assert Book.objects.filter(edition__code="tb", subject__code="yw", stage__code__in=["xx", "cz"], revision="").count() == 18
+    assert Book.objects.filter(edition__code="rj", subject__code="sx", stage__code__in=["xx", "cz"], revision="").count() == 18
+    assert Book.objects.filter(edition__code="pep", subject__code="yy", revision="").count() == 8
 
 
 def test_real_unit_and_lesson_names(catalog):
@@ -64,8 +64,9 @@ def test_real_unit_and_lesson_names(catalog):
 def test_math_knowledge_points_are_linked_to_chapters(catalog):
     unit = chapter_by_key("rj-sx-g3a/0008.")
     assert "分数的初步认识" in [kp.name for kp in knowledge_points_for(unit)]
-    # every math unit of 人教版 grades 1-9 (except the reviews) carries at least one knowledge point
-    units = Chapter.objects.filter(book__edition__code="rj", book__subject__code="sx", depth=0)
+    # every math unit of 人教版 grades 1-9 (except the reviews) carries at least one knowledge point (the
+    # 2024 revision's units are not linked yet: docs/catalog.md)
+    units = Chapter.objects.filter(book__edition__code="rj", book__subject__code="sx", book__revision="", depth=0)
     bare = [u.title_path for u in units if "复习" not in u.title and not knowledge_points_for(u).exists()]
     assert bare == []
     assert KnowledgePoint.objects.filter(subject__code="yw").exists()

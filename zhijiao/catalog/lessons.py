@@ -1,0 +1,44 @@
+"""Same lesson, different revision: how the chapters of two revisions of a book are matched.
+
+A lesson of the 2024 revision and one of the earlier edition are the same lesson when their titles are
+equal once the numbering is taken off ("课文 1 吃水不忘挖井人" and "吃水不忘挖井人", "1.1 正数和负数" and "1.1
+正数和负数", "13 植树的牧羊人" and nothing). Unit activities whose content changes with the revision under the
+same name (语文园地, 口语交际, 写作, 综合性学习, 名著导读, 快乐读书吧, 习作) are never matched, nor are units
+(第一单元 is in every book). The shipped data lists the matches as `same_as` on each new chapter, so they
+can be reviewed line by line; a test recomputes them with `same_lesson_pairs`.
+"""
+
+from __future__ import annotations
+
+import re
+
+# "识字 1 ", "课文 12 ", "汉语拼音 3 ", "12 ", "1.2 ", "12* " at the start of a title.
+_NUMBERING = re.compile(r"^(?:(?:识字|课文|汉语拼音)\s*)?[0-9]+(?:\.[0-9]+)*\s*\*?\s*")
+_NOT_LESSONS = ("语文园地", "口语交际", "写作", "综合性学习", "名著导读", "快乐读书吧", "习作", "整本书阅读")
+_SPACES = re.compile(r"\s+")
+
+
+def lesson_title_key(title: str) -> str:
+    """The title without its numbering and spaces, full-width brackets as written in the books; "" for
+    titles that are not matched (unit activities)."""
+    t = _NUMBERING.sub("", (title or "").strip())
+    if not t or t.startswith(_NOT_LESSONS):
+        return ""
+    return _SPACES.sub("", t).replace("(", "（").replace(")", "）")
+
+
+def same_lesson_pairs(old: list[tuple[str, str, str]], new: list[tuple[str, str, str]]) -> list[tuple[str, str]]:
+    """[(old ref, new ref)] for lessons whose title keys are equal and unique on both sides.
+
+    `old` and `new` are (ref, kind, title) of two books' chapters, ref being "book/3.2".
+    """
+    def index(rows):
+        out: dict[str, list[str]] = {}
+        for ref, kind, title in rows:
+            key = lesson_title_key(title) if kind != "unit" else ""
+            if key:
+                out.setdefault(key, []).append(ref)
+        return out
+
+    a, b = index(old), index(new)
+    return [(a[k][0], b[k][0]) for k in b if k in a and len(a[k]) == 1 and len(b[k]) == 1]
