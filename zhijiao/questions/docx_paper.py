@@ -377,6 +377,8 @@ class DocxReader:
         prog = ole.get("ProgID", "") if ole is not None else ""
         what = _("公式（%(p)s）") % {"p": prog} if prog.startswith("Equation") else _("嵌入对象（%(p)s）") % {"p": prog}
         self._vml(obj, out, notes, what=what)
+        if out and FIGURE_TOKEN.fullmatch(out[-1]):
+            notes.append(_("%(w)s按它的预览图片读入。") % {"w": what})
 
 
 def _pt_px(value: str | None) -> float | None:

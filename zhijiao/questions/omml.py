@@ -177,10 +177,11 @@ def _walk(node) -> str:  # noqa: C901 - one branch per element, as the OMML sche
         return (r"\overline" if pos == "top" else r"\underline") + _group(_child(node, "e"))
     if name == "borderBox":
         return r"\boxed" + _group(_child(node, "e"))
-    if name == "limLow":
-        return _group(_child(node, "e")) + "_" + _group(_child(node, "lim"))
-    if name == "limUpp":
-        return _group(_child(node, "e")) + "^" + _group(_child(node, "lim"))
+    if name in ("limLow", "limUpp"):
+        base = _kids(_child(node, "e")).strip() if _child(node, "e") is not None else ""
+        if not (base.startswith("\\") and base[1:].isalpha()):  # \lim_{x\to 0} sets its limit under, as TeX does
+            base = "{" + base + "}"
+        return base + ("_" if name == "limLow" else "^") + _group(_child(node, "lim"))
     if name == "groupChr":
         pr = _child(node, "groupChrPr")
         pos = _val(pr, "m:pos", "bot")

@@ -135,3 +135,54 @@ def zip_of(files: dict[str, bytes]) -> bytes:
 def json_package(questions: list[dict], images: dict[str, bytes]) -> bytes:
     return zip_of({"题库/questions.json": json.dumps(questions, ensure_ascii=False).encode(),
                    **{f"题库/{k}": v for k, v in images.items()}})
+
+
+def _ole_equation(d, data: bytes, *, partname: str | None = None, content_type: str = "image/x-wmf") -> str:
+    """A MathType equation as Word stores it: an OLE object whose preview picture is `data`."""
+    if partname is None:
+        rid, _img = d.part.get_or_add_image(io.BytesIO(data))
+    else:
+        from docx.opc.constants import RELATIONSHIP_TYPE
+        from docx.opc.packuri import PackURI
+        from docx.opc.part import Part
+
+        part = Part(PackURI(partname), content_type, data, d.part.package)
+        rid = d.part.relate_to(part, RELATIONSHIP_TYPE.IMAGE)
+    return ('<w:r xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" '
+            'xmlns:v="urn:schemas-microsoft-com:vml" xmlns:o="urn:schemas-microsoft-com:office:office" '
+            'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><w:object>'
+            '<v:shape id="_x0000_i1025" style="width:45pt;height:30pt">'
+            f'<v:imagedata r:id="{rid}" o:title=""/></v:shape>'
+            '<o:OLEObject Type="Embed" ProgID="Equation.DSMT4" ShapeID="_x0000_i1025" DrawAspect="Content" '
+            'ObjectID="_1"/></w:object></w:r>')
+
+
+def mathtype_and_numbering_paper() -> bytes:
+    """Questions and options numbered by Word itself (automatic numbering), with MathType equations: one with
+    a PNG preview, one with a WMF preview (the common case, which a browser cannot show)."""
+    from docx.oxml.ns import nsdecls
+
+    d = docx.Document()
+    numbering = d.part.numbering_part.element
+    numbering.insert(0, parse_xml(
+        f'<w:abstractNum {nsdecls("w")} w:abstractNumId="90"><w:lvl w:ilvl="0"><w:start w:val="1"/>'
+        '<w:numFmt w:val="decimal"/><w:lvlText w:val="%1．"/></w:lvl><w:lvl w:ilvl="1"><w:start w:val="1"/>'
+        '<w:numFmt w:val="upperLetter"/><w:lvlText w:val="%2．"/></w:lvl></w:abstractNum>'))
+    numbering.append(parse_xml(f'<w:num {nsdecls("w")} w:numId="90"><w:abstractNumId w:val="90"/></w:num>'))
+
+    def numbered(level, *parts):
+        p = _para(d, *parts)
+        p._p.get_or_add_pPr().append(parse_xml(
+            f'<w:numPr {nsdecls("w")}><w:ilvl w:val="{level}"/><w:numId w:val="90"/></w:numPr>'))
+
+    d.add_paragraph("一、选择题")
+    numbered(0, "方程 ", _ole_equation(d, png(60, 40)), " 的解是（　）")
+    for text in ("1", "2", "3", "4"):
+        numbered(1, text)
+    d.add_paragraph("【答案】A")
+    numbered(0, "化简 ", _ole_equation(d, b"\xd7\xcd\xc6\x9a" + b"\0" * 40, partname="/word/media/eq2.wmf"),
+             " 的结果是（　）")
+    for text in ("a", "b", "c", "d"):
+        numbered(1, text)
+    d.add_paragraph("【答案】D")
+    return _saved(d)

@@ -229,3 +229,23 @@ def test_docx_built_by_word_keeps_zip_bounds(users, cat):
         z.writestr("word/media/big.png", b"\0" * (70 * 1024 * 1024))
     with pytest.raises(actions.ImportFileError, match="解压后超过 64 MB"):
         _rows("b.docx", buf.getvalue())
+
+
+def test_word_numbering_and_mathtype_equations(users, cat):
+    from zhijiao.questions.tests.papers import mathtype_and_numbering_paper
+
+    rows = _rows("m.docx", mathtype_and_numbering_paper())
+    first, second = (row for _n, row in rows)
+    # Word's own numbering "1．" and "A．" is read as typed numbers would be
+    assert (first["_label"], second["_label"]) == ("一、选择题 第 1 题", "一、选择题 第 2 题")
+    assert [o["text"] for o in first["options"]] == ["1", "2", "3", "4"] and first["answer"] == "A"
+    assert [o["key"] for o in second["options"]] == list("ABCD") and second["answer"] == "D"
+    # a PNG preview is kept as the formula's picture, at the size the document gives it (45 pt × 30 pt)
+    fig = next(iter(first["_images"].values()))
+    assert (fig.width, fig.height) == (60, 40) and fig.token in first["stem"]
+    assert any("Equation.DSMT4" in n and "预览图片" in n for n in first["_notes"])
+    # a WMF preview cannot be shown: named, and marked where it stood
+    assert "〔公式（Equation.DSMT4）无法读取〕" in second["stem"] and not second["_images"]
+    assert any("WMF" in n for n in second["_notes"])
+    result = actions.questions_import(owner=users["laoshi"], rows=rows)
+    assert result.ok, result.errors
