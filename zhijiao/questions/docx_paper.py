@@ -52,7 +52,13 @@ CN_DIGITS = "〇一二三四五六七八九十"
 
 SECTION = re.compile(r"^([一二三四五六七八九十]{1,3})\s*[、.．]\s*(.{1,60})$")
 ANSWER_HEADING = re.compile(r"^(?:参考答案|答案|试卷答案|答案解析|参考答案及解析|参考答案与解析|答案与解析|答案及解析|"
-                            r"答案和解析|参考答案与评分标准|参考答案及评分标准|答案与详解)\s*[:：]?\s*$")
+                            r"答案和解析|参考答案与评分标准|参考答案及评分标准|答案与详解|参考答案与试题解析|试题解析|"
+                            r"答案详解)\s*[:：]?\s*$")
+# 第Ⅰ卷（选择题）, 卷Ⅱ: a part of the paper, not a question's text.
+PART = re.compile(r"^(?:第\s*[ⅠⅡⅢⅣIV一二三四]+\s*卷|卷\s*[ⅠⅡⅢⅣIV一二三四]+)(?:\s|[（(:：]|$)")
+# 菁优网-style explanations end with the answer: 故选：B． / 故答案为：60；120．
+CHOSEN = re.compile(r"故选[:：]?\s*([A-H](?:[、,，\s]*[A-H])*)")
+ANSWERED = re.compile(r"故答案为[:：]\s*(.+?)[．.。]?\s*$", re.M)
 # "3.14" is a number, not question 3; "3．1 时 = ( ) 分" is question 3.
 QUESTION = re.compile(r"^(?:第\s*(\d{1,4})\s*题\s*[.．、:：]?|(\d{1,4})\s*(?:[．、]|\.(?!\d)))\s*(.*)$", re.S)
 MARKER = re.compile(r"【\s*(答案|答|解析|详解|解答|分析|点睛|点评|知识点|考点|难度|题型|来源|分值)\s*】\s*[:：]?")
@@ -434,6 +440,10 @@ class PaperParser:
             self.in_answers = True
             self.current = None
             return
+        if PART.match(plain):
+            self.current = None
+            self._notes(notes)
+            return
         sec = SECTION.match(plain)
         if sec and not MARKER.search(plain) and len(plain) <= 60:
             if self.in_answers:
@@ -635,6 +645,13 @@ def _row(q: _Question, figures: dict[str, PendingFigure]) -> dict:
     stem = "\n".join(q.stem).strip()
     options = [{"key": k, "text": t} for k, t in q.options]
     answer_text = " ".join(q.answer).strip()
+    analysis = "\n".join(q.analysis).strip()
+    if not answer_text and analysis:
+        found = CHOSEN.search(analysis) if len(options) >= 2 else ANSWERED.search(analysis)
+        if found:
+            answer_text = found.group(1).strip()
+            notes.append(_("答案“%(a)s”取自解析中的“%(w)s”。") % {
+                "a": answer_text[:40], "w": "故选" if found.re is CHOSEN else "故答案为"})
     declared = " ".join(q.qtype).strip()
     qtype = q.section_type
     letters = re.match(r"^[\sA-H、,，]+$", answer_text.upper()) and re.findall(r"[A-H]", answer_text.upper())
@@ -653,11 +670,11 @@ def _row(q: _Question, figures: dict[str, PendingFigure]) -> dict:
     elif qtype == "fill":
         answer = _split_blanks(answer_text)
     elif qtype in ("short", "essay"):
-        answer = "\n".join(q.answer).strip()
+        answer = "\n".join(q.answer).strip() or answer_text
     else:
         answer = answer_text
     row = {"qtype": qtype or "", "stem": stem, "options": options, "answer": answer,
-           "analysis": "\n".join(q.analysis).strip(), "_label": q.label, "_notes": notes}
+           "analysis": analysis, "_label": q.label, "_notes": notes}
     level = _difficulty(q.difficulty, notes)
     if level:
         row["difficulty"] = level

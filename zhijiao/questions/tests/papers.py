@@ -186,3 +186,31 @@ def mathtype_and_numbering_paper() -> bytes:
         numbered(1, text)
     d.add_paragraph("【答案】D")
     return _saved(d)
+
+
+def site_style_paper() -> bytes:
+    """Parts 第Ⅰ卷/第Ⅱ卷, options laid out in a 2 × 2 table, sub-questions (1)(2), and an answer section where
+    several answers share a line and the explanations end with 故选 / 故答案为 (as the big sites print them)."""
+    d = docx.Document()
+    d.add_paragraph("第Ⅰ卷（选择题 共 6 分）")
+    d.add_paragraph("一、选择题（本大题共 2 小题，每小题 3 分）")
+    d.add_paragraph("1．下列运算正确的是（　）")
+    table = d.add_table(rows=2, cols=2)
+    for cell, text in zip((c for row in table.rows for c in row.cells),
+                          ("A．a+a=a²", "B．a·a=2a", "C．a³÷a=a²", "D．(a²)³=a⁵"), strict=True):
+        cell.text = text
+    d.add_paragraph("2．数轴上到原点距离为 2 的点表示的数是（　）")
+    d.add_paragraph("A．2  B．-2  C．±2  D．4")
+    d.add_paragraph("第Ⅱ卷（非选择题）")
+    d.add_paragraph("二、填空题")
+    d.add_paragraph("3．16 的算术平方根是____。")
+    d.add_paragraph("三、解答题")
+    d.add_paragraph("4．已知一次函数的图象经过 (0, 1) 和 (1, 3)。")
+    d.add_paragraph("（1）求函数的解析式；")
+    d.add_paragraph("（2）求图象与 x 轴的交点。")
+    d.add_paragraph("参考答案与试题解析")
+    d.add_paragraph("1．C  2．C")
+    d.add_paragraph("3．【分析】根据算术平方根的定义求解。")
+    d.add_paragraph("【解答】解：因为 4² = 16，故答案为：4．")
+    d.add_paragraph("4．【解答】(1) y = 2x + 1；(2) (-1/2, 0)。")
+    return _saved(d)

@@ -249,3 +249,18 @@ def test_word_numbering_and_mathtype_equations(users, cat):
     assert any("WMF" in n for n in second["_notes"])
     result = actions.questions_import(owner=users["laoshi"], rows=rows)
     assert result.ok, result.errors
+
+
+def test_site_style_paper(users, cat):
+    from zhijiao.questions.tests.papers import site_style_paper
+
+    rows = [row for _n, row in _rows("s.docx", site_style_paper())]
+    assert [r["qtype"] for r in rows] == ["single", "single", "fill", "short"]
+    assert [o["text"] for o in rows[0]["options"]] == ["a+a=a²", "a·a=2a", "a³÷a=a²", "(a²)³=a⁵"]
+    assert [r["answer"] for r in rows[:3]] == ["C", "C", [["4"]]]
+    assert any("故答案为" in n for n in rows[2]["_notes"])
+    assert rows[2]["analysis"] == "根据算术平方根的定义求解。\n解：因为 4² = 16，故答案为：4．"
+    assert rows[3]["stem"] == "已知一次函数的图象经过 (0, 1) 和 (1, 3)。\n（1）求函数的解析式；\n（2）求图象与 x 轴的交点。"
+    assert rows[3]["analysis"] == "(1) y = 2x + 1；(2) (-1/2, 0)。"
+    assert "第Ⅱ卷" not in rows[1]["options"][-1]["text"]  # a part heading is no option's text
+    assert actions.questions_import(owner=users["laoshi"], rows=_rows("s.docx", site_style_paper())).ok
