@@ -34,6 +34,7 @@ class PreviewItem:
     analysis: SafeString = mark_safe("")
     knowledge_points: list[str] = field(default_factory=list)
     images: int = 0
+    fields: dict = field(default_factory=dict)  # what would be stored: qtype, stem, options, answer, analysis…
     errors: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
@@ -68,6 +69,10 @@ def preview_rows(*, owner, rows: list[tuple[int, dict]]) -> tuple[list[PreviewIt
         item.difficulty = cleaned.get("difficulty")
         item.knowledge_points = [k.name for k in cleaned.get("knowledge_points") or []]
         item.images = len(row.get("_images") or {})
+        item.fields = {"qtype": cleaned["qtype"] or "", "stem": cleaned["stem"], "options": cleaned["options"],
+                       "answer": cleaned["answer"], "analysis": cleaned["analysis"],
+                       "difficulty": cleaned["difficulty"],
+                       "knowledge_points": [k.code for k in cleaned.get("knowledge_points") or []]}
         shown = preview_rendered(rendered_parts(cleaned["qtype"] or "", cleaned["stem"], cleaned["options"],
                                                 cleaned["analysis"], cleaned["answer"]), row)
         item.stem = mark_safe(shown["stem"])

@@ -133,6 +133,8 @@ CASES = [
     Case("POST /api/v1/questions/import", lambda w: "/api/v1/questions/import", api=True, method="POST", json=True,
          data=lambda w: {"questions": [{"type": "判断", "stem": "矩阵导入：1 分 = 60 秒", "answer": "对"}]},
          allowed="laoshi", denied="xuesheng"),
+    Case("POST /api/v1/questions/import-file", lambda w: "/api/v1/questions/import-file", api=True, method="POST",
+         data=_docx_dry_run, allowed="laoshi", denied="xuesheng", note="a Word paper's dry run, multipart"),
     Case("POST /api/v1/questions/papers/by-rules", lambda w: "/api/v1/questions/papers/by-rules", api=True,
          method="POST", json=True, data=lambda w: {"title": "矩阵", "rules": [{"qtype": "single", "count": 1}]},
          allowed="laoshi", denied="jiazhang"),

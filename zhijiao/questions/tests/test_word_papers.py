@@ -264,3 +264,20 @@ def test_site_style_paper(users, cat):
     assert rows[3]["analysis"] == "(1) y = 2x + 1；(2) (-1/2, 0)。"
     assert "第Ⅱ卷" not in rows[1]["options"][-1]["text"]  # a part heading is no option's text
     assert actions.questions_import(owner=users["laoshi"], rows=_rows("s.docx", site_style_paper())).ok
+
+
+def test_api_import_file_dry_run_and_import(users, cat, api_as):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    api = api_as(users["laoshi"])
+    resp = api.post("/api/v1/questions/import-file",
+                    {"file": SimpleUploadedFile("卷.docx", answer_section_paper()), "dry_run": "true"})
+    body = resp.json()
+    assert resp.status_code == 200 and body["dry_run"] and not Question.objects.filter(stem__contains="余角").exists()
+    assert [(q["label"], q["qtype"], q["answer"]) for q in body["questions"]][:2] == [
+        ("一、选择题 第 1 题", "single", "C"), ("一、选择题 第 2 题", "single", "B")]
+    assert any("第 9 题" in n for n in body["notes"])
+    resp = api.post("/api/v1/questions/import-file", {"file": SimpleUploadedFile("卷.docx", answer_section_paper())})
+    assert resp.status_code == 201 and resp.json()["created"] == 5
+    resp = api.post("/api/v1/questions/import-file", {"file": SimpleUploadedFile("卷.docx", b"not a zip")})
+    assert resp.status_code == 422 and resp.json()["errors"][0]["row"] == 0
