@@ -281,3 +281,19 @@ def test_api_import_file_dry_run_and_import(users, cat, api_as):
     assert resp.status_code == 201 and resp.json()["created"] == 5
     resp = api.post("/api/v1/questions/import-file", {"file": SimpleUploadedFile("卷.docx", b"not a zip")})
     assert resp.status_code == 422 and resp.json()["errors"][0]["row"] == 0
+
+
+def test_student_sees_a_stem_picture_through_homework_but_an_analysis_picture_only_with_the_analysis(
+        users, cat, client_as):
+    from zhijiao.questions.tests.factories import assign_class, class_of, simple_paper
+
+    body = json_package([{"type": "判断", "stem": "![](a.png) 这是正方形。", "answer": "错",
+                          "analysis": "看边长：![](b.png)"}], {"a.png": png(8, 8), "b.png": png(9, 9)})
+    result = actions.questions_import(owner=users["laoshi"], rows=_rows("p.zip", body))
+    q = result.created[0]
+    stem_fig, analysis_fig = q.images.get(in_analysis=False), q.images.get(in_analysis=True)
+    student = client_as(users["xuesheng"])
+    assert student.get(f"/questions/figure/{stem_fig.pk}/").status_code == 404  # not in any homework yet
+    assign_class(users["laoshi"], simple_paper(users["laoshi"], [q]), class_of(users["xuesheng"]))
+    assert student.get(f"/questions/figure/{stem_fig.pk}/").status_code == 200
+    assert student.get(f"/questions/figure/{analysis_fig.pk}/").status_code == 404  # not submitted, not due
