@@ -225,3 +225,28 @@ def _zip_too_big(what: str, name: str, max_member: int | None, max_total: int, b
                               % {"w": what, "f": name[-80:], "m": round(max_member / (1024 * 1024), 1)})
     return UnreadableFile(_("%(w)s解压后超过 %(m)s MB，不像是正常的文件，未读取。")
                           % {"w": what, "m": max_total // (1024 * 1024)})
+
+
+# --- pictures ---------------------------------------------------------------------------------------
+
+PICTURE_KINDS = {"image/png": "png", "image/jpeg": "jpg", "image/gif": "gif"}
+
+
+def picture_header(data: bytes) -> tuple[str, int, int] | None:
+    """(MIME type, width, height in pixels) of a PNG, JPEG or GIF read from its header by content (filetype
+    for the kind, python-docx's header parser for the size: nothing decodes the picture), or None for anything
+    else or a header without a size."""
+    import filetype
+    from docx.image.image import Image
+
+    kind = filetype.image_match(data[:2048])
+    if kind is None or kind.mime not in PICTURE_KINDS:
+        return None
+    try:
+        header = Image.from_blob(data)
+        width, height = int(header.px_width), int(header.px_height)
+    except Exception:  # noqa: BLE001 - a damaged or truncated header
+        return None
+    if width <= 0 or height <= 0:
+        return None
+    return kind.mime, width, height

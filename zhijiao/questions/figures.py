@@ -6,8 +6,8 @@ the saved HTML (`Question.rendered`) has an <img> there with the picture's displ
 by `questions:figure` to those who may see the question. Because the token is the content's digest, the same
 paper imported twice has the same fingerprint (a duplicate), while "如图……" with a different picture does not.
 
-Limits, checked on the bytes before anything is stored: PNG, JPEG or GIF only (by content, with python-docx's
-image-header parser for the pixel size: no decoder runs on the upload), at most `MAX_FIGURE_BYTES`, at most
+Limits, checked on the bytes before anything is stored: PNG, JPEG or GIF only (by content, read by
+`core.files.picture_header`: no decoder runs on the upload), at most `MAX_FIGURE_BYTES`, at most
 `MAX_FIGURE_SIDE` pixels on a side and `MAX_FIGURE_PIXELS` in all, at most `MAX_FIGURES` per question. Shown
 at most `MAX_SHOWN_WIDTH` CSS pixels wide (and never wider than the page: CSS max-width).
 
@@ -24,13 +24,15 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
+from zhijiao.core.files import PICTURE_KINDS, picture_header
+
 FIGURE_TOKEN = re.compile(r"\[\[img:([0-9a-f]{12})\]\]")
 MAX_FIGURE_BYTES = 2 * 1024 * 1024
 MAX_FIGURE_SIDE = 6000
 MAX_FIGURE_PIXELS = 16_000_000
 MAX_FIGURES = 20
 MAX_SHOWN_WIDTH = 640
-KINDS = {"image/png": "png", "image/jpeg": "jpg", "image/gif": "gif"}
+KINDS = PICTURE_KINDS
 
 
 @dataclass
@@ -67,21 +69,15 @@ def inspect_figure(data: bytes, *, label: str, shown_width: int | None = None,
         fig.error = _("图片“%(f)s”有 %(s)s MB，超过 %(m)s MB。") % {
             "f": label, "s": round(len(data) / (1024 * 1024), 1), "m": MAX_FIGURE_BYTES // (1024 * 1024)}
         return fig
-    import filetype
-    from docx.image.image import Image
+    header = picture_header(data)
+    if header is None:
+        import filetype
 
-    kind = filetype.image_match(data[:2048])
-    if kind is None or kind.mime not in KINDS:
-        fig.error = _("“%(f)s”不是 PNG、JPG 或 GIF 图片，无法显示。") % {"f": label}
+        kind = filetype.image_match(data[:2048])
+        fig.error = (_("图片“%(f)s”已损坏，读不出大小。") if kind is not None and kind.mime in KINDS
+                     else _("“%(f)s”不是 PNG、JPG 或 GIF 图片，无法显示。")) % {"f": label}
         return fig
-    try:
-        header = Image.from_blob(data)
-        px_w, px_h = header.px_width, header.px_height
-    except Exception:  # noqa: BLE001 - a damaged header
-        px_w = px_h = 0
-    if px_w <= 0 or px_h <= 0:
-        fig.error = _("图片“%(f)s”已损坏，读不出大小。") % {"f": label}
-        return fig
+    mime, px_w, px_h = header
     if max(px_w, px_h) > MAX_FIGURE_SIDE or px_w * px_h > MAX_FIGURE_PIXELS:
         fig.error = _("图片“%(f)s”有 %(w)s×%(h)s 像素，超过上限（每边 %(side)s、共 %(mp)s 百万像素）。") % {
             "f": label, "w": px_w, "h": px_h, "side": MAX_FIGURE_SIDE, "mp": MAX_FIGURE_PIXELS // 1_000_000}
@@ -90,7 +86,7 @@ def inspect_figure(data: bytes, *, label: str, shown_width: int | None = None,
     if w > MAX_SHOWN_WIDTH:
         w, h = MAX_SHOWN_WIDTH, h * MAX_SHOWN_WIDTH / w
     fig.width, fig.height = max(1, round(w)), max(1, round(h))
-    fig.content_type, fig.ext = kind.mime, KINDS[kind.mime]
+    fig.content_type, fig.ext = mime, KINDS[mime]
     return fig
 
 

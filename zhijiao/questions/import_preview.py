@@ -9,6 +9,7 @@ again.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from django.utils.safestring import SafeString, mark_safe
@@ -20,6 +21,8 @@ from zhijiao.questions.figures import figure_errors, preview_rendered
 from zhijiao.questions.grading import fingerprint
 from zhijiao.questions.models import QuestionType, rendered_parts
 from zhijiao.questions.selectors import duplicates_of
+
+LINKED_PICTURE = re.compile(r"!\[[^\]\n]*\]\([^)\s]+\)|<img\b", re.I)
 
 
 @dataclass
@@ -64,6 +67,9 @@ def preview_rows(*, owner, rows: list[tuple[int, dict]]) -> tuple[list[PreviewIt
             continue
         cleaned, errors = clean_question(row, user=owner)
         errors.update(figure_errors(row))
+        texts = " ".join([cleaned["stem"], cleaned["analysis"], *(o["text"] for o in cleaned["options"])])
+        if LINKED_PICTURE.search(texts):
+            item.notes.append(_("文字中的图片链接（![](…) 或 <img>）不会显示成图片：请用 .zip 导入包带上图片文件。"))
         item.errors.extend(errors.values())
         item.qtype = QuestionType(cleaned["qtype"]).label if cleaned.get("qtype") else ""
         item.difficulty = cleaned.get("difficulty")

@@ -39,6 +39,10 @@ def parse_package(content: bytes) -> list[tuple[int, dict]]:
     read: dict[str, PendingFigure] = {}
 
     def figure(path: str) -> PendingFigure:
+        if re.match(r"^[a-z][a-z0-9+.-]*:", path.strip(), flags=re.I):  # http://…, data:…, file:…
+            return PendingFigure(digest=digest_of(path.encode()), data=b"", label=path,
+                                 error=_("图片“%(f)s”是链接，不会去下载：请把图片文件放进导入包，写它在包里的路径。")
+                                 % {"f": path[:80]})
         full = posixpath.normpath(posixpath.join(base, path.strip().lstrip("/")))
         if full not in read:
             data = files.get(full)

@@ -297,3 +297,17 @@ def test_student_sees_a_stem_picture_through_homework_but_an_analysis_picture_on
     assign_class(users["laoshi"], simple_paper(users["laoshi"], [q]), class_of(users["xuesheng"]))
     assert student.get(f"/questions/figure/{stem_fig.pk}/").status_code == 200
     assert student.get(f"/questions/figure/{analysis_fig.pk}/").status_code == 404  # not submitted, not due
+
+
+def test_linked_pictures_are_named_not_fetched(users, cat):
+    import json
+
+    from zhijiao.questions.import_preview import preview_rows
+
+    rows = _rows("q.json", json.dumps([{"type": "简答", "stem": "如图 ![](https://img.example.cn/a.png) 求面积"}],
+                                      ensure_ascii=False).encode())
+    items, _notes = preview_rows(owner=users["laoshi"], rows=rows)
+    assert any("图片链接" in n for n in items[0].notes)
+    body = json_package([{"type": "简答", "stem": "如图 ![](https://img.example.cn/a.png) 求面积"}], {})
+    result = actions.questions_import(owner=users["laoshi"], rows=_rows("p.zip", body))
+    assert not result.ok and "是链接，不会去下载" in result.errors[0][1]
