@@ -62,7 +62,8 @@ ANSWERED = re.compile(r"故答案为[:：]\s*(.+?)[．.。]?\s*$", re.M)
 # "3.14" is a number, not question 3; "3．1 时 = ( ) 分" is question 3.
 QUESTION = re.compile(r"^(?:第\s*(\d{1,4})\s*题\s*[.．、:：]?|(\d{1,4})\s*(?:[．、]|\.(?!\d)))\s*(.*)$", re.S)
 MARKER = re.compile(r"【\s*(答案|答|解析|详解|解答|分析|点睛|点评|知识点|考点|难度|题型|来源|分值)\s*】\s*[:：]?")
-OPTION = re.compile(r"(?:^|(?<=\s))([A-H])\s*[.．、:：]")
+# "A．3", "A. 3", "A、3", "A:3" and "(A) 3" / "（A）3".
+OPTION = re.compile(r"(?:^|(?<=\s))(?:([A-H])\s*[.．、:：]|[（(]([A-H])[)）])")
 ANSWER_RANGE = re.compile(r"^(\d{1,4})\s*[-~—–～]\s*(\d{1,4})\s*[.．、:：]?\s*([A-H]+)$")
 ANSWER_ITEM = re.compile(r"(?:^|(?<=\s))(\d{1,4})\s*(?:[．、]|\.(?!\d))\s*")
 FIELD_OF = {"答案": "answer", "答": "answer", "解析": "analysis", "详解": "analysis", "解答": "analysis",
@@ -588,14 +589,14 @@ def _split_options(text: str, have: int) -> tuple[str, list[list[str]]]:
     expected = "ABCDEFGH"[have:] if have < 8 else ""
     found = []
     for m in OPTION.finditer(text):
-        if len(found) < len(expected) and m.group(1) == expected[len(found)]:
+        if len(found) < len(expected) and (m.group(1) or m.group(2)) == expected[len(found)]:
             found.append(m)
     if not found or (found[0].start() > 0 and have == 0 and len(found) < 2):
         return text, []
     opts = []
     for k, m in enumerate(found):
         end = found[k + 1].start() if k + 1 < len(found) else len(text)
-        opts.append([m.group(1), text[m.end():end].strip()])
+        opts.append([m.group(1) or m.group(2), text[m.end():end].strip()])
     return text[:found[0].start()].strip(), opts
 
 
@@ -654,7 +655,9 @@ def _row(q: _Question, figures: dict[str, PendingFigure]) -> dict:
                 "a": answer_text[:40], "w": "故选" if found.re is CHOSEN else "故答案为"})
     declared = " ".join(q.qtype).strip()
     qtype = q.section_type
-    letters = re.match(r"^[\sA-H、,，]+$", answer_text.upper()) and re.findall(r"[A-H]", answer_text.upper())
+    # "B", "AC", "A、C", "B．" or "C．因为……": the letters at its start
+    lead = re.match(r"^\s*([A-H](?:[\s、,，]*[A-H])*)(?![A-Za-z])", answer_text.upper())
+    letters = re.findall(r"[A-H]", lead.group(1)) if lead else []
     if declared:
         qtype = declared
     elif len(options) >= 2:
@@ -671,8 +674,8 @@ def _row(q: _Question, figures: dict[str, PendingFigure]) -> dict:
         answer = _split_blanks(answer_text)
     elif qtype in ("short", "essay"):
         answer = "\n".join(q.answer).strip() or answer_text
-    else:
-        answer = answer_text
+    else:  # 判断: √/×/对/错… as the bank reads them
+        answer = {"✔": "√", "✓": "√", "✘": "×", "✗": "×"}.get(answer_text.rstrip("。.．"), answer_text.rstrip("。.．"))
     row = {"qtype": qtype or "", "stem": stem, "options": options, "answer": answer,
            "analysis": analysis, "_label": q.label, "_notes": notes}
     level = _difficulty(q.difficulty, notes)

@@ -311,3 +311,21 @@ def test_linked_pictures_are_named_not_fetched(users, cat):
     body = json_package([{"type": "简答", "stem": "如图 ![](https://img.example.cn/a.png) 求面积"}], {})
     result = actions.questions_import(owner=users["laoshi"], rows=_rows("p.zip", body))
     assert not result.ok and "是链接，不会去下载" in result.errors[0][1]
+
+
+def test_bracketed_options_and_answers_with_trailing_text(users, cat):
+    import docx
+
+    d = docx.Document()
+    d.add_paragraph("1. Which is a fruit? (A) apple (B) desk (C) chair (D) pen")
+    d.add_paragraph("【答案】A．apple is a fruit.")
+    d.add_paragraph("2．太阳从西边升起。（　）")
+    d.add_paragraph("【答案】✘。")
+    buf = io.BytesIO()
+    d.save(buf)
+    first, second = (row for _n, row in _rows("e.docx", buf.getvalue()))
+    assert first["stem"] == "Which is a fruit?" and [o["text"] for o in first["options"]] == [
+        "apple", "desk", "chair", "pen"]
+    assert (first["qtype"], first["answer"]) == ("single", "A")
+    assert (second["qtype"], second["answer"]) == ("truefalse", "×")
+    assert actions.questions_import(owner=users["laoshi"], rows=_rows("e.docx", buf.getvalue())).ok
