@@ -297,6 +297,9 @@ class DocxReader:
                 self._vml(child, out, notes, what=_("图形"))
             elif tag == MC + "AlternateContent":
                 self._alternate(child, out, notes, self._run)
+            elif tag == W + "instrText" and (child.text or "").strip().upper().startswith("EQ "):
+                notes.append(_("一个 EQ 域公式（%(t)s）没有读入。") % {"t": (child.text or "").strip()[:40]})
+                out.append("〔" + _("公式") + "〕")
             elif tag.startswith(M) and name in ("oMath", "oMathPara"):
                 for om in ([child] if name == "oMath" else child.iter(M + "oMath")):
                     out.append(self._math(om, notes))

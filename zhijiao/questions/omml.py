@@ -98,8 +98,10 @@ def _walk(node) -> str:  # noqa: C901 - one branch per element, as the OMML sche
     if ns == "w":
         if name == "r":  # a Word run inside an equation: its text as text
             return "".join(_text(t.text or "") for t in node.iter(W + "t"))
-        if name in ("rPr", "bookmarkStart", "bookmarkEnd", "proofErr"):
-            return ""
+        if name in ("rPr", "bookmarkStart", "bookmarkEnd", "proofErr", "del", "moveFrom"):
+            return ""  # formatting, marks, and text tracked as deleted
+        if name in ("ins", "moveTo", "customXml", "smartTag"):
+            return _kids(node)
         raise Unconvertible(f"w:{name}")
     if ns != "m":
         return ""  # comments, processing instructions, foreign markup

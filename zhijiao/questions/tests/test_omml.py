@@ -48,3 +48,10 @@ def test_an_unknown_element_is_named():
     node = etree.fromstring(f"<m:oMath {NS}>{r('y')}<m:newThing/></m:oMath>")
     with pytest.raises(Unconvertible, match="m:newThing"):
         to_latex(node)
+
+
+def test_tracked_changes_inside_an_equation():
+    w = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+    node = etree.fromstring(f"<m:oMath {NS} {w}>{r('a+')}<w:del><m:r><m:t>b</m:t></m:r></w:del>"
+                            f"<w:ins><m:r><m:t>c</m:t></m:r></w:ins></m:oMath>")
+    assert to_latex(node) == "a+c"

@@ -329,3 +329,22 @@ def test_bracketed_options_and_answers_with_trailing_text(users, cat):
     assert (first["qtype"], first["answer"]) == ("single", "A")
     assert (second["qtype"], second["answer"]) == ("truefalse", "×")
     assert actions.questions_import(owner=users["laoshi"], rows=_rows("e.docx", buf.getvalue())).ok
+
+
+def test_an_eq_field_formula_is_named(users, cat):
+    import docx
+
+    d = docx.Document()
+    p = d.add_paragraph("1．计算 ")
+    w = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+    from docx.oxml import parse_xml
+
+    for xml in (f'<w:r {w}><w:fldChar w:fldCharType="begin"/></w:r>',
+                f'<w:r {w}><w:instrText xml:space="preserve">EQ \\f(1,2)</w:instrText></w:r>',
+                f'<w:r {w}><w:fldChar w:fldCharType="end"/></w:r>'):
+        p._p.append(parse_xml(xml))
+    p.add_run(" 的值。【答案】0.5")
+    buf = io.BytesIO()
+    d.save(buf)
+    (_n, row), = _rows("eq.docx", buf.getvalue())
+    assert row["stem"] == "计算 〔公式〕 的值。" and any("EQ 域公式（EQ \\f(1,2)）" in n for n in row["_notes"])
