@@ -172,7 +172,7 @@ class PaperItem(models.Model):
 
 class QuestionImage(models.Model):
     """A picture inside a question's text (a figure from a Word paper or a package): the text holds
-    `[[img:<id>]]` where it stands, in the stem, an option or the analysis, and the saved HTML an <img> with
+    `[[img:<digest>]]` where it stands, in the stem, an option or the analysis, and the saved HTML an <img> with
     its display size. Only PNG, JPEG and GIF, checked by content, at most `figures.MAX_FIGURE_BYTES` and
     `figures.MAX_FIGURE_PIXELS` (see `questions.figures`)."""
 
