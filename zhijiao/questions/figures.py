@@ -105,6 +105,11 @@ def _texts(stem: str, options, analysis: str) -> tuple[str, str]:
     return shown, analysis or ""
 
 
+def shown_with_question(question, digest: str) -> bool:
+    """The picture stands in the stem or an option (not only in the analysis)."""
+    return f"[[img:{digest}]]" in _texts(question.stem or "", question.options, "")[0]
+
+
 def attach_figures(*, question, row: dict) -> None:
     """Store the row's pictures as the question's QuestionImages and render the question again.
 
@@ -120,8 +125,7 @@ def attach_figures(*, question, row: dict) -> None:
     for fig in figures.values():
         if fig.token not in shown and fig.token not in analysis:
             continue  # a picture the text no longer refers to
-        img = QuestionImage(question=question, width=fig.width, height=fig.height, digest=fig.digest,
-                            in_analysis=fig.token not in shown)
+        img = QuestionImage(question=question, width=fig.width, height=fig.height, digest=fig.digest)
         img.file.save(f"{fig.digest}.{fig.ext}", ContentFile(fig.data), save=False)
         img.save()
     question.save(update_fields=["rendered"])

@@ -181,8 +181,6 @@ class QuestionImage(models.Model):
     digest = models.CharField(max_length=12)  # the text's [[img:<digest>]]: SHA-256 of the bytes, 12 hex digits
     width = models.PositiveIntegerField()  # as shown, in CSS pixels (never wider than figures.MAX_SHOWN_WIDTH)
     height = models.PositiveIntegerField()
-    # Seen only in the analysis: students get it when they may see the analysis, as with analysis_image.
-    in_analysis = models.BooleanField(default=False)
 
     class Meta:
         verbose_name = _("试题插图")
@@ -192,3 +190,11 @@ class QuestionImage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.question_id}/{self.pk}"
+
+    @property
+    def only_in_analysis(self) -> bool:
+        """Not in the stem or an option as the question reads now: students get it when they may see the
+        analysis, as with analysis_image."""
+        from zhijiao.questions.figures import shown_with_question
+
+        return not shown_with_question(self.question, self.digest)

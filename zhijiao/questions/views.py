@@ -175,7 +175,7 @@ def figure(request, image_id: int):
     if not can_use_bank(request.user):
         from zhijiao.homework.selectors import question_visible_to_student
 
-        if not question_visible_to_student(request.user, img.question, analysis=img.in_analysis):
+        if not question_visible_to_student(request.user, img.question, analysis=img.only_in_analysis):
             raise Http404
     elif not visible_questions(request.user).filter(pk=img.question_id).exists():
         raise Http404

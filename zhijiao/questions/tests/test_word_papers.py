@@ -64,7 +64,7 @@ def test_marked_paper_becomes_questions_with_types_options_answers_formulas_and_
     assert "<mfrac>" in by_type["single"].stem_html and "<msqrt>" in by_type["single"].stem_html
     # the picture is stored, checked, and shown in place with its size from the document (1.5 in = 144 px)
     fig = by_type["multiple"].images.get()
-    assert (fig.width, fig.height, fig.in_analysis) == (144, 108, False)
+    assert (fig.width, fig.height, fig.only_in_analysis) == (144, 108, False)
     assert f'src="/questions/figure/{fig.pk}/" width="144" height="108"' in by_type["multiple"].stem_html
     assert fig.file.read().startswith(b"\x89PNG")
 
@@ -152,7 +152,7 @@ def test_package_json_with_pictures(users, cat):
     clock = single.images.get()
     assert (clock.width, clock.height) == (640, 320)  # shown at most 640 px wide, in proportion
     assert single.stem_html.count("<img") == 1 and "<img" in single.options_html[1]["html"]
-    assert {i.in_analysis for i in tf.images.all()} == {False, True}
+    assert {i.only_in_analysis for i in tf.images.all()} == {False, True}
     # a package naming a missing picture, or a file that is no picture, refuses the row
     bad = json_package([{"type": "判断", "stem": "![](images/nope.png)", "answer": "对"},
                         {"type": "判断", "stem": "![](images/evil.png)", "answer": "对"}],
@@ -291,7 +291,8 @@ def test_student_sees_a_stem_picture_through_homework_but_an_analysis_picture_on
                           "analysis": "看边长：![](b.png)"}], {"a.png": png(8, 8), "b.png": png(9, 9)})
     result = actions.questions_import(owner=users["laoshi"], rows=_rows("p.zip", body))
     q = result.created[0]
-    stem_fig, analysis_fig = q.images.get(in_analysis=False), q.images.get(in_analysis=True)
+    stem_fig, analysis_fig = sorted(q.images.all(), key=lambda i: i.only_in_analysis)
+    assert not stem_fig.only_in_analysis and analysis_fig.only_in_analysis
     student = client_as(users["xuesheng"])
     assert student.get(f"/questions/figure/{stem_fig.pk}/").status_code == 404  # not in any homework yet
     assign_class(users["laoshi"], simple_paper(users["laoshi"], [q]), class_of(users["xuesheng"]))
