@@ -1,6 +1,6 @@
 """A teacher imports a Word paper in a real Chromium on a 360 px phone: the dry run shows each question as it
 will be (formulas drawn, the picture loaded at its size, the parts not read named), saves nothing, passes axe;
-then the import stores the questions and the bank shows the picture."""
+then "确认导入" stores what was shown (the file is not chosen again) and the bank shows the picture."""
 
 from pathlib import Path
 
@@ -54,8 +54,7 @@ def test_word_paper_dry_run_then_import_on_a_phone(district, phone_page, browser
                             "'wcag21aa']}}).then(r => r.violations.map(v => v.id))")
     assert violations == []
 
-    p.set_input_files("#id_file", str(paper))
-    p.get_by_role("button", name="导入", exact=True).click()
+    p.get_by_role("button", name="确认导入以上试题").click()
     p.wait_for_load_state()
     assert "已导入 5 道题" in p.locator("main").inner_text()
     q = Question.objects.get(stem__contains="如图")

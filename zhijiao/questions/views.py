@@ -193,15 +193,23 @@ def import_view(request):
     file_error = None
     preview = paper_notes = None
     labels: dict = {}
+    staged = None
     if request.method == "POST":
+        from zhijiao.questions import staging
+
         upload = request.FILES.get("file")
-        if not upload:
+        handle = request.POST.get("staged", "")
+        taken = staging.take(user=request.user, handle=handle) if handle and not upload else None
+        if handle and not upload and taken is None:
+            file_error = _("试导入的文件已过期或不存在，请重新选择文件。")
+        elif not upload and taken is None:
             file_error = _("请选择要导入的 .xlsx、.json、.docx 或 .zip 文件。")
-        elif upload.size > 10 * 1024 * 1024:
+        elif upload and upload.size > 10 * 1024 * 1024:
             file_error = _("文件不能超过 10 MB。")
         else:
+            name, content = taken if taken else (upload.name, upload.read())
             try:
-                rows = actions.parse_import_file(name=upload.name, content=upload.read())
+                rows = actions.parse_import_file(name=name, content=content)
             except actions.ImportFileError as exc:
                 file_error = str(exc)
             else:
@@ -210,15 +218,18 @@ def import_view(request):
                     from zhijiao.questions.import_preview import preview_rows
 
                     preview, paper_notes = preview_rows(owner=request.user, rows=rows)
+                    staged = handle if taken else staging.stage(user=request.user, name=name, content=content)
                 else:
                     result = actions.questions_import(owner=request.user, rows=rows,
                                                       skip_duplicates=request.POST.get("skip_duplicates") == "1")
                     if result.ok:
+                        if taken:
+                            staging.discard(user=request.user, handle=handle)
                         messages.success(request, _("已导入 %(n)s 道题。") % {"n": len(result.created)})
     status = 422 if (file_error or (result and not result.ok)) else 200
     errors = [(labels.get(n) or n, msg) for n, msg in result.errors] if result else []
     return render(request, "questions/import.html", {
-        "result": result, "file_error": file_error, "errors": errors, "preview": preview,
+        "result": result, "file_error": file_error, "errors": errors, "preview": preview, "staged": staged,
         "paper_notes": paper_notes, "preview_bad": sum(1 for p in preview or [] if p.errors)}, status=status)
 
 

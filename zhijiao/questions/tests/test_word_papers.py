@@ -188,7 +188,8 @@ def test_same_paper_twice_is_a_duplicate_but_another_picture_is_not(users, cat):
     assert result.ok and [q.stem.startswith("如图") for q in result.created] == [True]
 
 
-def test_dry_run_page_shows_each_question_and_saves_nothing(users, cat, client_as):
+def test_dry_run_page_shows_each_question_and_saves_nothing(users, cat, client_as, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
     c = client_as(users["laoshi"])
     upload = io.BytesIO(marked_paper())
     upload.name = "期中.docx"
@@ -198,10 +199,21 @@ def test_dry_run_page_shows_each_question_and_saves_nothing(users, cat, client_a
     assert page.count('data-preview="') == 5
     assert "<mfrac>" in page and 'src="data:image/png;base64,' in page
     assert "m:futureThing" in page and "七年级数学单元测试" in page and "一个目录里没有的考点" in page
+    # the file shown is kept for its teacher only, by a handle in a hidden field, until confirmed
+    handle = re.search(r'name="staged" value="([0-9a-f]{32}\.docx)"', page).group(1)
+    from django.test import Client
+
+    colleague = Client()
+    colleague.force_login(users["laoshi2"])
+    resp = colleague.post("/questions/import/", {"staged": handle})
+    assert resp.status_code == 422 and "已过期或不存在" in resp.content.decode()
+    resp = c.post("/questions/import/", {"staged": handle})
+    assert resp.status_code == 200 and Question.objects.filter(owner=users["laoshi"], stem__contains="如图").exists()
+    assert c.post("/questions/import/", {"staged": handle}).status_code == 422  # imported once, then gone
     upload = io.BytesIO(marked_paper())
     upload.name = "期中.docx"
-    resp = c.post("/questions/import/", {"file": upload})
-    assert resp.status_code == 200 and Question.objects.filter(owner=users["laoshi"], stem__contains="如图").exists()
+    resp = c.post("/questions/import/", {"file": upload, "skip_duplicates": "1"})
+    assert resp.status_code == 200 and "跳过重复 5 道" in resp.content.decode()
 
 
 def test_figure_is_served_only_to_those_who_may_see_the_question(users, cat, client_as):
