@@ -54,6 +54,7 @@ class PreviewOut(Schema):
     answer: Any = None
     analysis: str = ""
     difficulty: int | None = None
+    subject: str = ""
     knowledge_points: list[str] = []
     images: int = 0
     errors: list[str] = []
@@ -115,11 +116,13 @@ def import_questions(request, payload: ImportIn):
 
 @router.post("/import-file", response={200: FileImportOut, 201: FileImportOut, 422: FileImportOut},
              summary="导入试题文件（.xlsx/.json/.docx Word 试卷/.zip 表格加图片；dry_run 只试导入）")
-def import_file(request, file: File[UploadedFile], dry_run: Form[bool] = False, skip_duplicates: Form[bool] = False):
+def import_file(request, file: File[UploadedFile], dry_run: Form[bool] = False, skip_duplicates: Form[bool] = False,
+                subject: Form[str] = ""):
     """The import page's pipeline as an API: with dry_run, 200 and each question as it would be stored (source
     text with [[img:…]] for pictures), its errors and the notes of parts not read; without, all or nothing:
     201 with the count, or 422 with every bad row (`row` is the question's number in the file, `label` in the
-    dry run says where it is). A file that cannot be read at all is a 422 with one error of row 0."""
+    dry run says where it is). `subject` (code or name) is given to every question that names none. A file that
+    cannot be read at all is a 422 with one error of row 0."""
     _staff(request)
     if file.size > MAX_UPLOAD:
         return 422, {"dry_run": dry_run, "errors": [{"row": 0, "message": _("文件不能超过 10 MB。")}]}
@@ -127,9 +130,10 @@ def import_file(request, file: File[UploadedFile], dry_run: Form[bool] = False, 
         rows = actions.parse_import_file(name=file.name or "", content=file.read())
     except actions.ImportFileError as exc:
         return 422, {"dry_run": dry_run, "errors": [{"row": 0, "message": str(exc)}]}
-    if dry_run:
-        from zhijiao.questions.import_preview import preview_rows
+    from zhijiao.questions.import_preview import default_subject, preview_rows
 
+    default_subject(rows, subject)
+    if dry_run:
         items, notes = preview_rows(owner=request.auth, rows=rows)
         return 200, {"dry_run": True, "notes": notes, "questions": [
             {"row": i.number, "label": i.label, **i.fields, "images": i.images, "errors": i.errors, "notes": i.notes}

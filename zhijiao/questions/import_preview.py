@@ -36,10 +36,21 @@ class PreviewItem:
     answer: SafeString = mark_safe("")
     analysis: SafeString = mark_safe("")
     knowledge_points: list[str] = field(default_factory=list)
+    subject: str = ""
     images: int = 0
     fields: dict = field(default_factory=dict)  # what would be stored: qtype, stem, options, answer, analysis…
     errors: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+
+
+def default_subject(rows: list[tuple[int, dict]], subject: str) -> None:
+    """The file's subject (code or name, as the 学科 column takes it) for every row that names none: a Word
+    paper never does, and a question without a subject is drawn by no subject's paper rules."""
+    subject = (subject or "").strip()
+    if subject:
+        for _n, row in rows:
+            if isinstance(row, dict) and not row.get("_bad") and not str(row.get("subject") or "").strip():
+                row["subject"] = subject
 
 
 def _answer_html(qtype: str, answer) -> SafeString:
@@ -74,10 +85,12 @@ def preview_rows(*, owner, rows: list[tuple[int, dict]]) -> tuple[list[PreviewIt
         item.qtype = QuestionType(cleaned["qtype"]).label if cleaned.get("qtype") else ""
         item.difficulty = cleaned.get("difficulty")
         item.knowledge_points = [k.name for k in cleaned.get("knowledge_points") or []]
+        item.subject = cleaned["subject"].name if cleaned.get("subject") else ""
         item.images = len(row.get("_images") or {})
         item.fields = {"qtype": cleaned["qtype"] or "", "stem": cleaned["stem"], "options": cleaned["options"],
                        "answer": cleaned["answer"], "analysis": cleaned["analysis"],
                        "difficulty": cleaned["difficulty"],
+                       "subject": cleaned["subject"].code if cleaned.get("subject") else "",
                        "knowledge_points": [k.code for k in cleaned.get("knowledge_points") or []]}
         shown = preview_rendered(rendered_parts(cleaned["qtype"] or "", cleaned["stem"], cleaned["options"],
                                                 cleaned["analysis"], cleaned["answer"]), row)

@@ -194,6 +194,7 @@ def import_view(request):
     preview = paper_notes = None
     labels: dict = {}
     staged = None
+    subject = request.POST.get("subject", "").strip()[:40]
     if request.method == "POST":
         from zhijiao.questions import staging
 
@@ -214,9 +215,10 @@ def import_view(request):
                 file_error = str(exc)
             else:
                 labels = {n: row.get("_label") for n, row in rows if isinstance(row, dict)}
-                if request.POST.get("dry_run") == "1":
-                    from zhijiao.questions.import_preview import preview_rows
+                from zhijiao.questions.import_preview import default_subject, preview_rows
 
+                default_subject(rows, subject)
+                if request.POST.get("dry_run") == "1":
                     preview, paper_notes = preview_rows(owner=request.user, rows=rows)
                     staged = handle if taken else staging.stage(user=request.user, name=name, content=content)
                 else:
@@ -230,6 +232,7 @@ def import_view(request):
     errors = [(labels.get(n) or n, msg) for n, msg in result.errors] if result else []
     return render(request, "questions/import.html", {
         "result": result, "file_error": file_error, "errors": errors, "preview": preview, "staged": staged,
+        "subjects": Subject.objects.order_by("pk"), "subject": subject,
         "paper_notes": paper_notes, "preview_bad": sum(1 for p in preview or [] if p.errors)}, status=status)
 
 

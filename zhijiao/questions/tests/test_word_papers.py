@@ -361,3 +361,15 @@ def test_an_eq_field_formula_is_named(users, cat):
     d.save(buf)
     (_n, row), = _rows("eq.docx", buf.getvalue())
     assert row["stem"] == "计算 〔公式〕 的值。" and any("EQ 域公式（EQ \\f(1,2)）" in n for n in row["_notes"])
+
+
+def test_the_file_subject_goes_to_every_question_without_one(users, cat, client_as, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    c = client_as(users["laoshi"])
+    upload = io.BytesIO(answer_section_paper())
+    upload.name = "卷.docx"
+    page = c.post("/questions/import/", {"file": upload, "dry_run": "1", "subject": cat["math"].code}).content.decode()
+    assert page.count(f"· {cat['math'].name}") == 5
+    handle = re.search(r'name="staged" value="([0-9a-f]{32}\.docx)"', page).group(1)
+    assert c.post("/questions/import/", {"staged": handle, "subject": cat["math"].code}).status_code == 200
+    assert set(Question.objects.filter(stem__contains="余角").values_list("subject", flat=True)) == {cat["math"].pk}
