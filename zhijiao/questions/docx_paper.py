@@ -74,6 +74,7 @@ SECTION_TYPES = (("不定项", "multiple"), ("多项选择", "multiple"), ("多�
                  ("作文", "essay"), ("写作", "essay"), ("论述", "essay"), ("解答", "short"), ("简答", "short"),
                  ("计算", "short"), ("证明", "short"), ("实验", "short"), ("应用", "short"), ("探究", "short"),
                  ("问答", "short"), ("综合", "short"), ("阅读", "short"))
+ONE_LINE_ANSWERS = ("single", "multiple", "choice", "truefalse", "fill")
 TRUE_FALSE = {"√", "✓", "✔", "对", "正确", "T", "TRUE", "是", "×", "✗", "✘", "错", "错误", "F", "FALSE", "否"}
 DIFFICULTY_WORDS = {"容易": 1, "易": 1, "简单": 1, "较易": 2, "较容易": 2, "中等": 3, "一般": 3, "适中": 3, "中": 3,
                     "较难": 4, "难": 5, "困难": 5, "很难": 5}
@@ -519,8 +520,8 @@ class PaperParser:
             else:
                 q.stem.append(text)
             return
-        if q.field == "answer" and q.options and q.answer:
-            q.field = "analysis"  # a choice's answer is one line; what follows explains it
+        if q.field == "answer" and q.answer and (q.options or q.section_type in ONE_LINE_ANSWERS):
+            q.field = "analysis"  # a choice's, 判断's or 填空's answer is one line; what follows explains it
         getattr(q, q.field).append(text)
 
     # --- the answer section ---------------------------------------------------------------------------

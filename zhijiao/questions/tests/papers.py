@@ -110,6 +110,7 @@ def answer_section_paper() -> bytes:
     d.add_paragraph("30° 与 60° 的和是 90°。")
     d.add_paragraph("二、判断题")
     d.add_paragraph("4．×")
+    d.add_paragraph("锐角小于 90°，两个锐角的和可能小于 90°。")  # explains the answer: not part of it
     d.add_paragraph("三、填空题")
     d.add_paragraph("5．【答案】3【解析】整数解为 0、1、2。")
     d.add_paragraph("9．B")  # no question 9

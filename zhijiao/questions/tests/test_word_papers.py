@@ -76,7 +76,8 @@ def test_answer_section_at_the_end(users, cat):
     assert [r["answer"] for r in got[:3]] == ["C", "B", "A"]
     assert [o["text"] for o in got[1]["options"]] == ["平行四边形", "等腰三角形", "梯形", "任意三角形"]
     assert got[2]["analysis"] == "30° 与 60° 的和是 90°。"
-    assert got[3]["answer"] == "×" and got[4]["answer"] == [["3"]] and got[4]["analysis"] == "整数解为 0、1、2。"
+    assert got[3]["answer"] == "×" and got[3]["analysis"] == "锐角小于 90°，两个锐角的和可能小于 90°。"
+    assert got[4]["answer"] == [["3"]] and got[4]["analysis"] == "整数解为 0、1、2。"
     assert any("第 9 题对应不到试题" in n for n in got[0]["_paper_notes"])
     result = actions.questions_import(owner=users["laoshi"], rows=rows)
     assert result.ok, result.errors
