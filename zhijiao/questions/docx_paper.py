@@ -721,8 +721,11 @@ def parse_docx(content: bytes) -> list[tuple[int, dict]]:
     .docx, is too big, or holds more than MAX_QUESTIONS questions."""
     reader = DocxReader(content)
     parser = PaperParser()
-    for line, notes in reader.lines():
-        parser.feed(line, notes)
+    try:
+        for line, notes in reader.lines():
+            parser.feed(line, notes)
+    except RecursionError:  # lxml stops at 256 levels; this is a second fence for the walkers
+        raise UnreadableFile(_("Word 文件的结构嵌套过深，未读取。")) from None
     rows = parser.rows(reader.figures)
     if not rows:
         raise UnreadableFile(_("没有在文档中找到编号的试题（如“1．”“2．”）。题号应在每段开头。"))

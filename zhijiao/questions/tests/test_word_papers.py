@@ -374,3 +374,11 @@ def test_the_file_subject_goes_to_every_question_without_one(users, cat, client_
     handle = re.search(r'name="staged" value="([0-9a-f]{32}\.docx)"', page).group(1)
     assert c.post("/questions/import/", {"staged": handle, "subject": cat["math"].code}).status_code == 200
     assert set(Question.objects.filter(stem__contains="余角").values_list("subject", flat=True)) == {cat["math"].pk}
+
+
+def test_deeply_nested_document_is_refused(users, cat):
+    w = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+    deep = "<w:hyperlink>" * 5000 + "<w:r><w:t>1．x</w:t></w:r>" + "</w:hyperlink>" * 5000
+    doc = f'<w:document {w}><w:body><w:p>{deep}</w:p></w:body></w:document>'.encode()
+    with pytest.raises(actions.ImportFileError, match="损坏|嵌套"):
+        _rows("deep.docx", zip_of({"word/document.xml": doc}))
