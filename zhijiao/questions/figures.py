@@ -32,6 +32,7 @@ MAX_FIGURE_SIDE = 6000
 MAX_FIGURE_PIXELS = 16_000_000
 MAX_FIGURES = 20
 MAX_SHOWN_WIDTH = 640
+PREVIEW_INLINE_BYTES = 4 * 1024 * 1024  # pictures drawn inline in one dry-run page, at most
 KINDS = PICTURE_KINDS
 
 
@@ -163,8 +164,22 @@ def with_figures(question, rendered: dict) -> dict:
     return _replace(rendered, tags)
 
 
-def preview_rendered(rendered: dict, row: dict) -> dict:
-    """For the dry run: `rendered` with the row's pictures inline (data: URIs), before anything is stored."""
+def preview_rendered(rendered: dict, row: dict, budget: list[int] | None = None) -> dict:
+    """For the dry run: `rendered` with the row's pictures inline (data: URIs), before anything is stored.
+
+    `budget` ([bytes left]) is shared by the rows of one page: past it a picture shows as a framed box of its
+    size with its name, so a paper of many pictures does not make a page of tens of MB."""
     figures: dict[str, PendingFigure] = row.get("_images") or {}
-    tags = {d: _img(f.data_uri(), f.width, f.height) for d, f in figures.items() if not f.error}
+    tags = {}
+    for d, f in figures.items():
+        if f.error:
+            continue
+        if budget is None or budget[0] >= len(f.data):
+            if budget is not None:
+                budget[0] -= len(f.data)
+            tags[d] = _img(f.data_uri(), f.width, f.height)
+        else:
+            tags[d] = (f'<span class="q-fig-box" style="width:{int(f.width)}px;height:{int(f.height)}px">'
+                       f'{html.escape(_("图片 %(f)s（%(w)s×%(h)s，预览略）") % {"f": f.label, "w": f.width, "h": f.height})}'
+                       "</span>")
     return _replace(rendered, tags)

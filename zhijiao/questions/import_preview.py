@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from zhijiao.core.formulas import render_formulas
 from zhijiao.questions.actions import clean_question
-from zhijiao.questions.figures import figure_errors, preview_rendered
+from zhijiao.questions.figures import PREVIEW_INLINE_BYTES, figure_errors, preview_rendered
 from zhijiao.questions.grading import fingerprint
 from zhijiao.questions.models import QuestionType, rendered_parts
 from zhijiao.questions.selectors import duplicates_of
@@ -68,6 +68,7 @@ def preview_rows(*, owner, rows: list[tuple[int, dict]]) -> tuple[list[PreviewIt
     items = []
     paper_notes: list[str] = []
     seen: dict[str, str] = {}
+    budget = [PREVIEW_INLINE_BYTES]
     for n, row in rows:
         label = str(row.get("_label") or _("第 %(n)s 项") % {"n": n})
         item = PreviewItem(number=n, label=label, notes=list(row.get("_notes") or []))
@@ -93,7 +94,7 @@ def preview_rows(*, owner, rows: list[tuple[int, dict]]) -> tuple[list[PreviewIt
                        "subject": cleaned["subject"].code if cleaned.get("subject") else "",
                        "knowledge_points": [k.code for k in cleaned.get("knowledge_points") or []]}
         shown = preview_rendered(rendered_parts(cleaned["qtype"] or "", cleaned["stem"], cleaned["options"],
-                                                cleaned["analysis"], cleaned["answer"]), row)
+                                                cleaned["analysis"], cleaned["answer"]), row, budget)
         item.stem = mark_safe(shown["stem"])
         item.options = [(o["key"], mark_safe(h)) for o, h in zip(cleaned["options"], shown["options"], strict=False)]
         item.analysis = mark_safe(shown["analysis"])

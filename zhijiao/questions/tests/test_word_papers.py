@@ -382,3 +382,15 @@ def test_deeply_nested_document_is_refused(users, cat):
     doc = f'<w:document {w}><w:body><w:p>{deep}</w:p></w:body></w:document>'.encode()
     with pytest.raises(actions.ImportFileError, match="损坏|嵌套"):
         _rows("deep.docx", zip_of({"word/document.xml": doc}))
+
+
+def test_dry_run_draws_pictures_inline_up_to_a_budget(users, cat, monkeypatch):
+    from zhijiao.questions import import_preview
+
+    questions = [{"type": "简答", "stem": f"第 {k} 题 ![](p{k}.png)"} for k in range(3)]
+    pics = {f"p{k}.png": png(300 + k, 300) for k in range(3)}
+    rows = _rows("p.zip", json_package(questions, pics))
+    monkeypatch.setattr(import_preview, "PREVIEW_INLINE_BYTES", len(pics["p0.png"]) * 2 + 10)  # room for two
+    items, _notes = import_preview.preview_rows(owner=users["laoshi"], rows=rows)
+    assert ["data:image/png" in i.stem for i in items] == [True, True, False]
+    assert "302×300，预览略" in items[2].stem
