@@ -12,6 +12,8 @@ could not read instead of showing a wrong one.
 
 from __future__ import annotations
 
+import re
+
 M = "{http://schemas.openxmlformats.org/officeDocument/2006/math}"
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
@@ -24,7 +26,7 @@ SYMBOLS = {
     "⊇": r"\supseteq ", "⊃": r"\supset ", "∅": r"\varnothing ", "→": r"\to ", "⇒": r"\Rightarrow ",
     "⇔": r"\Leftrightarrow ", "…": r"\ldots ", "⋯": r"\cdots ", "·": r"\cdot ", "⋅": r"\cdot ", "°": r"^{\circ}",
     "∴": r"\therefore ", "∵": r"\because ", "△": r"\triangle ", "∀": r"\forall ", "∃": r"\exists ",
-    "∂": r"\partial ", "∇": r"\nabla ", "′": "'", "{": r"\{", "}": r"\}", "%": r"\%", "#": r"\#", "&": r"\&",
+    "∂": r"\partial ", "−": "-", "∇": r"\nabla ", "′": "'", "{": r"\{", "}": r"\}", "%": r"\%", "#": r"\#", "&": r"\&",
     "$": r"\$", "_": r"\_", "^": r"\hat{}", "\\": r"\backslash ", "~": r"\sim ",
     "α": r"\alpha ", "β": r"\beta ", "γ": r"\gamma ", "δ": r"\delta ", "ε": r"\varepsilon ", "ζ": r"\zeta ",
     "η": r"\eta ", "θ": r"\theta ", "λ": r"\lambda ", "μ": r"\mu ", "ξ": r"\xi ", "π": r"\pi ", "ρ": r"\rho ",
@@ -46,6 +48,10 @@ DELIMS = {"(": "(", ")": ")", "[": "[", "]": "]", "{": r"\{", "}": r"\}", "|": "
 PROPERTIES = {"rPr", "ctrlPr", "fPr", "radPr", "sSubPr", "sSupPr", "sSubSupPr", "sPrePr", "naryPr", "dPr", "mPr",
               "mcs", "funcPr", "accPr", "barPr", "boxPr", "borderBoxPr", "eqArrPr", "limLowPr", "limUppPr",
               "groupChrPr", "phantPr", "oMathParaPr", "argPr"}
+# m:scr and m:sty of a run of letters (Word's math alphabets).
+SCRIPTS = {"double-struck": r"\mathbb", "script": r"\mathcal", "fraktur": r"\mathfrak", "sans-serif": r"\mathsf",
+           "monospace": r"\mathtt"}
+STYLES = {"p": r"\mathrm", "b": r"\mathbf", "bi": r"\boldsymbol"}
 CONTAINERS = {"e", "num", "den", "sub", "sup", "deg", "fName", "lim", "oMath", "box", "phant"}
 
 
@@ -89,6 +95,15 @@ def _group(node) -> str:
     return "{" + (_kids(node) if node is not None else "") + "}"
 
 
+def _base(node) -> str:
+    """A script's base: a lone command as it is (\\lim_{x\\to 0}, \\log_{2}: TeX sets their limits as operators),
+    anything else in braces."""
+    base = _kids(node).strip() if node is not None else ""
+    if re.fullmatch(r"\\[A-Za-z]+", base):
+        return base
+    return "{" + base + "}"
+
+
 def _text(s: str) -> str:
     return "".join(SYMBOLS.get(ch, ch) for ch in s)
 
@@ -116,14 +131,22 @@ def _walk(node) -> str:  # noqa: C901 - one branch per element, as the OMML sche
             return r"\text{" + text.replace("\\", "").replace("{", "").replace("}", "") + "}"
         if text.strip() in FUNCTIONS:
             return "\\" + text.strip() + " "
+        letters = text.strip()
+        if letters.isascii() and letters.isalpha():
+            script = _val(rpr, "m:scr")
+            style = _val(rpr, "m:sty")
+            if script in SCRIPTS:
+                return SCRIPTS[script] + "{" + letters + "}"
+            if style in STYLES:  # plain letters: units, chemistry (H₂O), the d of dx
+                return STYLES[style] + "{" + letters + "}"
         return _text(text)
     if name == "f":
         kind = _val(_child(node, "fPr"), "m:type", "bar")
         num, den = _group(_child(node, "num")), _group(_child(node, "den"))
         if kind == "lin":
             return f"{num}/{den}"
-        if kind == "noBar":
-            return r"\binom" + num + den
+        if kind == "noBar":  # a stack without a bar; in parentheses (m:d) it is a binomial coefficient
+            return "{" + num + r" \atop " + den + "}"
         return r"\frac" + num + den
     if name == "rad":
         deg = _child(node, "deg")
@@ -133,11 +156,11 @@ def _walk(node) -> str:  # noqa: C901 - one branch per element, as the OMML sche
             return r"\sqrt" + e
         return r"\sqrt[" + _kids(deg) + "]" + e
     if name == "sSub":
-        return _group(_child(node, "e")) + "_" + _group(_child(node, "sub"))
+        return _base(_child(node, "e")) + "_" + _group(_child(node, "sub"))
     if name == "sSup":
-        return _group(_child(node, "e")) + "^" + _group(_child(node, "sup"))
+        return _base(_child(node, "e")) + "^" + _group(_child(node, "sup"))
     if name == "sSubSup":
-        return _group(_child(node, "e")) + "_" + _group(_child(node, "sub")) + "^" + _group(_child(node, "sup"))
+        return _base(_child(node, "e")) + "_" + _group(_child(node, "sub")) + "^" + _group(_child(node, "sup"))
     if name == "sPre":
         return "{}_" + _group(_child(node, "sub")) + "^" + _group(_child(node, "sup")) + _group(_child(node, "e"))
     if name == "nary":
@@ -180,10 +203,7 @@ def _walk(node) -> str:  # noqa: C901 - one branch per element, as the OMML sche
     if name == "borderBox":
         return r"\boxed" + _group(_child(node, "e"))
     if name in ("limLow", "limUpp"):
-        base = _kids(_child(node, "e")).strip() if _child(node, "e") is not None else ""
-        if not (base.startswith("\\") and base[1:].isalpha()):  # \lim_{x\to 0} sets its limit under, as TeX does
-            base = "{" + base + "}"
-        return base + ("_" if name == "limLow" else "^") + _group(_child(node, "lim"))
+        return _base(_child(node, "e")) + ("_" if name == "limLow" else "^") + _group(_child(node, "lim"))
     if name == "groupChr":
         pr = _child(node, "groupChrPr")
         pos = _val(pr, "m:pos", "bot")

@@ -30,6 +30,13 @@ CASES = [
     (f"<m:acc><m:accPr><m:chr m:val='⃗'/></m:accPr><m:e>{r('AB')}</m:e></m:acc>", r"\vec{AB}", "mover"),
     (f"<m:bar><m:barPr><m:pos m:val='top'/></m:barPr><m:e>{r('z')}</m:e></m:bar>", r"\overline{z}", "mover"),
     (f"<m:limLow><m:e>{r('lim')}</m:e><m:lim>{r('x→0')}</m:lim></m:limLow>", r"\lim_{x\to 0}", "msub><mo>lim"),
+    (f"<m:sSub><m:e><m:r><m:rPr><m:sty m:val='p'/></m:rPr><m:t>lim</m:t></m:r></m:e><m:sub>{r('n→∞')}</m:sub></m:sSub>",
+     r"\lim_{n\to \infty }", "msub><mo>lim"),  # as Word and Pandoc write lim: a subscript on an upright "lim"
+    (f"<m:d><m:e><m:f><m:fPr><m:type m:val='noBar'/></m:fPr><m:num>{r('n')}</m:num><m:den>{r('k')}</m:den></m:f>"
+     "</m:e></m:d>", r"\left( {{n} \atop {k}} \right)", 'mfrac linethickness="0"'),  # a binomial coefficient
+    ("<m:r><m:rPr><m:scr m:val='double-struck'/><m:sty m:val='p'/></m:rPr><m:t>R</m:t></m:r>", r"\mathbb{R}", "mi>ℝ"),
+    (f"<m:sSub><m:e><m:r><m:rPr><m:sty m:val='p'/></m:rPr><m:t>H</m:t></m:r></m:e><m:sub>{r('2')}</m:sub></m:sSub>"
+     "<m:r><m:rPr><m:sty m:val='p'/></m:rPr><m:t>O</m:t></m:r>", r"{\mathrm{H}}_{2}\mathrm{O}", 'mi mathvariant="normal"'),
     (r("3×4÷2≤6≠π"), r"3\times 4\div 2\le 6\ne \pi", "mo"),
     (r("∠A=90°"), r"\angle A=90^{\circ}", "msup"),
 ]
