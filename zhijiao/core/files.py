@@ -202,3 +202,83 @@ def workbook_bytes(wb) -> bytes:
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
+
+
+# --- zip packages (.docx papers, question packages) ---------------------------------------------------
+
+MAX_ZIP_UNCOMPRESSED = 64 * 1024 * 1024  # a 200-page Word paper with pictures is a few MB of XML and images
+MAX_ZIP_MEMBERS = 2000
+
+
+def read_zip(content: bytes, *, what: str, max_uncompressed: int = MAX_ZIP_UNCOMPRESSED,
+             max_members: int = MAX_ZIP_MEMBERS, max_member: int | None = None) -> dict[str, bytes]:
+    """Every file in the zip as {name: bytes}, read once and counted as it inflates.
+
+    `what` names the file for the messages ("Word 文件"). Raises UnreadableFile for a file that is not a zip,
+    has more than `max_members` entries, decompresses past `max_uncompressed` in all (whatever its headers
+    claim), or has one entry past `max_member` bytes."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(content))
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise UnreadableFile(_("无法读取%(w)s，请确认文件没有损坏。") % {"w": what}) from None
+    with archive:
+        infos = [i for i in archive.infolist() if not i.is_dir()]
+        if len(infos) > max_members:
+            raise UnreadableFile(_("%(w)s里有 %(n)s 个文件，超过 %(m)s 个，未读取。")
+                                 % {"w": what, "n": len(infos), "m": max_members})
+        budget = max_uncompressed
+        out: dict[str, bytes] = {}
+        for info in infos:
+            limit = min(budget, max_member) if max_member is not None else budget
+            if info.file_size > limit:  # what the header says: refuse at once when it says too much
+                raise _zip_too_big(what, info.filename, max_member, max_uncompressed, budget)
+            parts = []
+            try:
+                with archive.open(info) as member:  # and what it really holds, counted as it inflates
+                    size = 0
+                    while chunk := member.read(1024 * 1024):
+                        size += len(chunk)
+                        if size > limit:
+                            raise _zip_too_big(what, info.filename, max_member, max_uncompressed, budget)
+                        parts.append(chunk)
+            except UnreadableFile:
+                raise
+            except Exception:  # noqa: BLE001 - a bad CRC, an unsupported method, an encrypted or truncated member
+                raise UnreadableFile(_("无法读取%(w)s，请确认文件没有损坏。") % {"w": what}) from None
+            data = b"".join(parts)
+            budget -= len(data)
+            out[info.filename] = data
+    return out
+
+
+def _zip_too_big(what: str, name: str, max_member: int | None, max_total: int, budget: int) -> UnreadableFile:
+    if max_member is not None and max_member <= budget:
+        return UnreadableFile(_("%(w)s中的“%(f)s”解压后超过 %(m)s MB，未读取。")
+                              % {"w": what, "f": name[-80:], "m": round(max_member / (1024 * 1024), 1)})
+    return UnreadableFile(_("%(w)s解压后超过 %(m)s MB，不像是正常的文件，未读取。")
+                          % {"w": what, "m": max_total // (1024 * 1024)})
+
+
+# --- pictures ---------------------------------------------------------------------------------------
+
+PICTURE_KINDS = {"image/png": "png", "image/jpeg": "jpg", "image/gif": "gif"}
+
+
+def picture_header(data: bytes) -> tuple[str, int, int] | None:
+    """(MIME type, width, height in pixels) of a PNG, JPEG or GIF read from its header by content (filetype
+    for the kind, python-docx's header parser for the size: nothing decodes the picture), or None for anything
+    else or a header without a size."""
+    import filetype
+    from docx.image.image import Image
+
+    kind = filetype.image_match(data[:2048])
+    if kind is None or kind.mime not in PICTURE_KINDS:
+        return None
+    try:
+        header = Image.from_blob(data)
+        width, height = int(header.px_width), int(header.px_height)
+    except Exception:  # noqa: BLE001 - a damaged or truncated header
+        return None
+    if width <= 0 or height <= 0:
+        return None
+    return kind.mime, width, height

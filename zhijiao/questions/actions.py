@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from zhijiao.accounts.selectors import scope_of
 from zhijiao.catalog.models import Chapter, KnowledgePoint, Subject
 from zhijiao.core.files import UnreadableFile, read_json, read_xlsx
+from zhijiao.questions.figures import attach_figures, figure_errors
 from zhijiao.questions.grading import as_bool, fingerprint
 from zhijiao.questions.models import CHOICE_TYPES, Paper, PaperItem, Question, QuestionType, Share
 from zhijiao.questions.selectors import duplicates_of, visible_questions
@@ -388,6 +389,7 @@ XLSX_COLUMNS = {
     "difficulty": "difficulty", "知识点": "knowledge_points", "knowledge_points": "knowledge_points",
     "章节": "chapters", "chapters": "chapters", "学科": "subject", "subject": "subject", "来源": "source",
     "source": "source", "共享": "share", "share": "share",
+    "题干图片": "stem_image", "stem_image": "stem_image", "解析图片": "analysis_image", "analysis_image": "analysis_image",
 }
 
 
@@ -445,7 +447,15 @@ def parse_import_file(*, name: str, content: bytes) -> list[tuple[int, dict]]:
                 row["options"] = [opts[k] for k in sorted(opts)]
             out.append((n, row))
         return out
-    raise ImportFileError(_("只支持 .xlsx 或 .json 文件。"))
+    if lower.endswith((".docx", ".zip")):
+        from zhijiao.questions.docx_paper import parse_docx
+        from zhijiao.questions.packages import parse_package
+
+        try:
+            return parse_docx(content) if lower.endswith(".docx") else parse_package(content)
+        except UnreadableFile as exc:
+            raise ImportFileError(str(exc)) from None
+    raise ImportFileError(_("只支持 .xlsx、.json、.docx（Word 试卷）或 .zip（表格或 JSON 加图片）文件。"))
 
 
 @transaction.atomic
@@ -465,6 +475,7 @@ def questions_import(*, owner, rows: list[tuple[int, dict]], skip_duplicates: bo
             result.errors.append((n, _("这一项不是试题对象。")))
             continue
         cleaned, errors = clean_question(row, user=owner)
+        errors.update(figure_errors(row))
         if errors:
             result.errors.append((n, "；".join(errors.values())))
             continue
@@ -476,12 +487,13 @@ def questions_import(*, owner, rows: list[tuple[int, dict]], skip_duplicates: bo
             (result.skipped if skip_duplicates else result.errors).append((n, msg))
             continue
         seen[fp] = n
-        cleaned_rows.append(cleaned)
+        cleaned_rows.append((cleaned, row))
     if result.errors:
         return result
     school = _school_of(owner)
-    for cleaned in cleaned_rows:
+    for cleaned, row in cleaned_rows:
         result.created.append(_save(Question(owner=owner, school=school), cleaned))
+        attach_figures(question=result.created[-1], row=row)
     record_event(actor=owner, verb="imported", object_kind="question", object_key="import",
                  result={"extensions": {"https://zhijiao.example.org/xapi/ext/count": len(result.created)}},
                  school=school)

@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from zhijiao.catalog.models import Chapter, KnowledgePoint, Subject
 from zhijiao.core.formulas import render_formulas
 from zhijiao.core.models import OrgNode
+from zhijiao.questions.figures import with_figures
 
 
 class QuestionType(models.TextChoices):
@@ -108,6 +109,7 @@ class Question(models.Model):
     def render(self) -> None:
         """Fill `rendered` from stem, options, analysis and fill-in answers."""
         self.rendered = rendered_parts(self.qtype, self.stem, self.options, self.analysis, self.answer)
+        self.rendered = with_figures(self, self.rendered)
 
     def _shown(self, part: str, source: str) -> SafeString:
         html = (self.rendered or {}).get(part)
@@ -214,3 +216,33 @@ class PaperItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.paper_id}/{self.question_id}"
+
+
+class QuestionImage(models.Model):
+    """A picture inside a question's text (a figure from a Word paper or a package): the text holds
+    `[[img:<digest>]]` where it stands, in the stem, an option or the analysis, and the saved HTML an <img> with
+    its display size. Only PNG, JPEG and GIF, checked by content, at most `figures.MAX_FIGURE_BYTES` and
+    `figures.MAX_FIGURE_PIXELS` (see `questions.figures`)."""
+
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="images")
+    file = models.FileField(upload_to="questions/figures/%Y/%m/")
+    digest = models.CharField(max_length=12)  # the text's [[img:<digest>]]: SHA-256 of the bytes, 12 hex digits
+    width = models.PositiveIntegerField()  # as shown, in CSS pixels (never wider than figures.MAX_SHOWN_WIDTH)
+    height = models.PositiveIntegerField()
+
+    class Meta:
+        verbose_name = _("试题插图")
+        verbose_name_plural = _("试题插图")
+        ordering = ["pk"]
+        constraints = [models.UniqueConstraint(fields=["question", "digest"], name="question_image_once")]
+
+    def __str__(self) -> str:
+        return f"{self.question_id}/{self.pk}"
+
+    @property
+    def only_in_analysis(self) -> bool:
+        """Not in the stem or an option as the question reads now: students get it when they may see the
+        analysis, as with analysis_image."""
+        from zhijiao.questions.figures import shown_with_question
+
+        return not shown_with_question(self.question, self.digest)

@@ -10,6 +10,7 @@ urlpatterns = [
     path("<int:question_id>/", views.detail, name="detail"),
     path("<int:question_id>/edit/", views.edit, name="edit"),
     path("<int:question_id>/image/<str:which>/", views.image, name="image"),
+    path("figure/<int:image_id>/", views.figure, name="figure"),
     path("papers/", views.papers, name="papers"),
     path("papers/new/", views.paper_new, name="paper_new"),
     path("papers/rules/", views.paper_rules, name="paper_rules"),

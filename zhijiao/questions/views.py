@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from zhijiao.catalog.models import Chapter, KnowledgePoint, Subject
 from zhijiao.questions import actions
-from zhijiao.questions.models import Question, QuestionType, Share
+from zhijiao.questions.models import Question, QuestionImage, QuestionType, Share
 from zhijiao.questions.selectors import (
     access_paper,
     access_question,
@@ -226,28 +226,75 @@ def image(request, question_id: int, which: str):
     return resp
 
 
+@login_required
+def figure(request, image_id: int):
+    """A picture inside a question's text, to whoever may see that question (students: through their homework,
+    and a picture only in the analysis when they may see the analysis)."""
+    img = QuestionImage.objects.select_related("question").filter(pk=image_id).first()
+    if img is None:
+        raise Http404
+    if not can_use_bank(request.user):
+        from zhijiao.homework.selectors import question_visible_to_student
+
+        if not question_visible_to_student(request.user, img.question, analysis=img.only_in_analysis):
+            raise Http404
+    elif not visible_questions(request.user).filter(pk=img.question_id).exists():
+        raise Http404
+    resp = FileResponse(img.file.open("rb"), content_type=mimetypes.guess_type(img.file.name)[0]
+                        or "application/octet-stream")
+    resp["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+    resp["X-Content-Type-Options"] = "nosniff"
+    resp["Cache-Control"] = "private, max-age=86400"
+    return resp
+
+
 @staff_required
 def import_view(request):
     result = None
     file_error = None
+    preview = paper_notes = None
+    labels: dict = {}
+    staged = None
+    subject = request.POST.get("subject", "").strip()[:40]
     if request.method == "POST":
+        from zhijiao.questions import staging
+
         upload = request.FILES.get("file")
-        if not upload:
-            file_error = _("请选择要导入的 .xlsx 或 .json 文件。")
-        elif upload.size > 10 * 1024 * 1024:
+        handle = request.POST.get("staged", "")
+        taken = staging.take(user=request.user, handle=handle) if handle and not upload else None
+        if handle and not upload and taken is None:
+            file_error = _("试导入的文件已过期或不存在，请重新选择文件。")
+        elif not upload and taken is None:
+            file_error = _("请选择要导入的 .xlsx、.json、.docx 或 .zip 文件。")
+        elif upload and upload.size > 10 * 1024 * 1024:
             file_error = _("文件不能超过 10 MB。")
         else:
+            name, content = taken if taken else (upload.name, upload.read())
             try:
-                rows = actions.parse_import_file(name=upload.name, content=upload.read())
+                rows = actions.parse_import_file(name=name, content=content)
             except actions.ImportFileError as exc:
                 file_error = str(exc)
             else:
-                result = actions.questions_import(owner=request.user, rows=rows,
-                                                  skip_duplicates=request.POST.get("skip_duplicates") == "1")
-                if result.ok:
-                    messages.success(request, _("已导入 %(n)s 道题。") % {"n": len(result.created)})
+                labels = {n: row.get("_label") for n, row in rows if isinstance(row, dict)}
+                from zhijiao.questions.import_preview import default_subject, preview_rows
+
+                default_subject(rows, subject)
+                if request.POST.get("dry_run") == "1":
+                    preview, paper_notes = preview_rows(owner=request.user, rows=rows)
+                    staged = handle if taken else staging.stage(user=request.user, name=name, content=content)
+                else:
+                    result = actions.questions_import(owner=request.user, rows=rows,
+                                                      skip_duplicates=request.POST.get("skip_duplicates") == "1")
+                    if result.ok:
+                        if taken:
+                            staging.discard(user=request.user, handle=handle)
+                        messages.success(request, _("已导入 %(n)s 道题。") % {"n": len(result.created)})
     status = 422 if (file_error or (result and not result.ok)) else 200
-    return render(request, "questions/import.html", {"result": result, "file_error": file_error}, status=status)
+    errors = [(labels.get(n) or n, msg) for n, msg in result.errors] if result else []
+    return render(request, "questions/import.html", {
+        "result": result, "file_error": file_error, "errors": errors, "preview": preview, "staged": staged,
+        "subjects": Subject.objects.order_by("pk"), "subject": subject,
+        "paper_notes": paper_notes, "preview_bad": sum(1 for p in preview or [] if p.errors)}, status=status)
 
 
 @staff_required

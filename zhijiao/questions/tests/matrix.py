@@ -32,6 +32,30 @@ def _with_image(w):
     return q.pk
 
 
+def _with_figure(w):
+    """laoshi's private question with a picture in its stem (as a Word paper import leaves it)."""
+    from django.core.files.base import ContentFile
+
+    from zhijiao.questions.models import Question, QuestionImage, Share
+
+    img = QuestionImage.objects.filter(question__owner=w.user("laoshi"), digest="0123456789ab").first()
+    if img is None:
+        q = Question.objects.create(qtype="truefalse", stem="矩阵测试：如图 [[img:0123456789ab]]", answer=True,
+                                    owner=w.user("laoshi"), share=Share.MINE, fingerprint="matrix-fig")
+        img = QuestionImage(question=q, digest="0123456789ab", width=4, height=3)
+        img.file.save("fig.png", ContentFile(b"\x89PNG\r\n\x1a\n"), save=False)
+        img.save()
+    return img.pk
+
+
+def _docx_dry_run(w):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from zhijiao.questions.tests.papers import answer_section_paper
+
+    return {"file": SimpleUploadedFile("矩阵.docx", answer_section_paper()), "dry_run": "1"}
+
+
 NEW_QUESTION = {"qtype": "truefalse", "stem": "矩阵新题：1 分 = 60 秒", "answer": "对", "difficulty": "2",
                 "share": "mine"}
 
@@ -91,6 +115,12 @@ CASES = [
     Case("questions:image", lambda w: f"/questions/{_with_image(w)}/image/stem/", allowed="laoshi", denied="laoshi2"),
     Case("questions:image", lambda w: f"/questions/{_with_image(w)}/image/stem/", allowed=None, denied="xuesheng",
          note="not in any of the student's homework"),
+    Case("questions:import", lambda w: "/questions/import/", method="POST", data=_docx_dry_run, allowed="laoshi",
+         denied="jiazhang", note="a Word paper's dry run"),
+    Case("questions:figure", lambda w: f"/questions/figure/{_with_figure(w)}/", allowed="laoshi", denied="laoshi2",
+         note="a picture of a private question"),
+    Case("questions:figure", lambda w: f"/questions/figure/{_with_figure(w)}/", allowed=None, denied="xuesheng",
+         note="not in any of the student's homework"),
     Case("questions:papers", lambda w: "/questions/papers/", allowed="laoshi", denied="xuesheng"),
     Case("questions:paper_new", lambda w: "/questions/papers/new/", method="POST",
          data=lambda w: {"title": "矩阵卷", "question": [_q(w)]}, allowed="laoshi", denied="xuesheng"),
@@ -107,6 +137,8 @@ CASES = [
     Case("POST /api/v1/questions/import", lambda w: "/api/v1/questions/import", api=True, method="POST", json=True,
          data=lambda w: {"questions": [{"type": "判断", "stem": "矩阵导入：1 分 = 60 秒", "answer": "对"}]},
          allowed="laoshi", denied="xuesheng"),
+    Case("POST /api/v1/questions/import-file", lambda w: "/api/v1/questions/import-file", api=True, method="POST",
+         data=_docx_dry_run, allowed="laoshi", denied="xuesheng", note="a Word paper's dry run, multipart"),
     Case("POST /api/v1/questions/papers/by-rules", lambda w: "/api/v1/questions/papers/by-rules", api=True,
          method="POST", json=True, data=lambda w: {"title": "矩阵", "rules": [{"qtype": "single", "count": 1}]},
          allowed="laoshi", denied="jiazhang"),
