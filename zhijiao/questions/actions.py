@@ -9,26 +9,24 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from zhijiao.accounts.selectors import scope_of
-from zhijiao.catalog.models import Chapter, KnowledgePoint, Subject
+from zhijiao.catalog.models import Chapter, KnowledgePoint
 from zhijiao.core.files import UnreadableFile, read_json, read_xlsx
+from zhijiao.core.richtext import text_problems
+from zhijiao.questions import answers, names
 from zhijiao.questions.grading import as_bool, fingerprint
 from zhijiao.questions.models import CHOICE_TYPES, Paper, PaperItem, Question, QuestionType, Share
 from zhijiao.questions.selectors import duplicates_of, visible_questions
 from zhijiao.records.actions import record_event
 
-TYPE_ALIASES = {
-    "single": QuestionType.SINGLE, "单选": QuestionType.SINGLE, "单选题": QuestionType.SINGLE,
-    "multiple": QuestionType.MULTIPLE, "多选": QuestionType.MULTIPLE, "多选题": QuestionType.MULTIPLE,
-    "truefalse": QuestionType.TRUEFALSE, "判断": QuestionType.TRUEFALSE, "判断题": QuestionType.TRUEFALSE,
-    "fill": QuestionType.FILL, "填空": QuestionType.FILL, "填空题": QuestionType.FILL,
-    "short": QuestionType.SHORT, "简答": QuestionType.SHORT, "简答题": QuestionType.SHORT,
-    "解答题": QuestionType.SHORT, "essay": QuestionType.ESSAY, "作文": QuestionType.ESSAY,
-    "论述题": QuestionType.ESSAY, "作文/论述题": QuestionType.ESSAY,
-}
-OPTION_KEYS = "ABCDEFGH"
 MAX_IMPORT_ROWS = 2000
 ALLOWED_IMAGE_EXT = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg")
 MAX_IMAGE_BYTES = 2 * 1024 * 1024
+
+
+def join_messages(messages) -> str:
+    """Several messages as one line: each keeps its own full stop, none is doubled ("…。；…" was)."""
+    parts = [str(m).strip() for m in messages if str(m).strip()]
+    return " ".join(p if p[-1] in "。.！？!?）)" else p + "。" for p in parts)
 
 
 class QuestionInvalid(Exception):
@@ -51,54 +49,43 @@ def _split_list(value) -> list[str]:
     return [p.strip() for p in re.split(r"[;；,，\n]", str(value)) if p.strip()]
 
 
-def _options(value) -> list[dict]:
-    """Options from a list (["3", "4"] or [{"key": "A", "text": "3"}]) or text "A. 3\nB. 4"."""
-    if not value:
-        return []
-    if isinstance(value, str):
-        lines = [ln.strip() for ln in value.strip().splitlines() if ln.strip()]
-        if len(lines) == 1 and len(re.findall(r"(?:^|\s)[A-H][.．、:：)）]", lines[0])) > 1:
-            lines = [p.strip() for p in re.split(r"(?:^|\s)(?=[A-H][.．、:：)）])", lines[0]) if p.strip()]
-        value = [re.sub(r"^[A-H][.．、:：)）]\s*", "", ln) for ln in lines]
-    out = []
-    for i, item in enumerate(value):
-        if isinstance(item, dict):
-            text = str(item.get("text", "")).strip()
-        else:
-            text = str(item).strip()
-        if i < len(OPTION_KEYS) and text:
-            out.append({"key": OPTION_KEYS[i], "text": text})
-    return out
-
-
 def clean_question(data: dict, *, user) -> tuple[dict, dict[str, str]]:
     """Validate one question's fields (from a form, a JSON object or an XLSX row).
 
     Returns (cleaned, errors). Errors are keyed by field and worded for a teacher.
     """
     errors: dict[str, str] = {}
+    notes: list[str] = []  # names read as something else, for the dry run
     raw_type = str(data.get("qtype") or data.get("type") or "").strip()
-    qtype = TYPE_ALIASES.get(raw_type) or TYPE_ALIASES.get(raw_type.lower())
+    qtype = names.type_of(raw_type)
     if not qtype:
-        errors["qtype"] = _("题型“%(t)s”无法识别，应为 单选/多选/判断/填空/简答/作文。") % {"t": raw_type or _("空")}
+        errors["qtype"] = _("题型“%(t)s”无法识别，应为 单选/多选/选择/判断/填空/简答/作文。") % {"t": raw_type or _("空")}
     stem = str(data.get("stem") or "").strip()
     if not stem:
         errors["stem"] = _("题干不能为空。")
     elif len(stem) > 5000:
         errors["stem"] = _("题干过长（最多 5000 字）。")
-    options = _options(data.get("options"))
+    try:
+        options, empty_keys = answers.parse_options(data.get("options"))
+    except answers.AnswerError as exc:
+        errors["options"] = str(exc)
+        options, empty_keys = [], set()
     raw_answer = data.get("answer")
     answer = None
+    if qtype == names.CHOICE:
+        qtype = QuestionType.MULTIPLE if len(set(answers.choice_letters(raw_answer))) > 1 else QuestionType.SINGLE
     if qtype in CHOICE_TYPES:
-        if len(options) < 2:
+        if len(options) < 2 and "options" not in errors:
             errors["options"] = _("选择题至少需要两个选项。")
         keys = {o["key"] for o in options}
-        letters = ([str(a).strip().upper() for a in raw_answer] if isinstance(raw_answer, list)
-                   else [c for c in str(raw_answer or "").upper() if c.isalpha()])
+        letters = answers.choice_letters(raw_answer)
         if not letters:
             errors["answer"] = _("请填写正确选项，如 B 或 AC。")
+        elif set(letters) & empty_keys:
+            errors["answer"] = _("答案 %(a)s 对应的选项是空的。") % {"a": "".join(sorted(set(letters) & empty_keys))}
         elif not set(letters) <= keys:
-            errors["answer"] = _("答案 %(a)s 不在选项中。") % {"a": "".join(letters)}
+            errors["answer"] = _("答案 %(a)s 不在选项中（选项为 %(k)s）。") % {
+                "a": "".join(sorted(set(letters) - keys)), "k": "".join(sorted(keys)) or _("无")}
         elif qtype == QuestionType.SINGLE and len(set(letters)) != 1:
             errors["answer"] = _("单选题只能有一个正确选项。")
         elif qtype == QuestionType.MULTIPLE and len(set(letters)) < 2:
@@ -110,21 +97,29 @@ def clean_question(data: dict, *, user) -> tuple[dict, dict[str, str]]:
             errors["answer"] = _("判断题答案应为 对 或 错。")
         options = []
     elif qtype == QuestionType.FILL:
-        # "3|三; 60" or [["3","三"],["60"]]: blanks split by ; and alternatives by |.
-        if isinstance(raw_answer, list):
-            blanks = [[str(a).strip() for a in (b if isinstance(b, list) else str(b).split("|")) if str(a).strip()]
-                      for b in raw_answer]
-        else:
-            blanks = [[a.strip() for a in b.split("|") if a.strip()]
-                      for b in re.split(r"[;；\n]", str(raw_answer or "")) if b.strip()]
-        blanks = [b for b in blanks if b]
-        if not blanks:
-            errors["answer"] = _("填空题请写出每个空的答案：空与空用分号隔开，同一空的可接受答案用 | 隔开。")
-        answer = blanks
+        try:
+            answer = answers.parse_fill_answer(raw_answer)
+        except answers.AnswerError as exc:
+            errors["answer"] = str(exc)
+            answer = []
+        if not answer and "answer" not in errors:
+            errors["answer"] = _("填空题请写出每个空的答案：空与空用分号隔开，同一空的可接受答案用 | 隔开；"
+                                 "答案含有 ; 或 | 时用 JSON 写法 [[\"答案\", \"备选\"]]。")
         options = []
     elif qtype in (QuestionType.SHORT, QuestionType.ESSAY):
         answer = str(raw_answer or "").strip()
         options = []
+    if qtype and raw_type.lower() != qtype and raw_type.removesuffix("题") != QuestionType(qtype).label.removesuffix("题"):
+        notes.append(_("题型“%(raw)s”按 %(t)s 导入") % {"raw": raw_type, "t": QuestionType(qtype).label})
+    analysis = str(data.get("analysis") or "").strip()
+    for key, texts in (("stem", [stem]), ("options", [o["text"] for o in options]), ("analysis", [analysis]),
+                       ("answer", [a for b in answer for a in b] if qtype == QuestionType.FILL and answer
+                        else [answer] if isinstance(answer, str) else [])):
+        if key in errors:
+            continue
+        problems = [p for t in texts for p in text_problems(t).errors]
+        if problems:
+            errors[key] = " ".join(dict.fromkeys(problems))
     try:
         difficulty = int(str(data.get("difficulty") or 3).strip())
         if not 1 <= difficulty <= 5:
@@ -144,9 +139,11 @@ def clean_question(data: dict, *, user) -> tuple[dict, dict[str, str]]:
     subject = None
     subject_raw = str(data.get("subject") or "").strip()
     if subject_raw:
-        subject = Subject.objects.filter(Q(code=subject_raw) | Q(name=subject_raw)).first()
+        subject, mapped = names.subject_of(subject_raw)
         if subject is None:
             errors["subject"] = _("学科“%(s)s”不存在。") % {"s": subject_raw}
+        elif mapped:
+            notes.append(_("学科“%(raw)s”按 %(s)s 导入") % {"raw": subject_raw, "s": subject.name})
     kps = []
     missing = []
     for token in _split_list(data.get("knowledge_points")):
@@ -172,9 +169,9 @@ def clean_question(data: dict, *, user) -> tuple[dict, dict[str, str]]:
         subject = chapters[0].book.subject
     cleaned = {
         "qtype": qtype, "stem": stem, "options": options, "answer": answer,
-        "analysis": str(data.get("analysis") or "").strip(), "difficulty": difficulty,
+        "analysis": analysis, "difficulty": difficulty,
         "source": source, "share": share, "subject": subject,
-        "knowledge_points": kps, "chapters": chapters,
+        "knowledge_points": kps, "chapters": chapters, "notes": notes,
     }
     return cleaned, errors
 
@@ -279,6 +276,9 @@ class ImportResult:
     created: list[Question] = field(default_factory=list)
     errors: list[tuple[int, str]] = field(default_factory=list)  # (row number, message)
     skipped: list[tuple[int, str]] = field(default_factory=list)  # duplicates skipped on request
+    notes: list[tuple[int, str]] = field(default_factory=list)  # names read as something else (选择题 → 单选题)
+    checked: int = 0  # rows that passed (what a dry run would import)
+    dry_run: bool = False
 
     @property
     def ok(self) -> bool:
@@ -296,6 +296,15 @@ XLSX_COLUMNS = {
 
 class ImportFileError(Exception):
     pass
+
+
+def _cell_text(v) -> str:
+    """A cell as the text the teacher typed: 60 not 60.0, nothing for an empty cell."""
+    if v is None:
+        return ""
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v).strip()
 
 
 def parse_import_file(*, name: str, content: bytes) -> list[tuple[int, dict]]:
@@ -329,32 +338,36 @@ def parse_import_file(*, name: str, content: bytes) -> list[tuple[int, dict]]:
             cols.append(("opt", (m.group(1) or m.group(2)).upper()) if m else XLSX_COLUMNS.get(h.lower() if h.isascii()
                                                                                                  else h))
         if "stem" not in cols:
-            raise ImportFileError(_("表头缺少“题干”列。表头应为：题型、题干、选项A…选项F（或 选项）、答案、解析、难度、知识点、章节、学科、来源。"))
+            raise ImportFileError(_("表头缺少“题干”列。表头应为：题型、题干、选项A…选项H（或 选项）、答案、解析、难度、知识点、章节、学科、来源。"))
+        letters = [c[1] for c in cols if isinstance(c, tuple)]
+        if len(letters) != len(set(letters)):
+            raise ImportFileError(_("表头中有重复的选项列。"))
         out = []
         for n, values in enumerate(rows, start=2):
             if values is None or all(v in (None, "") for v in values):
                 continue
             row: dict = {}
-            opts = {}
+            opts: dict[str, str] = {}  # every option column by its letter, empty ones too: C stays C
             for col, v in zip(cols, values, strict=False):
-                if col is None or v is None:
-                    continue
                 if isinstance(col, tuple):
-                    if str(v).strip():
-                        opts[col[1]] = str(v).strip()
-                else:
+                    opts[col[1]] = _cell_text(v)
+                elif col is not None and v is not None:
                     row[col] = v
-            if opts and "options" not in row:
-                row["options"] = [opts[k] for k in sorted(opts)]
+            if any(opts.values()) and "options" not in row:
+                row["options"] = opts
             out.append((n, row))
         return out
     raise ImportFileError(_("只支持 .xlsx 或 .json 文件。"))
 
 
 @transaction.atomic
-def questions_import(*, owner, rows: list[tuple[int, dict]], skip_duplicates: bool = False) -> ImportResult:
-    """Import all rows or none: every bad row is reported by its row number and nothing is saved."""
-    result = ImportResult()
+def questions_import(*, owner, rows: list[tuple[int, dict]], skip_duplicates: bool = False,
+                     dry_run: bool = False) -> ImportResult:
+    """Import all rows or none: every bad row is reported by its row number and nothing is saved.
+
+    A dry run checks every row the same way and reports what would be imported, and how names were read
+    (`notes`), without saving anything."""
+    result = ImportResult(dry_run=dry_run)
     if len(rows) > MAX_IMPORT_ROWS:
         result.errors.append((0, _("一次最多导入 %(n)s 道题，请分批导入。") % {"n": MAX_IMPORT_ROWS}))
         return result
@@ -369,7 +382,7 @@ def questions_import(*, owner, rows: list[tuple[int, dict]], skip_duplicates: bo
             continue
         cleaned, errors = clean_question(row, user=owner)
         if errors:
-            result.errors.append((n, "；".join(errors.values())))
+            result.errors.append((n, join_messages(errors.values())))
             continue
         fp = fingerprint(cleaned["stem"], cleaned["options"])
         dup = duplicates_of(owner, fp).first()
@@ -379,8 +392,10 @@ def questions_import(*, owner, rows: list[tuple[int, dict]], skip_duplicates: bo
             (result.skipped if skip_duplicates else result.errors).append((n, msg))
             continue
         seen[fp] = n
+        result.notes.extend((n, note) for note in cleaned["notes"])
         cleaned_rows.append(cleaned)
-    if result.errors:
+    result.checked = len(cleaned_rows)
+    if result.errors or dry_run:
         return result
     school = _school_of(owner)
     for cleaned in cleaned_rows:

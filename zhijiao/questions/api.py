@@ -4,7 +4,7 @@ from typing import Any
 
 from django.http import Http404
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 from ninja.errors import HttpError
 
 from zhijiao.questions import actions
@@ -31,6 +31,7 @@ class QuestionOut(Schema):
 class ImportIn(Schema):
     questions: list[dict[str, Any]]
     skip_duplicates: bool = False
+    dry_run: bool = Field(False, description="只检查、不导入：返回每行的问题，以及题型、学科名称读作什么（notes）")
 
 
 class RowError(Schema):
@@ -40,8 +41,11 @@ class RowError(Schema):
 
 class ImportOut(Schema):
     created: int
+    checked: int = Field(0, description="通过检查的行数（预检时即将导入的题数）")
+    dry_run: bool = False
     skipped: list[RowError] = []
     errors: list[RowError] = []
+    notes: list[RowError] = Field([], description="名称的读法，如 学科“生物”按 生物学 导入")
 
 
 class RuleIn(Schema):
@@ -75,14 +79,18 @@ def search(request, q: str = "", qtype: str = "", difficulty: int | None = None,
              "knowledge_points": [k.code for k in x.knowledge_points.all()]} for x in qs[:max(1, min(limit, 200))]]
 
 
-@router.post("/import", response={201: ImportOut, 422: ImportOut}, summary="导入试题（JSON，全部通过才导入）")
+@router.post("/import", response={200: ImportOut, 201: ImportOut, 422: ImportOut},
+             summary="导入试题（JSON，全部通过才导入；dry_run 只预检，答 200）")
 def import_questions(request, payload: ImportIn):
     _staff(request)
     rows = [(i, row) for i, row in enumerate(payload.questions, start=1)]
-    result = actions.questions_import(owner=request.auth, rows=rows, skip_duplicates=payload.skip_duplicates)
-    body = {"created": len(result.created), "skipped": [{"row": n, "message": m} for n, m in result.skipped],
-            "errors": [{"row": n, "message": m} for n, m in result.errors]}
-    return (201 if result.ok else 422), body
+    result = actions.questions_import(owner=request.auth, rows=rows, skip_duplicates=payload.skip_duplicates,
+                                      dry_run=payload.dry_run)
+    body = {"created": len(result.created), "checked": result.checked, "dry_run": result.dry_run,
+            "skipped": [{"row": n, "message": m} for n, m in result.skipped],
+            "errors": [{"row": n, "message": m} for n, m in result.errors],
+            "notes": [{"row": n, "message": m} for n, m in result.notes]}
+    return (422 if not result.ok else 200 if result.dry_run else 201), body
 
 
 @router.post("/papers/by-rules", response={201: PaperOut}, summary="按规则组卷")

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from zhijiao.catalog.models import Chapter, KnowledgePoint, Subject
 from zhijiao.questions import actions
+from zhijiao.questions.answers import fill_answer_text, options_text, text_warnings
 from zhijiao.questions.models import Question, QuestionType, Share
 from zhijiao.questions.selectors import (
     access_paper,
@@ -83,7 +84,7 @@ def _initial(q) -> dict:
     if q is None:
         return {"qtype": QuestionType.SINGLE, "difficulty": 3, "share": Share.MINE}
     if q.qtype == QuestionType.FILL:
-        answer = "; ".join("|".join(b) for b in q.answer or [])
+        answer = fill_answer_text(q.answer or [])  # JSON when an answer holds ; or |, so a save keeps it
     elif q.qtype == QuestionType.MULTIPLE:
         answer = "".join(q.answer or [])
     elif q.qtype == QuestionType.TRUEFALSE:
@@ -91,7 +92,7 @@ def _initial(q) -> dict:
     else:
         answer = q.answer or ""
     return {
-        "qtype": q.qtype, "stem": q.stem, "options": "\n".join(o["text"] for o in q.options), "answer": answer,
+        "qtype": q.qtype, "stem": q.stem, "options": options_text(q.options), "answer": answer,
         "analysis": q.analysis, "difficulty": q.difficulty, "subject": q.subject.code if q.subject else "",
         "knowledge_points": "；".join(k.code for k in q.knowledge_points.all()),
         "chapters": "；".join(c.key for c in q.chapters.all()), "source": q.source, "share": q.share,
@@ -122,6 +123,7 @@ def _edit(request, q=None):
             errors = exc.errors
     return render(request, "questions/edit.html", {
         "d": data, "errors": errors, "dup": dup, "question": q, "types": QuestionType.choices,
+        "warnings": text_warnings(data),
         "shares": Share.choices, "subjects": Subject.objects.all(), "difficulties": range(1, 6),
     }, status=422 if errors else 200)
 
@@ -182,8 +184,9 @@ def import_view(request):
                 file_error = str(exc)
             else:
                 result = actions.questions_import(owner=request.user, rows=rows,
-                                                  skip_duplicates=request.POST.get("skip_duplicates") == "1")
-                if result.ok:
+                                                  skip_duplicates=request.POST.get("skip_duplicates") == "1",
+                                                  dry_run=request.POST.get("dry_run") == "1")
+                if result.ok and not result.dry_run:
                     messages.success(request, _("已导入 %(n)s 道题。") % {"n": len(result.created)})
     status = 422 if (file_error or (result and not result.ok)) else 200
     return render(request, "questions/import.html", {"result": result, "file_error": file_error}, status=status)
