@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from zhijiao.accounts.selectors import scope_of
-from zhijiao.catalog.models import Chapter, KnowledgePoint
+from zhijiao.catalog.models import Chapter, KnowledgePoint, Stage, Subject
 from zhijiao.core.files import UnreadableFile, read_json, read_xlsx
 from zhijiao.core.richtext import text_problems
 from zhijiao.questions import answers, names
@@ -409,22 +409,34 @@ def questions_import(*, owner, rows: list[tuple[int, dict]], skip_duplicates: bo
 # --- papers ---------------------------------------------------------------------------------------
 
 class PaperError(Exception):
-    pass
+    """A paper that cannot be made; `shortfalls` names each rule the bank cannot satisfy."""
+
+    def __init__(self, message: str, shortfalls: list[dict] | None = None):
+        super().__init__(message)
+        self.shortfalls = shortfalls or []
+
+
+def _common_subject(questions) -> Subject | None:
+    subjects = {q.subject_id for q in questions}
+    return next(iter(questions)).subject if len(subjects) == 1 else None
 
 
 @transaction.atomic
-def paper_create(*, owner, title: str, question_ids: list[int], score: float = 5) -> Paper:
+def paper_create(*, owner, title: str, question_ids: list[int], score: float = 5,
+                 subject: Subject | None = None) -> Paper:
+    """组卷 by hand. The paper's subject is the one given, else the one subject all its questions share
+    (none when they are of several)."""
     title = (title or "").strip()
     if not title:
         raise PaperError(_("请填写试卷名称。"))
     ids = list(dict.fromkeys(int(i) for i in question_ids))
     if not ids:
         raise PaperError(_("请至少选择一道题。"))
-    found = {q.pk: q for q in visible_questions(owner).filter(pk__in=ids)}
+    found = {q.pk: q for q in visible_questions(owner).filter(pk__in=ids).select_related("subject")}
     if len(found) != len(ids):
         raise PaperError(_("有的试题不存在或您无权使用。"))
-    first = found[ids[0]]
-    paper = Paper.objects.create(title=title[:120], owner=owner, subject=first.subject)
+    paper = Paper.objects.create(title=title[:120], owner=owner,
+                                 subject=subject or _common_subject(found.values()))
     PaperItem.objects.bulk_create(PaperItem(paper=paper, question=found[i], order=k, score=score)
                                   for k, i in enumerate(ids, start=1))
     record_event(actor=owner, verb="created", object_kind="assessment", object_key=paper.pk, object_name=paper.title)
@@ -440,25 +452,42 @@ class DrawRule:
     score: float = 5
 
 
+def _rule_label(n: int, r: DrawRule) -> str:
+    return _("第 %(n)s 条规则（%(t)s，难度 %(a)s–%(b)s）") % {
+        "n": n, "t": QuestionType(r.qtype).label, "a": r.difficulty_min, "b": r.difficulty_max}
+
+
 @transaction.atomic
-def paper_assemble(*, owner, title: str, rules: list[DrawRule], chapter_ids: list[int] | None = None,
-                   kp_ids: list[int] | None = None, exclude_ids: list[int] | None = None,
-                   seed: int | None = None) -> Paper:
-    """组卷 by rules: for each rule draw `count` questions of that type and difficulty range from the chosen
-    chapters / knowledge points, never the same question twice in one paper. Refuses (PaperError) when the
-    bank has too few, naming each short rule."""
+def paper_assemble(*, owner, title: str, rules: list[DrawRule], subject: Subject | None = None,
+                   stage: Stage | None = None, book_ids: list[int] | None = None,
+                   chapter_ids: list[int] | None = None, kp_ids: list[int] | None = None,
+                   exclude_ids: list[int] | None = None, seed: int | None = None) -> Paper:
+    """组卷 by rules: only questions of `subject` (and of the stage, books, chapters and knowledge points
+    chosen); for each rule draw `count` questions of its type and difficulty range, never the same
+    question twice in one paper. Refuses (PaperError) when the bank has too few, naming each short rule and
+    how many it lacks. Without `subject`, the one subject of the knowledge points chosen is the paper's."""
     title = (title or "").strip()
     if not title:
         raise PaperError(_("请填写试卷名称。"))
+    if subject is None and kp_ids:
+        kp_subjects = set(KnowledgePoint.objects.filter(pk__in=kp_ids).values_list("subject_id", flat=True))
+        if len(kp_subjects) == 1:
+            subject = Subject.objects.get(pk=kp_subjects.pop())
+    if subject is None:
+        raise PaperError(_("请选择试卷的学科：按规则组卷只从这一学科的试题中抽题。"))
     rules = [r for r in rules if r.count > 0]
     if not rules:
         raise PaperError(_("请至少设置一条抽题规则（题型和数量）。"))
-    pool = visible_questions(owner)
+    pool = visible_questions(owner).filter(subject=subject)
+    if stage is not None:
+        pool = pool.filter(Q(chapters__book__stage=stage) | Q(knowledge_points__stage=stage))
+    if book_ids:
+        pool = pool.filter(chapters__book_id__in=book_ids)
     if chapter_ids:
         cond = Q()
         for ch in Chapter.objects.filter(pk__in=chapter_ids):
             cond |= Q(chapters__book_id=ch.book_id, chapters__path__startswith=ch.path)
-        pool = pool.filter(cond)
+        pool = pool.filter(cond) if cond else pool.none()
     if kp_ids:
         pool = pool.filter(knowledge_points__in=kp_ids)
     if exclude_ids:
@@ -466,22 +495,25 @@ def paper_assemble(*, owner, title: str, rules: list[DrawRule], chapter_ids: lis
     rng = random.Random(seed)
     chosen: list[tuple[int, float]] = []
     used: set[int] = set()
-    short = []
-    for r in rules:
+    shortfalls = []
+    for n, r in enumerate(rules, start=1):
         candidates = sorted(set(pool.filter(qtype=r.qtype, difficulty__gte=r.difficulty_min,
                                             difficulty__lte=r.difficulty_max).values_list("pk", flat=True)) - used)
         if len(candidates) < r.count:
-            short.append(_("%(t)s（难度 %(a)s–%(b)s）需要 %(n)s 道，只有 %(have)s 道") % {
-                "t": QuestionType(r.qtype).label, "a": r.difficulty_min, "b": r.difficulty_max, "n": r.count,
-                "have": len(candidates)})
+            shortfalls.append({"rule": n, "qtype": r.qtype, "needed": r.count, "available": len(candidates),
+                               "missing": r.count - len(candidates),
+                               "message": _("%(rule)s需要 %(n)s 道，符合条件的只有 %(have)s 道，还差 %(miss)s 道") % {
+                                   "rule": _rule_label(n, r), "n": r.count, "have": len(candidates),
+                                   "miss": r.count - len(candidates)}})
             continue
         for pk in rng.sample(candidates, r.count):
             used.add(pk)
             chosen.append((pk, r.score))
-    if short:
-        raise PaperError(_("题库中符合条件的题目不够：") + "；".join(short) + "。")
-    first = Question.objects.get(pk=chosen[0][0])
-    paper = Paper.objects.create(title=title[:120], owner=owner, subject=first.subject, rules={
+    if shortfalls:
+        raise PaperError(_("%(s)s题库中符合条件的题目不够：") % {"s": subject.name}
+                         + "；".join(s["message"] for s in shortfalls) + "。", shortfalls)
+    paper = Paper.objects.create(title=title[:120], owner=owner, subject=subject, rules={
+        "subject": subject.code, "stage": stage.code if stage else None, "books": book_ids or [],
         "chapters": chapter_ids or [], "knowledge_points": kp_ids or [],
         "rules": [r.__dict__ for r in rules], "seed": seed})
     PaperItem.objects.bulk_create(PaperItem(paper=paper, question_id=pk, order=k, score=score)

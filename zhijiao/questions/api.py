@@ -5,9 +5,9 @@ from typing import Any
 from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
-from ninja.errors import HttpError
+from pydantic import ConfigDict
 
-from zhijiao.questions import actions
+from zhijiao.questions import actions, names
 from zhijiao.questions.models import QuestionType
 from zhijiao.questions.selectors import can_use_bank, search_questions
 
@@ -49,24 +49,51 @@ class ImportOut(Schema):
 
 
 class RuleIn(Schema):
+    """One draw: `count` questions of `qtype` with difficulty in [difficulty_min, difficulty_max]."""
+
+    model_config = ConfigDict(extra="forbid")
     qtype: QuestionType
-    count: int
-    difficulty_min: int = 1
-    difficulty_max: int = 5
-    score: float = 5
+    count: int = Field(..., ge=0, le=100)
+    difficulty_min: int = Field(1, ge=1, le=5)
+    difficulty_max: int = Field(5, ge=1, le=5)
+    score: float = Field(5, ge=0, le=100)
 
 
 class PaperIn(Schema):
-    title: str
-    rules: list[RuleIn]
-    chapter_ids: list[int] = []
-    kp_ids: list[int] = []
+    """A paper drawn by rules from one subject's questions. Unknown fields are refused (422), so a misspelt
+    filter never silently widens the draw."""
+
+    model_config = ConfigDict(extra="forbid")
+    title: str = Field(..., min_length=1, max_length=120)
+    subject: str = Field(..., min_length=1, max_length=40,
+                         description="学科代码或名称（也接受常用名称和简称，如 数学、生物、政治、道法）")
+    stage: str | None = Field(None, max_length=40, description="学段代码或名称，如 高中")
+    book_ids: list[int] = Field([], max_length=50, description="教材（册）编号")
+    chapter_ids: list[int] = Field([], max_length=200)
+    kp_ids: list[int] = Field([], max_length=200)
+    rules: list[RuleIn] = Field(..., min_length=1, max_length=20)
     seed: int | None = None
+
+
+class ShortfallOut(Schema):
+    rule: int
+    qtype: str
+    needed: int
+    available: int
+    missing: int
+    message: str
+
+
+class PaperErrorOut(Schema):
+    detail: str
+    errors: list[dict[str, Any]] = []
+    shortfalls: list[ShortfallOut] = []
 
 
 class PaperOut(Schema):
     id: int
     title: str
+    subject: str
     question_ids: list[int]
 
 
@@ -93,19 +120,32 @@ def import_questions(request, payload: ImportIn):
     return (422 if not result.ok else 200 if result.dry_run else 201), body
 
 
-@router.post("/papers/by-rules", response={201: PaperOut}, summary="按规则组卷")
+@router.post("/papers/by-rules", response={201: PaperOut, 422: PaperErrorOut}, summary="按规则组卷",
+             description="只从 subject 学科的试题中抽题；不认识的字段、学科或学段答 422。题库不够时答 422，"
+                         "shortfalls 逐条说明哪条规则差几道。")
 def paper_by_rules(request, payload: PaperIn):
     _staff(request)
-    for r in payload.rules:
-        if not (0 <= r.count <= 100 and 1 <= r.difficulty_min <= r.difficulty_max <= 5):
-            raise HttpError(422, _("数量应为 0–100，难度范围 1–5 且下限不大于上限。"))
+    subject, _mapped = names.subject_of(payload.subject)
+    if subject is None:
+        return 422, {"detail": _("学科“%(s)s”不存在。") % {"s": payload.subject},
+                     "errors": [{"field": "subject", "message": _("学科不存在。")}]}
+    stage = None
+    if payload.stage:
+        stage = names.stage_of(payload.stage)
+        if stage is None:
+            return 422, {"detail": _("学段“%(s)s”不存在。") % {"s": payload.stage},
+                         "errors": [{"field": "stage", "message": _("学段不存在。")}]}
+    for n, r in enumerate(payload.rules):
+        if r.difficulty_min > r.difficulty_max:
+            return 422, {"detail": _("难度下限不能大于上限。"),
+                         "errors": [{"field": f"rules.{n}.difficulty_min", "message": _("难度下限不能大于上限。")}]}
     try:
         paper = actions.paper_assemble(
-            owner=request.auth, title=payload.title, chapter_ids=payload.chapter_ids, kp_ids=payload.kp_ids,
-            seed=payload.seed, rules=[actions.DrawRule(qtype=r.qtype, count=r.count, difficulty_min=r.difficulty_min,
-                                                       difficulty_max=r.difficulty_max, score=r.score)
-                                      for r in payload.rules])
+            owner=request.auth, title=payload.title, subject=subject, stage=stage, book_ids=payload.book_ids,
+            chapter_ids=payload.chapter_ids, kp_ids=payload.kp_ids, seed=payload.seed,
+            rules=[actions.DrawRule(qtype=r.qtype, count=r.count, difficulty_min=r.difficulty_min,
+                                    difficulty_max=r.difficulty_max, score=r.score) for r in payload.rules])
     except actions.PaperError as exc:
-        raise HttpError(422, str(exc)) from exc
-    return 201, {"id": paper.pk, "title": paper.title,
+        return 422, {"detail": str(exc), "shortfalls": exc.shortfalls}
+    return 201, {"id": paper.pk, "title": paper.title, "subject": subject.name,
                  "question_ids": list(paper.items.order_by("order").values_list("question_id", flat=True))}

@@ -1,0 +1,64 @@
+"""Export the bank and import it back (issue 12): every question type, XLSX and JSON, with nothing changed."""
+
+import pytest
+
+from zhijiao.core.files import read_xlsx
+from zhijiao.questions import actions
+from zhijiao.questions.models import Question, QuestionType
+from zhijiao.questions.tests.factories import tiny_catalog
+
+pytestmark = pytest.mark.django_db
+
+FIELDS = ("qtype", "stem", "options", "answer", "analysis", "difficulty", "source", "share", "subject_id")
+
+
+def _bank(owner):
+    rows = [
+        {"type": "单选", "stem": "哪个是丙？=1+1", "options": {"A": "甲", "C": "丙", "D": "=SUM(A1)"}, "answer": "C",
+         "knowledge_points": "t-sx-hms", "chapters": "t-rj-sx-g3a/0001.", "source": "2024 期中", "share": "school"},
+        {"type": "多选", "stem": "比 1 分长的是", "options": ["70 秒", "50 秒", "2 分", "$\\frac{3}{2}$ 分"],
+         "answer": "ACD", "difficulty": 2, "analysis": "1 分 = 60 秒\n见表 | a | b |"},
+        {"type": "判断", "stem": "1 时 = 60 分", "answer": "错", "difficulty": 5},
+        {"type": "填空", "stem": "解集 ____，另 ____，再 ____", "answer": [["$|x-1|<2$", "$-1<x<3$"], ["a;b"], ["60"]]},
+        {"type": "填空", "stem": "80 秒 = ( ) 分 ( ) 秒", "answer": "1|一; 20", "subject": "t-sx"},
+        {"type": "简答", "stem": "说明 5\\% 的意义", "answer": "百分之五\n即 $\\frac{5}{100}$"},
+        {"type": "作文", "stem": "以“时间”为题写一篇作文", "answer": ""},
+    ]
+    result = actions.questions_import(owner=owner, rows=list(enumerate(rows, start=1)))
+    assert result.ok, result.errors
+    assert {q.qtype for q in result.created} == set(QuestionType.values)
+    return result.created
+
+
+def _snapshot():
+    out = []
+    for q in Question.objects.order_by("pk"):
+        out.append((*(getattr(q, f) for f in FIELDS), sorted(k.code for k in q.knowledge_points.all()),
+                    sorted(c.key for c in q.chapters.all()), q.rendered))
+    return out
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "json"])
+def test_export_then_import_changes_nothing(users, demo, client_as, fmt):
+    tiny_catalog()
+    t = users["laoshi"]
+    _bank(t)
+    before = _snapshot()
+    resp = client_as(t).get(f"/questions/export/?mine=1&format={fmt}")
+    assert resp.status_code == 200
+    content = resp.content
+    Question.objects.filter(owner=t).delete()
+    Question.objects.all().delete()
+    rows = actions.parse_import_file(name=f"bank.{fmt}", content=content)
+    result = actions.questions_import(owner=t, rows=rows)
+    assert result.ok, result.errors
+    assert _snapshot() == before
+
+
+def test_xlsx_export_keeps_formula_like_text_as_text(users, demo, client_as):
+    tiny_catalog()
+    _bank(users["laoshi"])
+    content = client_as(users["laoshi"]).get("/questions/export/?mine=1&format=xlsx").content
+    (_title, rows), = read_xlsx(content, max_rows=100)
+    assert rows[0][:3] == ("题型", "题干", "选项A")
+    assert any("=SUM(A1)" in (c or "") for r in rows for c in r if isinstance(c, str))
