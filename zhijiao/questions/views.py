@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from zhijiao.catalog.models import Chapter, KnowledgePoint, Stage, Subject
+from zhijiao.catalog.selectors import catalog_snapshot
 from zhijiao.questions import actions, exports
 from zhijiao.questions.answers import fill_answer_text, options_text, text_warnings
 from zhijiao.questions.basket import MAX_BASKET, basket_clear, basket_ids, basket_update
@@ -75,8 +76,8 @@ def bank(request):
     selected = basket_ids(request.session)
     return render(request, "questions/bank.html", {
         "page": page, "types": QuestionType.choices, "chapters": chapters, "kps": kps, "f": f,
-        "subjects": Subject.objects.all(), "query": query.urlencode(), "difficulties": range(1, 6),
-        "selected": set(selected), "selected_count": len(selected), "here": request.get_full_path(),
+        "subjects": catalog_snapshot().subjects,  # shared catalog data from memory: no query
+        "query": query.urlencode(), "difficulties": range(1, 6), "selected": set(selected), "selected_count": len(selected), "here": request.get_full_path(),
     })
 
 
@@ -290,8 +291,6 @@ def paper_rules(request):
                 if count:
                     rules.append(actions.DrawRule(qtype=r["type"], count=count, difficulty_min=dmin,
                                                   difficulty_max=dmax, score=float(r["score"] or 5)))
-            if subject is None:
-                raise actions.PaperError(_("请选择试卷的学科：按规则组卷只从这一学科的试题中抽题。"))
             paper = actions.paper_assemble(
                 owner=request.user, title=request.POST.get("title", ""), rules=rules, subject=subject, stage=stage,
                 book_ids=[int(b) for b in request.POST.getlist("book") if b.isdigit()],
