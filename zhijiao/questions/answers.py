@@ -20,6 +20,8 @@ import re
 
 from django.utils.translation import gettext as _
 
+from zhijiao.core.files import UnreadableFile, read_json
+
 OPTION_KEYS = "ABCDEFGH"
 # "A." "A．" "A、" "A:" "A：" "A)" "A）" "(A)" "（A）" at the start of a line.
 _PREFIX = re.compile(r"^\s*(?:[(（]\s*([A-Ha-h])\s*[)）]|([A-H])\s*[.．、:：)）])\s*")
@@ -122,8 +124,8 @@ def parse_fill_answer(raw) -> list[list[str]]:
         return []
     if text.startswith("["):
         try:
-            value = json.loads(text)
-        except ValueError:
+            value = read_json(text)
+        except UnreadableFile:
             raise AnswerError(_("填空答案以 [ 开头，应为 JSON 写法，如 [[\"3\", \"三\"], [\"60\"]]，但无法解析。")) from None
         if not isinstance(value, list):
             raise AnswerError(_("填空答案的 JSON 写法应为数组。"))
