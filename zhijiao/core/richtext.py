@@ -4,7 +4,7 @@ Tables come in two forms that real questions use:
 
 - LaTeX `\\begin{tabular}{…} … \\end{tabular}` (or `array` outside a formula, as some sources write it):
   rows end with `\\\\`, cells split at `&`, `\\hline` and `\\cline{…}` are rules, `\\multicolumn{n}{…}{text}`
-  spans n columns. A whole formula that is only a tabular (`$\\begin{tabular}…$`) is read as the table.
+  spans n columns, `\\multirow{n}{…}{text}` keeps its text. A whole formula that is only a tabular (`$\\begin{tabular}…$`) is read as the table.
 - Markdown pipe tables: a header line `| a | b |`, a rule line `|---|:--:|`, then rows.
 
 Each cell is text with formulas of its own. `array` inside a formula stays MathML (latex2mathml draws it).
@@ -30,6 +30,8 @@ _TABULAR = re.compile(r"(\$\$|\$)?\s*\\begin\{(tabular|array)\}(\{(?:[^{}]|\{[^{
                       re.S)
 _MD_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
 _MULTICOL = re.compile(r"^\\multicolumn\{(\d+)\}\{[^{}]*\}\{(.*)\}$", re.S)
+# \multirow{n}{width}{text}: the text is kept; the rows below carry their own (empty) cells, so no rowspan.
+_MULTIROW = re.compile(r"^\\multirow(?:\[[^\]]*\])?\{\d+\}\{[^{}]*\}\{(.*)\}$", re.S)
 # C0 controls other than tab, line feed and carriage return; DEL and the C1 controls.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
@@ -117,12 +119,17 @@ def _markdown_html(lines) -> str:
     return "".join(parts)
 
 
-def _split_cells(row: str) -> list[str]:
-    """Cells of one tabular row: split at & outside braces and formulas (\\& is a character)."""
-    cells, depth, start, in_math = [], 0, 0, False
+def _split_top(text: str, sep: str) -> list[str]:
+    """`text` split at `sep` ("&" or "\\\\") where it stands outside braces and formulas: a cell's own
+    `$\\begin{array}…\\\\…$` stays whole, and `\\&` is a character."""
+    parts, depth, start, in_math = [], 0, 0, False
     i = 0
-    while i < len(row):
-        c = row[i]
+    while i < len(text):
+        if depth == 0 and not in_math and text.startswith(sep, i):
+            parts.append(text[start:i])
+            i = start = i + len(sep)
+            continue
+        c = text[i]
         if c == "\\":
             i += 2
             continue
@@ -132,28 +139,28 @@ def _split_cells(row: str) -> list[str]:
             depth += 1
         elif c == "}":
             depth -= 1
-        elif c == "&" and depth == 0 and not in_math:
-            cells.append(row[start:i])
-            start = i + 1
         i += 1
-    cells.append(row[start:])
-    return cells
+    parts.append(text[start:])
+    return parts
 
 
 def _tabular_html(body) -> str:
-    rows = re.split(r"\\\\(?:\[[^\]]*\])?", str(body))
+    rows = [re.sub(r"^\[[^\]]*\]", "", r) for r in _split_top(str(body), "\\\\")]  # \\[2pt] too
     parts = ['<div class="table-wrap"><table class="q-table"><tbody>']
     for row in rows:
         row = re.sub(r"\\(?:hline|cline\{[^}]*\}|toprule|midrule|bottomrule)", "", row).strip()
         if not row:
             continue
         parts.append("<tr>")
-        for cell in _split_cells(row):
+        for cell in _split_top(row, "&"):
             cell = cell.strip()
             span = ""
             m = _MULTICOL.match(cell)
             if m:
                 span, cell = f' colspan="{int(m.group(1))}"', m.group(2).strip()
+            m = _MULTIROW.match(cell)
+            if m:
+                cell = m.group(1).strip()
             parts.append(f"<td{span}>{render_formulas(cell)}</td>")
         parts.append("</tr>")
     parts.append("</tbody></table></div>")

@@ -4,7 +4,8 @@ from typing import Any
 
 from django.http import Http404
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema
+from ninja import Field, Query, Router, Schema
+from ninja.errors import HttpError
 from pydantic import ConfigDict
 
 from zhijiao.questions import actions, names
@@ -25,6 +26,7 @@ class QuestionOut(Schema):
     stem: str
     options: list
     difficulty: int
+    subject: str | None = None
     knowledge_points: list[str]
 
 
@@ -99,11 +101,19 @@ class PaperOut(Schema):
 
 @router.get("/", response=list[QuestionOut], summary="检索试题")
 def search(request, q: str = "", qtype: str = "", difficulty: int | None = None, chapter: int | None = None,
-           kp: int | None = None, limit: int = 50):
+           kp: int | None = None, subject: str = Query("", max_length=40, description="学科代码、名称或常用名"),
+           limit: int = 50):
     _staff(request)
-    qs = search_questions(request.auth, text=q, qtype=qtype, difficulty=difficulty, chapter_id=chapter, kp_id=kp)
+    subject_id = None
+    if subject:
+        found, _mapped = names.subject_of(subject)
+        if found is None:
+            raise HttpError(422, _("学科“%(s)s”不存在。") % {"s": subject})
+        subject_id = found.pk
+    qs = search_questions(request.auth, text=q, qtype=qtype, difficulty=difficulty, chapter_id=chapter, kp_id=kp,
+                          subject_id=subject_id)
     return [{"id": x.pk, "qtype": x.qtype, "stem": x.stem, "options": x.options, "difficulty": x.difficulty,
-             "knowledge_points": [k.code for k in x.knowledge_points.all()]} for x in qs[:max(1, min(limit, 200))]]
+             "subject": x.subject.name if x.subject else None, "knowledge_points": [k.code for k in x.knowledge_points.all()]} for x in qs[:max(1, min(limit, 200))]]
 
 
 @router.post("/import", response={200: ImportOut, 201: ImportOut, 422: ImportOut},

@@ -207,3 +207,13 @@ def test_dry_run_on_the_import_page_saves_nothing(users, cat, subjects, client_a
     assert resp.status_code == 200 and Question.objects.count() == 0
     text = resp.content.decode()
     assert "生物学" in text and "单选题" in text
+
+
+def test_table_cell_with_its_own_array_stays_one_cell(users, cat):
+    q = actions.question_create(owner=users["laoshi"], data={
+        "type": "简答", "answer": "略",
+        "stem": "\\begin{tabular}{|c|c|}\\hline \\multirow{2}{*}{试管} & $\\begin{array}{l}\\text{甲} \\\\ \\text{乙}"
+                "\\end{array}$ \\\\ \\hline 1 & 2 \\\\ \\hline\\end{tabular}"})
+    stem = str(q.stem_html)
+    assert stem.count("<tr>") == 2 and stem.count("<td>") == 4 and "<mtable>" in stem
+    assert "multirow" not in stem and "<td>试管</td>" in stem

@@ -130,3 +130,11 @@ def test_untick_removes_and_others_questions_are_not_kept(users, bank, client_as
     assert resp.json() == {"count": 0}
     resp = c.post("/questions/basket/", {"question": [mine], "next": "https://evil.example/"})
     assert resp.status_code == 302 and resp["Location"] == "/questions/"
+
+
+def test_api_search_filters_by_subject_name(users, bank, api_as):
+    api = api_as(users["laoshi"])
+    got = api.get("/api/v1/questions/?subject=数学&limit=200").json()
+    assert got and {x["subject"] for x in got} == {"数学"}
+    assert {q.pk for q in bank["maths"]} <= {x["id"] for x in got}
+    assert api.get("/api/v1/questions/?subject=天文").status_code == 422
