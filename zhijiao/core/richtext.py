@@ -7,6 +7,9 @@ Tables come in two forms that real questions use:
   spans n columns, `\\multirow{n}{…}{text}` keeps its text. A whole formula that is only a tabular (`$\\begin{tabular}…$`) is read as the table.
 - Markdown pipe tables: a header line `| a | b |`, a rule line `|---|:--:|`, then rows.
 
+Markdown images `![alt](/path)` on this site are drawn (CSS keeps them within the page's width and 60 % of
+the screen's height); an image elsewhere is not fetched and a note stands in its place.
+
 Each cell is text with formulas of its own. `array` inside a formula stays MathML (latex2mathml draws it).
 
 `text_problems` lists what is wrong with a text: errors (control characters, braces that do not balance in a
@@ -32,6 +35,8 @@ _MD_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
 _MULTICOL = re.compile(r"^\\multicolumn\{(\d+)\}\{[^{}]*\}\{(.*)\}$", re.S)
 # \multirow{n}{width}{text}: the text is kept; the rows below carry their own (empty) cells, so no rowspan.
 _MULTIROW = re.compile(r"^\\multirow(?:\[[^\]]*\])?\{\d+\}\{[^{}]*\}\{(.*)\}$", re.S)
+_IMAGE = re.compile(r"!\[([^\]\n]{0,200})\]\(([^()\s]{1,2000})\)")
+_LOCAL_SRC = re.compile(r"/(?!/)[\w\-./%]{0,500}")  # a path on this site: no scheme, no host, no query
 # C0 controls other than tab, line feed and carriage return; DEL and the C1 controls.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
@@ -46,8 +51,28 @@ def render_rich(text: str) -> SafeString:
         elif kind == "markdown":
             out.append(_markdown_html(part))
         else:
-            out.append(render_formulas(part))
+            out.append(_text_html(part))
     return mark_safe("".join(out))
+
+
+def _text_html(text: str) -> str:
+    """Plain text with formulas, and Markdown images: an image on this site (a path starting with "/") is
+    drawn within the CSS size limits; one elsewhere is not fetched (pages make no outside requests) and a
+    visible note stands in its place."""
+    if "![" not in text:
+        return render_formulas(text)
+    out, pos = [], 0
+    for m in _IMAGE.finditer(text):
+        out.append(render_formulas(text[pos:m.start()]))
+        alt, src = m.group(1), m.group(2)
+        if _LOCAL_SRC.fullmatch(src):
+            out.append(f'<img class="q-img" src="{html.escape(src)}" alt="{html.escape(alt or _("图片"))}" '
+                       'loading="lazy">')
+        else:
+            out.append(f'<span class="q-img-missing">{html.escape(_("［图片：外部地址，未显示］"))}</span>')
+        pos = m.end()
+    out.append(render_formulas(text[pos:]))
+    return "".join(out)
 
 
 def _blocks(text: str) -> list[tuple[str, object]]:
@@ -201,6 +226,10 @@ def text_problems(text: str) -> Problems:
         unknown = sorted(set(re.findall(r">(\\[A-Za-z]+)<", rendered)))
         if unknown:
             found.warnings.append(_("公式 %(f)s 中的命令 %(c)s 无法识别。") % {"f": shown, "c": "、".join(unknown)})
+    outside = [m.group(2) for m in _IMAGE.finditer(text) if not _LOCAL_SRC.fullmatch(m.group(2))]
+    if outside:
+        found.warnings.append(_("引用了 %(n)s 张外部图片，页面不会显示（不向外部网站请求），请改为上传图片。")
+                              % {"n": len(outside)})
     if _unclosed_dollar(text):
         found.warnings.append(_("有一个 $ 没有配对的 $，它后面的文字不会按公式显示（要写美元符号请用 \\$）。"))
     return found

@@ -217,3 +217,15 @@ def test_table_cell_with_its_own_array_stays_one_cell(users, cat):
     stem = str(q.stem_html)
     assert stem.count("<tr>") == 2 and stem.count("<td>") == 4 and "<mtable>" in stem
     assert "multirow" not in stem and "<td>试管</td>" in stem
+
+
+def test_markdown_images_local_drawn_outside_never_fetched(users, cat, client_as):
+    t = users["laoshi"]
+    q = actions.question_create(owner=t, data={
+        "type": "判断", "answer": "对",
+        "stem": "如图 ![](https://cdn.example.com/a.jpg?height=60&width=914) 与 ![钟面](/media/questions/clock.png) 所示"})
+    stem = str(q.stem_html)
+    assert "cdn.example.com" not in stem and "q-img-missing" in stem
+    assert '<img class="q-img" src="/media/questions/clock.png" alt="钟面"' in stem
+    body = client_as(t).get(f"/questions/{q.pk}/edit/").content.decode()
+    assert "外部图片" in body
