@@ -25,7 +25,6 @@ from zhijiao.core.files import UnreadableFile, read_json
 OPTION_KEYS = "ABCDEFGH"
 # "A." "A．" "A、" "A:" "A：" "A)" "A）" "(A)" "（A）" at the start of a line.
 _PREFIX = re.compile(r"^\s*(?:[(（]\s*([A-Ha-h])\s*[)）]|([A-H])\s*[.．、:：)）])\s*")
-_INLINE_SPLIT = re.compile(r"(?:^|\s)(?=(?:[(（][A-H][)）]|[A-H][.．、:：)）]))")
 FILL_SEPARATORS = ";；\n|"
 
 
@@ -79,9 +78,7 @@ def _text_pairs(value: str) -> list[tuple[str | None, str]]:
     """One cell of options: one per line, each maybe with its letter ("A. 3"); lines after a lettered line
     that carry no letter continue that option. "A. 3 B. 4" on one line is split at its letters."""
     lines = [ln.rstrip() for ln in value.strip().splitlines()]
-    lines = [ln for ln in lines if ln.strip()]
-    if len(lines) == 1 and len(re.findall(r"(?:^|\s)(?:[(（][A-H][)）]|[A-H][.．、:：)）])", lines[0])) > 1:
-        lines = [p.strip() for p in _INLINE_SPLIT.split(lines[0]) if p.strip()]
+    lines = [part for ln in lines if ln.strip() for part in _split_in_sequence(ln)]
     lettered = bool(lines) and _PREFIX.match(lines[0]) is not None
     pairs: list[tuple[str | None, str]] = []
     for ln in lines:
@@ -94,6 +91,28 @@ def _text_pairs(value: str) -> list[tuple[str | None, str]]:
         else:
             pairs.append((None, ln.strip()))
     return pairs
+
+
+def _split_in_sequence(line: str) -> list[str]:
+    """"A．静息 B．动作" (several options on one line, as papers print them) → one per option. A line is cut only
+    before the letter that follows the one it starts with (B after A, D after C…), after white space, so
+    "A. 选 C. 项" stays one option."""
+    m = _PREFIX.match(line)
+    if not m:
+        return [line.strip()]
+    parts = []
+    letter = (m.group(1) or m.group(2)).upper()
+    rest = line
+    while letter < "H":
+        following = chr(ord(letter) + 1)
+        cut = re.search(rf"(?:\s|(?<=[^\x00-\x7f]))(?=(?:[(（]{following}[)）]|{following}[.．、:：)）]))", rest)
+        if not cut:
+            break
+        parts.append(rest[:cut.start()].strip())
+        rest = rest[cut.end():]
+        letter = following
+    parts.append(rest.strip())
+    return [p for p in parts if p]
 
 
 def options_text(options: list[dict]) -> str:

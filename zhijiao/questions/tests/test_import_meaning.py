@@ -229,3 +229,16 @@ def test_markdown_images_local_drawn_outside_never_fetched(users, cat, client_as
     assert '<img class="q-img" src="/media/questions/clock.png" alt="钟面"' in stem
     body = client_as(t).get(f"/questions/{q.pk}/edit/").content.decode()
     assert "外部图片" in body
+
+
+@pytest.mark.parametrize("cell,texts", [
+    ("A．静息电位值减小  B．静息电位值增大\nC．动作电位峰值升高  D．动作电位峰值降低",
+     ["静息电位值减小", "静息电位值增大", "动作电位峰值升高", "动作电位峰值降低"]),
+    ("A．宗教意识淡薄B．反对神灵崇拜 C．注重物质生活D．强调人的价值", ["宗教意识淡薄", "反对神灵崇拜", "注重物质生活", "强调人的价值"]),
+    ("A. 选 C. 项\nB. 乙", ["选 C. 项", "乙"]),  # only the next letter cuts a line
+])
+def test_options_printed_several_to_a_line(users, cat, cell, texts):
+    from zhijiao.questions.answers import parse_options
+
+    options, _empty = parse_options(cell)
+    assert [o["text"] for o in options] == texts and [o["key"] for o in options] == list("ABCD"[:len(texts)])
