@@ -121,12 +121,12 @@ def options_text(options: list[dict]) -> str:
 
 
 def choice_letters(raw) -> list[str]:
-    """The letters of a choice answer: "B", "AC", "A,C", ["A", "C"]; whatever else the text holds stays in
+    """The letters of a choice answer: "B", "AC", "A,C", ["A", "C"], ["AC"]; whatever else the text holds stays in
     (so that "答案B" is refused rather than read as B)."""
     if raw is None:
         return []
-    if isinstance(raw, list | tuple):
-        return [str(a).strip().upper() for a in raw if str(a).strip()]
+    if isinstance(raw, list | tuple):  # ["A", "C"] and ["AC"] (GAOKAO-Bench writes both) alike
+        raw = "".join(str(a) for a in raw)
     return [c for c in str(raw).upper() if not c.isspace() and c not in ",，、;；"]
 
 

@@ -242,3 +242,11 @@ def test_options_printed_several_to_a_line(users, cat, cell, texts):
 
     options, _empty = parse_options(cell)
     assert [o["text"] for o in options] == texts and [o["key"] for o in options] == list("ABCD"[:len(texts)])
+
+
+def test_choice_answer_as_one_string_in_a_list_is_multiple(users, cat):
+    result = actions.questions_import(owner=users["laoshi"], rows=[(1, {
+        "type": "选择题", "stem": "哪些比 1 分长？", "options": "A. 70 秒\nB. 50 秒\nC. 2 分", "answer": ["AC"]})])
+    assert result.ok, result.errors
+    q = Question.objects.get()
+    assert q.qtype == "multiple" and q.answer == ["A", "C"]
