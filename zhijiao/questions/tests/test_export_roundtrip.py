@@ -62,3 +62,22 @@ def test_xlsx_export_keeps_formula_like_text_as_text(users, demo, client_as):
     (_title, rows), = read_xlsx(content, max_rows=100)
     assert rows[0][:3] == ("题型", "题干", "选项A")
     assert any("=SUM(A1)" in (c or "") for r in rows for c in r if isinstance(c, str))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_questions_rendered_before_issue_12_show_tables_and_escapes_after_the_migration():
+    from zhijiao.core.tests.migrating import migrate_to, migrate_to_latest
+
+    try:
+        old = migrate_to([("questions", "0002_question_rendered")])
+        User = old.get_model("accounts", "User")
+        owner = User.objects.create(username="mig_t12", name="老师")
+        Question = old.get_model("questions", "Question")
+        q = Question.objects.create(qtype="short", stem="涨了 5\\% ，见表 \\begin{tabular}{cc} a & b \\\\ \\end{tabular}",
+                                    options=[], answer="略", analysis="", owner_id=owner.pk, fingerprint="mig12",
+                                    rendered={"stem": "old"})
+        new = migrate_to([("questions", "0003_rerender_tables_escapes_images")])
+        rendered = new.get_model("questions", "Question").objects.get(pk=q.pk).rendered
+        assert "5%" in rendered["stem"] and "<td>a</td><td>b</td>" in rendered["stem"]
+    finally:
+        migrate_to_latest()
