@@ -214,8 +214,9 @@ def fill_answer_text(blanks: list[list[str]]) -> str:
 
 
 def text_warnings(data: dict) -> list[str]:
-    """What would show differently from what the author meant (formulas that do not convert, unknown
-    commands, an unpaired $), for the edit page; errors refuse the save instead (`actions.clean_question`)."""
+    """What would show differently from what the author meant, for the edit page: the errors that will refuse
+    the save (`actions.clean_question`; a question stored before these checks may hold them) and the
+    warnings (formulas that do not convert, unknown commands, an unpaired $, outside images)."""
     from zhijiao.core.richtext import text_problems
 
     labels = {"stem": _("题干"), "options": _("选项"), "answer": _("答案"), "analysis": _("解析")}
@@ -224,6 +225,6 @@ def text_warnings(data: dict) -> list[str]:
         value = data.get(key)
         if isinstance(value, list | tuple):
             value = json.dumps(value, ensure_ascii=False)
-        for w in text_problems(str(value or "")).warnings:
-            out.append(f"{label}：{w}")
+        found = text_problems(str(value or ""))
+        out += [f"{label}：{w}" for w in found.errors + found.warnings]
     return out

@@ -250,3 +250,13 @@ def test_choice_answer_as_one_string_in_a_list_is_multiple(users, cat):
     assert result.ok, result.errors
     q = Question.objects.get()
     assert q.qtype == "multiple" and q.answer == ["A", "C"]
+
+
+def test_edit_page_shows_a_control_character_stored_before_the_checks(users, cat, client_as):
+    from zhijiao.questions.tests.factories import make_question
+
+    t = users["laoshi"]
+    q = make_question(t, qtype="truefalse", answer=True, options=[], stem="$z\\cdot\x08ar{z}$ 是实数")
+    body = client_as(t).get(f"/questions/{q.pk}/edit/").content.decode()
+    warnings = body.split('data-testid="text-warnings"')[1].split("</div>")[0]
+    assert "控制字符" in warnings and "U+0008" in warnings
