@@ -54,3 +54,48 @@ def test_ticks_survive_pages_and_filters(district, page, browser_login, live_ser
     text = items.all_inner_texts()
     assert any("选题篮单选 24" in t for t in text) and any("选题篮单选 02" in t for t in text)
     assert any("选题篮填空 1" in t for t in text)
+
+
+def test_rules_paper_of_one_subject_and_a_dry_run_import(district, page, browser_login, live_server, tmp_path):
+    import json
+
+    from zhijiao.accounts.models import User
+    from zhijiao.catalog.models import Subject
+    from zhijiao.questions.tests.factories import make_question
+
+    politics, _ = Subject.objects.get_or_create(code="t-sxzz", defaults={"name": "思想政治"})
+    t = User.objects.get(username="laoshi")
+    for i in range(30):
+        q = make_question(t, stem=f"政治单选 {i}")
+        q.subject = politics
+        q.save()
+    p = page
+    browser_login(p, "laoshi")
+    p.goto(f"{live_server.url}/questions/papers/rules/")
+    p.fill("#id_title", "2026 数学模拟卷")
+    p.select_option("#id_subject", label="数学")
+    p.fill("input[data-type=single]", "10")
+    p.click("text=抽题组卷")
+    p.wait_for_load_state()
+    items = p.locator("[data-testid=paper-items] > li")
+    expect(items).to_have_count(10)
+    assert all("选题篮单选" in t for t in items.all_inner_texts())  # the maths questions, never 政治
+    p.goto(f"{live_server.url}/questions/papers/rules/")
+    p.fill("#id_title", "太多")
+    p.select_option("#id_subject", label="数学")
+    p.fill("input[data-type=single]", "40")
+    p.click("text=抽题组卷")
+    expect(p.locator("[data-testid=shortfalls]")).to_contain_text("还差 15 道")
+
+    upload = tmp_path / "q.json"
+    upload.write_text(json.dumps([{"type": "选择题", "stem": "预检：选哪个", "options": ["1", "2"], "answer": "A",
+                                   "subject": "政治"}], ensure_ascii=False), encoding="utf-8")
+    p.goto(f"{live_server.url}/questions/import/")
+    p.set_input_files("#id_file", str(upload))
+    p.check("input[name=dry_run]")
+    p.click("button:has-text('导入')")
+    p.wait_for_load_state()
+    expect(p.locator("[data-testid=dry-run]")).to_be_visible()
+    notes = p.locator("[data-testid=import-notes]")
+    expect(notes).to_contain_text("思想政治")
+    expect(notes).to_contain_text("单选题")
