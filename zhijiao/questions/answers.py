@@ -121,13 +121,13 @@ def options_text(options: list[dict]) -> str:
 
 
 def choice_letters(raw) -> list[str]:
-    """The letters of a choice answer: "B", "AC", "A,C", ["A", "C"], ["AC"]; whatever else the text holds stays in
-    (so that "答案B" is refused rather than read as B)."""
+    """The letters of a choice answer: "B", "B.", "(B)", "AC", "A,C", ["A", "C"], ["AC"]. Whatever else the
+    text holds stays in, so that "答案B" is refused rather than read as B."""
     if raw is None:
         return []
     if isinstance(raw, list | tuple):  # ["A", "C"] and ["AC"] (GAOKAO-Bench writes both) alike
         raw = "".join(str(a) for a in raw)
-    return [c for c in str(raw).upper() if not c.isspace() and c not in ",，、;；"]
+    return [c for c in str(raw).upper() if not c.isspace() and c not in ",，、;；.．()（）[]【】"]
 
 
 # --- fill-in answers --------------------------------------------------------------------------------

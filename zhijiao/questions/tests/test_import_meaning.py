@@ -260,3 +260,12 @@ def test_edit_page_shows_a_control_character_stored_before_the_checks(users, cat
     body = client_as(t).get(f"/questions/{q.pk}/edit/").content.decode()
     warnings = body.split('data-testid="text-warnings"')[1].split("</div>")[0]
     assert "控制字符" in warnings and "U+0008" in warnings
+
+
+@pytest.mark.parametrize("raw,ok", [("B.", True), ("（B）", True), ("b", True), ("答案B", False), ("B1", False)])
+def test_choice_answer_punctuation_is_dropped_other_text_refused(users, cat, raw, ok):
+    result = actions.questions_import(owner=users["laoshi"], rows=[(1, {
+        "type": "单选", "stem": "1 分 = ( ) 秒", "options": ["30", "60"], "answer": raw})])
+    assert result.ok == ok
+    if ok:
+        assert Question.objects.get().answer == "B"
