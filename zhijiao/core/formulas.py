@@ -48,6 +48,8 @@ MAX_FORMULA_CHARS = 4000
 
 # Display delimiters first, so `$$` is never read as two empty inline formulas.
 DELIMITERS = (("$$", "$$", True), ("\\[", "\\]", True), ("$", "$", False), ("\\(", "\\)", False))
+# Outside formulas, a backslash before one of these is the character itself (LaTeX's text-mode escapes).
+TEXT_ESCAPES = frozenset("$%&#_{}")
 
 
 def render_formulas(text: str) -> SafeString:
@@ -58,8 +60,9 @@ def render_formulas(text: str) -> SafeString:
         if text[i] not in "$\\":
             i += 1
             continue
-        if text.startswith("\\$", i):  # an escaped dollar is a dollar sign, not a delimiter
-            out.append(html.escape(text[plain_start:i]) + "$")
+        if text[i] == "\\" and text[i + 1:i + 2] in TEXT_ESCAPES:
+            # \$ is a dollar sign, not a delimiter; \% \& \# \_ \{ \} are LaTeX's text-mode escapes
+            out.append(html.escape(text[plain_start:i] + text[i + 1]))
             i = plain_start = i + 2
             continue
         found = _formula_at(text, i)

@@ -10,30 +10,26 @@ from django.db.models import ProtectedError, Q
 from django.utils.translation import gettext as _
 
 from zhijiao.accounts.selectors import scope_of
-from zhijiao.catalog.models import Chapter, KnowledgePoint, Subject
+from zhijiao.catalog.models import Chapter, KnowledgePoint, Stage, Subject
 from zhijiao.core.files import UnreadableFile, read_json, read_xlsx
+from zhijiao.core.richtext import text_problems
+from zhijiao.questions import answers, names
 from zhijiao.questions.figures import attach_figures, figure_errors
 from zhijiao.questions.grading import as_bool, fingerprint
 from zhijiao.questions.models import CHOICE_TYPES, Paper, PaperItem, Question, QuestionType, Share
 from zhijiao.questions.selectors import duplicates_of, visible_questions
 from zhijiao.records.actions import record_event
 
-TYPE_ALIASES = {
-    "single": QuestionType.SINGLE, "单选": QuestionType.SINGLE, "单选题": QuestionType.SINGLE,
-    "multiple": QuestionType.MULTIPLE, "多选": QuestionType.MULTIPLE, "多选题": QuestionType.MULTIPLE,
-    "truefalse": QuestionType.TRUEFALSE, "判断": QuestionType.TRUEFALSE, "判断题": QuestionType.TRUEFALSE,
-    "fill": QuestionType.FILL, "填空": QuestionType.FILL, "填空题": QuestionType.FILL,
-    "short": QuestionType.SHORT, "简答": QuestionType.SHORT, "简答题": QuestionType.SHORT,
-    "解答题": QuestionType.SHORT, "essay": QuestionType.ESSAY, "作文": QuestionType.ESSAY,
-    "论述题": QuestionType.ESSAY, "作文/论述题": QuestionType.ESSAY,
-    "composite": QuestionType.COMPOSITE, "复合": QuestionType.COMPOSITE, "复合题": QuestionType.COMPOSITE,
-    "阅读理解": QuestionType.COMPOSITE, "完形填空": QuestionType.COMPOSITE, "实验题": QuestionType.COMPOSITE,
-}
 MAX_PARTS = 30
-OPTION_KEYS = "ABCDEFGH"
 MAX_IMPORT_ROWS = 2000
 ALLOWED_IMAGE_EXT = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg")
 MAX_IMAGE_BYTES = 2 * 1024 * 1024
+
+
+def join_messages(messages) -> str:
+    """Several messages as one line: each keeps its own full stop, none is doubled ("…。；…" was)."""
+    parts = [str(m).strip() for m in messages if str(m).strip()]
+    return " ".join(p if p[-1] in "。.！？!?）)" else p + "。" for p in parts)
 
 
 class QuestionInvalid(Exception):
@@ -56,55 +52,44 @@ def _split_list(value) -> list[str]:
     return [p.strip() for p in re.split(r"[;；,，\n]", str(value)) if p.strip()]
 
 
-def _options(value) -> list[dict]:
-    """Options from a list (["3", "4"] or [{"key": "A", "text": "3"}]) or text "A. 3\nB. 4"."""
-    if not value:
-        return []
-    if isinstance(value, str):
-        lines = [ln.strip() for ln in value.strip().splitlines() if ln.strip()]
-        if len(lines) == 1 and len(re.findall(r"(?:^|\s)[A-H][.．、:：)）]", lines[0])) > 1:
-            lines = [p.strip() for p in re.split(r"(?:^|\s)(?=[A-H][.．、:：)）])", lines[0]) if p.strip()]
-        value = [re.sub(r"^[A-H][.．、:：)）]\s*", "", ln) for ln in lines]
-    out = []
-    for i, item in enumerate(value):
-        if isinstance(item, dict):
-            text = str(item.get("text", "")).strip()
-        else:
-            text = str(item).strip()
-        if i < len(OPTION_KEYS) and text:
-            out.append({"key": OPTION_KEYS[i], "text": text})
-    return out
-
-
 def clean_question(data: dict, *, user) -> tuple[dict, dict[str, str]]:
     """Validate one question's fields (from a form, a JSON object or an XLSX row).
 
     Returns (cleaned, errors). Errors are keyed by field and worded for a teacher.
     """
     errors: dict[str, str] = {}
+    notes: list[str] = []  # names read as something else, for the dry run
     raw_type = str(data.get("qtype") or data.get("type") or "").strip()
-    qtype = TYPE_ALIASES.get(raw_type) or TYPE_ALIASES.get(raw_type.lower())
+    qtype = names.type_of(raw_type)
     if not qtype:
-        errors["qtype"] = _("题型“%(t)s”无法识别，应为 单选/多选/判断/填空/简答/作文/复合。") % {
+        errors["qtype"] = _("题型“%(t)s”无法识别，应为 单选/多选/选择/判断/填空/简答/作文/复合。") % {
             "t": raw_type or _("空")}
     stem = str(data.get("stem") or "").strip()
     if not stem:
         errors["stem"] = _("题干不能为空。")
     elif len(stem) > 5000:
         errors["stem"] = _("题干过长（最多 5000 字）。")
-    options = _options(data.get("options"))
+    try:
+        options, empty_keys = answers.parse_options(data.get("options"))
+    except answers.AnswerError as exc:
+        errors["options"] = str(exc)
+        options, empty_keys = [], set()
     raw_answer = data.get("answer")
     answer = None
+    if qtype == names.CHOICE:
+        qtype = QuestionType.MULTIPLE if len(set(answers.choice_letters(raw_answer))) > 1 else QuestionType.SINGLE
     if qtype in CHOICE_TYPES:
-        if len(options) < 2:
+        if len(options) < 2 and "options" not in errors:
             errors["options"] = _("选择题至少需要两个选项。")
         keys = {o["key"] for o in options}
-        letters = ([str(a).strip().upper() for a in raw_answer] if isinstance(raw_answer, list)
-                   else [c for c in str(raw_answer or "").upper() if c.isalpha()])
+        letters = answers.choice_letters(raw_answer)
         if not letters:
             errors["answer"] = _("请填写正确选项，如 B 或 AC。")
+        elif set(letters) & empty_keys:
+            errors["answer"] = _("答案 %(a)s 对应的选项是空的。") % {"a": "".join(sorted(set(letters) & empty_keys))}
         elif not set(letters) <= keys:
-            errors["answer"] = _("答案 %(a)s 不在选项中。") % {"a": "".join(letters)}
+            errors["answer"] = _("答案 %(a)s 不在选项中（选项为 %(k)s）。") % {
+                "a": "".join(sorted(set(letters) - keys)), "k": "".join(sorted(keys)) or _("无")}
         elif qtype == QuestionType.SINGLE and len(set(letters)) != 1:
             errors["answer"] = _("单选题只能有一个正确选项。")
         elif qtype == QuestionType.MULTIPLE and len(set(letters)) < 2:
@@ -116,23 +101,31 @@ def clean_question(data: dict, *, user) -> tuple[dict, dict[str, str]]:
             errors["answer"] = _("判断题答案应为 对 或 错。")
         options = []
     elif qtype == QuestionType.FILL:
-        # "3|三; 60" or [["3","三"],["60"]]: blanks split by ; and alternatives by |.
-        if isinstance(raw_answer, list):
-            blanks = [[str(a).strip() for a in (b if isinstance(b, list) else str(b).split("|")) if str(a).strip()]
-                      for b in raw_answer]
-        else:
-            blanks = [[a.strip() for a in b.split("|") if a.strip()]
-                      for b in re.split(r"[;；\n]", str(raw_answer or "")) if b.strip()]
-        blanks = [b for b in blanks if b]
-        if not blanks:
-            errors["answer"] = _("填空题请写出每个空的答案：空与空用分号隔开，同一空的可接受答案用 | 隔开。")
-        answer = blanks
+        try:
+            answer = answers.parse_fill_answer(raw_answer)
+        except answers.AnswerError as exc:
+            errors["answer"] = str(exc)
+            answer = []
+        if not answer and "answer" not in errors:
+            errors["answer"] = _("填空题请写出每个空的答案：空与空用分号隔开，同一空的可接受答案用 | 隔开；"
+                                 "答案含有 ; 或 | 时用 JSON 写法 [[\"答案\", \"备选\"]]。")
         options = []
     elif qtype in (QuestionType.SHORT, QuestionType.ESSAY):
         answer = str(raw_answer or "").strip()
         options = []
     elif qtype == QuestionType.COMPOSITE:
         answer, options = None, []
+    if qtype and raw_type.lower() != qtype and raw_type.removesuffix("题") != QuestionType(qtype).label.removesuffix("题"):
+        notes.append(_("题型“%(raw)s”按 %(t)s 导入") % {"raw": raw_type, "t": QuestionType(qtype).label})
+    analysis = str(data.get("analysis") or "").strip()
+    for key, texts in (("stem", [stem]), ("options", [o["text"] for o in options]), ("analysis", [analysis]),
+                       ("answer", [a for b in answer for a in b] if qtype == QuestionType.FILL and answer
+                        else [answer] if isinstance(answer, str) else [])):
+        if key in errors:
+            continue
+        problems = [p for t in texts for p in text_problems(t).errors]
+        if problems:
+            errors[key] = " ".join(dict.fromkeys(problems))
     try:
         difficulty = int(str(data.get("difficulty") or 3).strip())
         if not 1 <= difficulty <= 5:
@@ -152,9 +145,11 @@ def clean_question(data: dict, *, user) -> tuple[dict, dict[str, str]]:
     subject = None
     subject_raw = str(data.get("subject") or "").strip()
     if subject_raw:
-        subject = Subject.objects.filter(Q(code=subject_raw) | Q(name=subject_raw)).first()
+        subject, mapped = names.subject_of(subject_raw)
         if subject is None:
             errors["subject"] = _("学科“%(s)s”不存在。") % {"s": subject_raw}
+        elif mapped:
+            notes.append(_("学科“%(raw)s”按 %(s)s 导入") % {"raw": subject_raw, "s": subject.name})
     kps = []
     missing = []
     for token in _split_list(data.get("knowledge_points")):
@@ -180,9 +175,9 @@ def clean_question(data: dict, *, user) -> tuple[dict, dict[str, str]]:
         subject = chapters[0].book.subject
     cleaned = {
         "qtype": qtype, "stem": stem, "options": options, "answer": answer,
-        "analysis": str(data.get("analysis") or "").strip(), "difficulty": difficulty,
+        "analysis": analysis, "difficulty": difficulty,
         "source": source, "share": share, "subject": subject,
-        "knowledge_points": kps, "chapters": chapters, "parts": [],
+        "knowledge_points": kps, "chapters": chapters, "parts": [], "notes": notes,
     }
     if qtype == QuestionType.COMPOSITE:
         cleaned["parts"] = _clean_parts(data.get("parts"), subject=subject, user=user, errors=errors)
@@ -194,6 +189,12 @@ def _clean_parts(raw, *, subject, user, errors: dict[str, str]) -> list[dict]:
 
     Errors go into `errors` as "parts.<n>.<field>" (n from 1, as the teacher numbers them), each message
     naming its part."""
+    if isinstance(raw, str) and raw.strip():  # an XLSX 小题 cell: the parts as a JSON array
+        try:
+            raw = read_json(raw)
+        except UnreadableFile:
+            errors["parts"] = _("“小题”一格应为 JSON 数组，如 [{\"type\": \"单选\", \"stem\": \"……\", \"score\": 2}]。")
+            return []
     if not isinstance(raw, list) or not raw:
         errors["parts"] = _("复合题至少需要一道小题。")
         return []
@@ -377,6 +378,9 @@ class ImportResult:
     created: list[Question] = field(default_factory=list)
     errors: list[tuple[int, str]] = field(default_factory=list)  # (row number, message)
     skipped: list[tuple[int, str]] = field(default_factory=list)  # duplicates skipped on request
+    notes: list[tuple[int, str]] = field(default_factory=list)  # names read as something else (选择题 → 单选题)
+    checked: int = 0  # rows that passed (what a dry run would import)
+    dry_run: bool = False
 
     @property
     def ok(self) -> bool:
@@ -390,11 +394,21 @@ XLSX_COLUMNS = {
     "章节": "chapters", "chapters": "chapters", "学科": "subject", "subject": "subject", "来源": "source",
     "source": "source", "共享": "share", "share": "share",
     "题干图片": "stem_image", "stem_image": "stem_image", "解析图片": "analysis_image", "analysis_image": "analysis_image",
+    "小题": "parts", "parts": "parts",
 }
 
 
 class ImportFileError(Exception):
     pass
+
+
+def _cell_text(v) -> str:
+    """A cell as the text the teacher typed: 60 not 60.0, nothing for an empty cell."""
+    if v is None:
+        return ""
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v).strip()
 
 
 def parse_import_file(*, name: str, content: bytes) -> list[tuple[int, dict]]:
@@ -428,23 +442,23 @@ def parse_import_file(*, name: str, content: bytes) -> list[tuple[int, dict]]:
             cols.append(("opt", (m.group(1) or m.group(2)).upper()) if m else XLSX_COLUMNS.get(h.lower() if h.isascii()
                                                                                                  else h))
         if "stem" not in cols:
-            raise ImportFileError(_("表头缺少“题干”列。表头应为：题型、题干、选项A…选项F（或 选项）、答案、解析、难度、知识点、章节、学科、来源。"))
+            raise ImportFileError(_("表头缺少“题干”列。表头应为：题型、题干、选项A…选项H（或 选项）、答案、解析、难度、知识点、章节、学科、来源。"))
+        letters = [c[1] for c in cols if isinstance(c, tuple)]
+        if len(letters) != len(set(letters)):
+            raise ImportFileError(_("表头中有重复的选项列。"))
         out = []
         for n, values in enumerate(rows, start=2):
             if values is None or all(v in (None, "") for v in values):
                 continue
             row: dict = {}
-            opts = {}
+            opts: dict[str, str] = {}  # every option column by its letter, empty ones too: C stays C
             for col, v in zip(cols, values, strict=False):
-                if col is None or v is None:
-                    continue
                 if isinstance(col, tuple):
-                    if str(v).strip():
-                        opts[col[1]] = str(v).strip()
-                else:
+                    opts[col[1]] = _cell_text(v)
+                elif col is not None and v is not None:
                     row[col] = v
-            if opts and "options" not in row:
-                row["options"] = [opts[k] for k in sorted(opts)]
+            if any(opts.values()) and "options" not in row:
+                row["options"] = opts
             out.append((n, row))
         return out
     if lower.endswith((".docx", ".zip")):
@@ -459,9 +473,13 @@ def parse_import_file(*, name: str, content: bytes) -> list[tuple[int, dict]]:
 
 
 @transaction.atomic
-def questions_import(*, owner, rows: list[tuple[int, dict]], skip_duplicates: bool = False) -> ImportResult:
-    """Import all rows or none: every bad row is reported by its row number and nothing is saved."""
-    result = ImportResult()
+def questions_import(*, owner, rows: list[tuple[int, dict]], skip_duplicates: bool = False,
+                     dry_run: bool = False) -> ImportResult:
+    """Import all rows or none: every bad row is reported by its row number and nothing is saved.
+
+    A dry run checks every row the same way and reports what would be imported, and how names were read
+    (`notes`), without saving anything."""
+    result = ImportResult(dry_run=dry_run)
     if len(rows) > MAX_IMPORT_ROWS:
         result.errors.append((0, _("一次最多导入 %(n)s 道题，请分批导入。") % {"n": MAX_IMPORT_ROWS}))
         return result
@@ -477,7 +495,7 @@ def questions_import(*, owner, rows: list[tuple[int, dict]], skip_duplicates: bo
         cleaned, errors = clean_question(row, user=owner)
         errors.update(figure_errors(row))
         if errors:
-            result.errors.append((n, "；".join(errors.values())))
+            result.errors.append((n, join_messages(errors.values())))
             continue
         fp = _fingerprint(cleaned)
         dup = duplicates_of(owner, fp).first()
@@ -487,8 +505,10 @@ def questions_import(*, owner, rows: list[tuple[int, dict]], skip_duplicates: bo
             (result.skipped if skip_duplicates else result.errors).append((n, msg))
             continue
         seen[fp] = n
+        result.notes.extend((n, note) for note in cleaned["notes"])
         cleaned_rows.append((cleaned, row))
-    if result.errors:
+    result.checked = len(cleaned_rows)
+    if result.errors or dry_run:
         return result
     school = _school_of(owner)
     for cleaned, row in cleaned_rows:
@@ -503,22 +523,35 @@ def questions_import(*, owner, rows: list[tuple[int, dict]], skip_duplicates: bo
 # --- papers ---------------------------------------------------------------------------------------
 
 class PaperError(Exception):
-    pass
+    """A paper that cannot be made; `shortfalls` names each rule the bank cannot satisfy."""
+
+    def __init__(self, message: str, shortfalls: list[dict] | None = None):
+        super().__init__(message)
+        self.shortfalls = shortfalls or []
+
+
+def _common_subject(questions) -> Subject | None:
+    subjects = {q.subject_id for q in questions}
+    return next(iter(questions)).subject if len(subjects) == 1 else None
 
 
 @transaction.atomic
-def paper_create(*, owner, title: str, question_ids: list[int], score: float = 5) -> Paper:
+def paper_create(*, owner, title: str, question_ids: list[int], score: float = 5,
+                 subject: Subject | None = None) -> Paper:
+    """组卷 by hand. The paper's subject is the one given, else the one subject all its questions share
+    (none when they are of several)."""
     title = (title or "").strip()
     if not title:
         raise PaperError(_("请填写试卷名称。"))
     ids = list(dict.fromkeys(int(i) for i in question_ids))
     if not ids:
         raise PaperError(_("请至少选择一道题。"))
-    found = {q.pk: q for q in visible_questions(owner).filter(pk__in=ids).prefetch_related("parts")}
+    found = {q.pk: q for q in visible_questions(owner).filter(pk__in=ids).select_related("subject")
+             .prefetch_related("parts")}
     if len(found) != len(ids):
         raise PaperError(_("有的试题不存在或您无权使用。"))
-    first = found[ids[0]]
-    paper = Paper.objects.create(title=title[:120], owner=owner, subject=first.subject)
+    paper = Paper.objects.create(title=title[:120], owner=owner,
+                                 subject=subject or _common_subject(found.values()))
     # A composite question is worth the sum of its parts' scores; every other question `score`.
     PaperItem.objects.bulk_create(
         PaperItem(paper=paper, question=found[i], order=k,
@@ -538,25 +571,42 @@ class DrawRule:
     score: float = 5
 
 
+def _rule_label(n: int, r: DrawRule) -> str:
+    return _("第 %(n)s 条规则（%(t)s，难度 %(a)s–%(b)s）") % {
+        "n": n, "t": QuestionType(r.qtype).label, "a": r.difficulty_min, "b": r.difficulty_max}
+
+
 @transaction.atomic
-def paper_assemble(*, owner, title: str, rules: list[DrawRule], chapter_ids: list[int] | None = None,
-                   kp_ids: list[int] | None = None, exclude_ids: list[int] | None = None,
-                   seed: int | None = None) -> Paper:
-    """组卷 by rules: for each rule draw `count` questions of that type and difficulty range from the chosen
-    chapters / knowledge points, never the same question twice in one paper. Refuses (PaperError) when the
-    bank has too few, naming each short rule."""
+def paper_assemble(*, owner, title: str, rules: list[DrawRule], subject: Subject | None = None,
+                   stage: Stage | None = None, book_ids: list[int] | None = None,
+                   chapter_ids: list[int] | None = None, kp_ids: list[int] | None = None,
+                   exclude_ids: list[int] | None = None, seed: int | None = None) -> Paper:
+    """组卷 by rules: only questions of `subject` (and of the stage, books, chapters and knowledge points
+    chosen); for each rule draw `count` questions of its type and difficulty range, never the same
+    question twice in one paper. Refuses (PaperError) when the bank has too few, naming each short rule and
+    how many it lacks. Without `subject`, the one subject of the knowledge points chosen is the paper's."""
     title = (title or "").strip()
     if not title:
         raise PaperError(_("请填写试卷名称。"))
+    if subject is None and kp_ids:
+        kp_subjects = set(KnowledgePoint.objects.filter(pk__in=kp_ids).values_list("subject_id", flat=True))
+        if len(kp_subjects) == 1:
+            subject = Subject.objects.get(pk=kp_subjects.pop())
+    if subject is None:
+        raise PaperError(_("请选择试卷的学科：按规则组卷只从这一学科的试题中抽题。"))
     rules = [r for r in rules if r.count > 0]
     if not rules:
         raise PaperError(_("请至少设置一条抽题规则（题型和数量）。"))
-    pool = visible_questions(owner)
+    pool = visible_questions(owner).filter(subject=subject)
+    if stage is not None:
+        pool = pool.filter(Q(chapters__book__stage=stage) | Q(knowledge_points__stage=stage))
+    if book_ids:
+        pool = pool.filter(chapters__book_id__in=book_ids)
     if chapter_ids:
         cond = Q()
         for ch in Chapter.objects.filter(pk__in=chapter_ids):
             cond |= Q(chapters__book_id=ch.book_id, chapters__path__startswith=ch.path)
-        pool = pool.filter(cond)
+        pool = pool.filter(cond) if cond else pool.none()
     if kp_ids:
         pool = pool.filter(knowledge_points__in=kp_ids)
     if exclude_ids:
@@ -564,22 +614,25 @@ def paper_assemble(*, owner, title: str, rules: list[DrawRule], chapter_ids: lis
     rng = random.Random(seed)
     chosen: list[tuple[int, float]] = []
     used: set[int] = set()
-    short = []
-    for r in rules:
+    shortfalls = []
+    for n, r in enumerate(rules, start=1):
         candidates = sorted(set(pool.filter(qtype=r.qtype, difficulty__gte=r.difficulty_min,
                                             difficulty__lte=r.difficulty_max).values_list("pk", flat=True)) - used)
         if len(candidates) < r.count:
-            short.append(_("%(t)s（难度 %(a)s–%(b)s）需要 %(n)s 道，只有 %(have)s 道") % {
-                "t": QuestionType(r.qtype).label, "a": r.difficulty_min, "b": r.difficulty_max, "n": r.count,
-                "have": len(candidates)})
+            shortfalls.append({"rule": n, "qtype": r.qtype, "needed": r.count, "available": len(candidates),
+                               "missing": r.count - len(candidates),
+                               "message": _("%(rule)s需要 %(n)s 道，符合条件的只有 %(have)s 道，还差 %(miss)s 道") % {
+                                   "rule": _rule_label(n, r), "n": r.count, "have": len(candidates),
+                                   "miss": r.count - len(candidates)}})
             continue
         for pk in rng.sample(candidates, r.count):
             used.add(pk)
             chosen.append((pk, r.score))
-    if short:
-        raise PaperError(_("题库中符合条件的题目不够：") + "；".join(short) + "。")
-    first = Question.objects.get(pk=chosen[0][0])
-    paper = Paper.objects.create(title=title[:120], owner=owner, subject=first.subject, rules={
+    if shortfalls:
+        raise PaperError(_("%(s)s题库中符合条件的题目不够：") % {"s": subject.name}
+                         + "；".join(s["message"] for s in shortfalls) + "。", shortfalls)
+    paper = Paper.objects.create(title=title[:120], owner=owner, subject=subject, rules={
+        "subject": subject.code, "stage": stage.code if stage else None, "books": book_ids or [],
         "chapters": chapter_ids or [], "knowledge_points": kp_ids or [],
         "rules": [r.__dict__ for r in rules], "seed": seed})
     PaperItem.objects.bulk_create(PaperItem(paper=paper, question_id=pk, order=k, score=score)

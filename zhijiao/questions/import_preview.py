@@ -78,6 +78,7 @@ def preview_rows(*, owner, rows: list[tuple[int, dict]]) -> tuple[list[PreviewIt
             item.errors.append(_("这一项不是试题对象。"))
             continue
         cleaned, errors = clean_question(row, user=owner)
+        item.notes.extend(cleaned.get("notes") or [])  # names read as something else: 生物 → 生物学
         errors.update(figure_errors(row))
         texts = " ".join([cleaned["stem"], cleaned["analysis"], *(o["text"] for o in cleaned["options"])])
         if LINKED_PICTURE.search(texts):

@@ -22,8 +22,8 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from zhijiao.catalog.models import Chapter, KnowledgePoint, Subject
-from zhijiao.core.formulas import render_formulas
 from zhijiao.core.models import OrgNode
+from zhijiao.core.richtext import render_rich
 from zhijiao.questions.figures import with_figures
 
 
@@ -48,12 +48,12 @@ class Share(models.TextChoices):
 
 
 def rendered_parts(qtype: str, stem: str, options, analysis: str, answer) -> dict:
-    """A question's texts as HTML with MathML formulas: what `Question.rendered` holds."""
+    """A question's texts as HTML with MathML formulas and tables: what `Question.rendered` holds."""
     return {
-        "stem": render_formulas(stem),
-        "options": [render_formulas(str(o.get("text", ""))) for o in options or [] if isinstance(o, dict)],
-        "analysis": render_formulas(analysis or ""),
-        "fill": ([[render_formulas(str(a)) for a in blank] for blank in answer or [] if isinstance(blank, list)]
+        "stem": render_rich(stem),
+        "options": [render_rich(str(o.get("text", ""))) for o in options or [] if isinstance(o, dict)],
+        "analysis": render_rich(analysis or ""),
+        "fill": ([[render_rich(str(a)) for a in blank] for blank in answer or [] if isinstance(blank, list)]
                  if qtype == QuestionType.FILL and isinstance(answer, list) else []),
     }
 

@@ -6,13 +6,18 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef, Q
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from zhijiao.catalog.models import Chapter, KnowledgePoint, Subject
-from zhijiao.questions import actions
+from zhijiao.catalog.models import Chapter, KnowledgePoint, Stage, Subject
+from zhijiao.catalog.selectors import catalog_snapshot
+from zhijiao.questions import actions, exports
+from zhijiao.questions.answers import fill_answer_text, options_text, text_warnings
+from zhijiao.questions.basket import MAX_BASKET, basket_clear, basket_ids, basket_update
 from zhijiao.questions.models import Question, QuestionImage, QuestionType, Share
 from zhijiao.questions.selectors import (
     access_paper,
@@ -74,14 +79,61 @@ def bank(request):
     chapters, kps = _facets(request.user)
     query = f.copy()
     query.pop("page", None)
+    selected = basket_ids(request.session)
     return render(request, "questions/bank.html", {
         "page": page, "types": QuestionType.choices, "chapters": chapters, "kps": kps, "f": f,
-        "subjects": Subject.objects.all(), "query": query.urlencode(), "difficulties": range(1, 6),
+        "subjects": catalog_snapshot().subjects,  # shared catalog data from memory: no query
+        "query": query.urlencode(), "difficulties": range(1, 6), "selected": set(selected), "selected_count": len(selected), "here": request.get_full_path(),
     })
 
 
 PART_FIELDS = ("id", "qtype", "stem", "options", "answer", "score", "knowledge_points", "analysis")
 MAX_FORM_PARTS = actions.MAX_PARTS
+
+
+def _ids(values) -> list[int]:
+    return [int(v) for v in values if str(v).isdigit()][:MAX_BASKET]
+
+
+@staff_required
+@require_POST
+def basket(request):
+    """Tick or untick questions for 组卷 by hand. `shown` lists the questions on the page the form came from:
+    those not ticked are taken out. Answers JSON to the page's script, else goes back to the page."""
+    ticked = _ids(request.POST.getlist("question"))
+    remove = _ids(request.POST.getlist("remove")) + [i for i in _ids(request.POST.getlist("shown")) if i not in ticked]
+    if request.POST.get("clear") == "1":
+        basket_clear(request.session)
+        ids = []
+    else:
+        ids = basket_update(request.session, request.user, add=ticked, remove=remove)
+    if request.headers.get("Accept", "").startswith("application/json"):
+        return JsonResponse({"count": len(ids)})
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}) or not back.startswith("/"):
+        back = reverse("questions:bank")
+    return redirect(back)
+
+
+@staff_required
+def export(request):
+    """The questions the bank page shows (same filters), as XLSX or JSON in the import's format."""
+    f = request.GET
+    qs = search_questions(request.user, text=f.get("q", "").strip(), qtype=f.get("type", ""),
+                          difficulty=_int(f.get("difficulty")), chapter_id=_int(f.get("chapter")),
+                          kp_id=_int(f.get("kp")), subject_id=_int(f.get("subject")), mine=f.get("mine") == "1")
+    qs = qs.order_by("pk")
+    if f.get("format") == "json":
+        resp = HttpResponse(exports.export_json(qs), content_type="application/json; charset=utf-8")
+        resp["Content-Disposition"] = 'attachment; filename="questions.json"'
+    else:
+        resp = HttpResponse(exports.export_xlsx(qs), content_type=XLSX_TYPE)
+        resp["Content-Disposition"] = 'attachment; filename="questions.xlsx"'
+    resp["Cache-Control"] = "private, no-store"
+    return resp
+
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _form_data(post) -> dict:
@@ -136,7 +188,7 @@ def _initial(q) -> dict:
 
 def _answer_text(q) -> str:
     if q.qtype == QuestionType.FILL:
-        answer = "; ".join("|".join(b) for b in q.answer or [])
+        answer = fill_answer_text(q.answer or [])  # JSON when an answer holds ; or |, so a save keeps it
     elif q.qtype == QuestionType.MULTIPLE:
         answer = "".join(q.answer or [])
     elif q.qtype == QuestionType.TRUEFALSE:
@@ -148,7 +200,7 @@ def _answer_text(q) -> str:
 
 def _initial_fields(q, *, answer: str) -> dict:
     return {
-        "qtype": q.qtype, "stem": q.stem, "options": "\n".join(o["text"] for o in q.options), "answer": answer,
+        "qtype": q.qtype, "stem": q.stem, "options": options_text(q.options), "answer": answer,
         "analysis": q.analysis, "difficulty": q.difficulty, "subject": q.subject.code if q.subject else "",
         "knowledge_points": "；".join(k.code for k in q.knowledge_points.all()),
         "chapters": "；".join(c.key for c in q.chapters.all()), "source": q.source, "share": q.share,
@@ -183,6 +235,7 @@ def _edit(request, q=None):
     return render(request, "questions/edit.html", {
         "d": data, "errors": errors, "dup": dup, "question": q, "types": QuestionType.choices,
         "part_types": [(v, label) for v, label in QuestionType.choices if v != QuestionType.COMPOSITE],
+        "warnings": text_warnings(data),
         "shares": Share.choices, "subjects": Subject.objects.all(), "difficulties": range(1, 6),
     }, status=422 if errors else 200)
 
@@ -305,29 +358,36 @@ def papers(request):
 @staff_required
 @require_POST
 def paper_new(request):
-    """组卷 by hand: the questions ticked in the bank become a paper."""
+    """组卷 by hand: the questions in the selection (ticked on any page, under any filter) become a paper."""
+    ticked = _ids(request.POST.getlist("question"))
+    unticked = {i for i in _ids(request.POST.getlist("shown")) if i not in ticked}
+    ids = [i for i in dict.fromkeys(basket_ids(request.session) + ticked) if i not in unticked]
     try:
-        paper = actions.paper_create(owner=request.user, title=request.POST.get("title", ""),
-                                     question_ids=[i for i in request.POST.getlist("question") if i.isdigit()],
+        paper = actions.paper_create(owner=request.user, title=request.POST.get("title", ""), question_ids=ids,
                                      score=float(request.POST.get("score") or 5))
     except (actions.PaperError, ValueError) as exc:
         messages.error(request, str(exc) if isinstance(exc, actions.PaperError) else _("分值应为数字。"))
         return redirect("questions:bank")
+    basket_clear(request.session)
     messages.success(request, _("试卷已生成。"))
     return redirect("questions:paper_detail", paper_id=paper.pk)
 
 
 @staff_required
 def paper_rules(request):
-    """组卷 by rules: chapters / knowledge points, then counts per type and difficulty."""
+    """组卷 by rules: the subject (required), stage, books, chapters, knowledge points, then counts per type
+    and difficulty."""
     chapters, kps = _facets(request.user)
     error = None
+    shortfalls: list = []
     rows = []
     for i, (t, _label) in enumerate(QuestionType.choices):
         rows.append({"i": i, "type": t, "label": _label,
                      "count": request.POST.get(f"count_{i}", ""), "dmin": request.POST.get(f"dmin_{i}", "1"),
                      "dmax": request.POST.get(f"dmax_{i}", "5"), "score": request.POST.get(f"score_{i}", "5")})
     if request.method == "POST":
+        subject = Subject.objects.filter(pk=_int(request.POST.get("subject"))).first()
+        stage = Stage.objects.filter(pk=_int(request.POST.get("stage"))).first() if request.POST.get("stage") else None
         try:
             rules = []
             for r in rows:
@@ -339,19 +399,23 @@ def paper_rules(request):
                     rules.append(actions.DrawRule(qtype=r["type"], count=count, difficulty_min=dmin,
                                                   difficulty_max=dmax, score=float(r["score"] or 5)))
             paper = actions.paper_assemble(
-                owner=request.user, title=request.POST.get("title", ""), rules=rules,
+                owner=request.user, title=request.POST.get("title", ""), rules=rules, subject=subject, stage=stage,
+                book_ids=[int(b) for b in request.POST.getlist("book") if b.isdigit()],
                 chapter_ids=[int(c) for c in request.POST.getlist("chapter") if c.isdigit()],
                 kp_ids=[int(k) for k in request.POST.getlist("kp") if k.isdigit()])
         except ValueError:
             error = _("数量应为 0–100 的整数，难度范围 1–5 且下限不大于上限，分值为数字。")
         except actions.PaperError as exc:
-            error = str(exc)
+            error, shortfalls = str(exc), exc.shortfalls
         else:
             messages.success(request, _("已按规则抽题组卷，共 %(n)s 题。") % {"n": paper.items.count()})
             return redirect("questions:paper_detail", paper_id=paper.pk)
     return render(request, "questions/paper_rules.html", {
-        "chapters": chapters, "kps": kps, "rows": rows, "error": error, "post": request.POST,
+        "chapters": chapters, "kps": kps, "rows": rows, "error": error, "shortfalls": shortfalls,
+        "post": request.POST, "subjects": Subject.objects.all(), "stages": Stage.objects.all(),
+        "books": sorted({c.book for c in chapters}, key=lambda b: b.code),  # books that have questions
         "sel_chapters": request.POST.getlist("chapter"), "sel_kps": request.POST.getlist("kp"),
+        "sel_books": request.POST.getlist("book"),
     }, status=422 if error else 200)
 
 

@@ -81,8 +81,16 @@ def _rules_data(w):
     from zhijiao.questions.models import Question
 
     q = Question.objects.filter(owner=w.user("laoshi"), knowledge_points__isnull=False).first()
-    return {"title": "矩阵规则卷", "kp": [q.knowledge_points.first().pk], "count_0": "1", "dmin_0": "1",
+    kp = q.knowledge_points.first()
+    return {"title": "矩阵规则卷", "subject": kp.subject_id, "kp": [kp.pk], "count_0": "1", "dmin_0": "1",
             "dmax_0": "5", "score_0": "5"}
+
+
+def _api_rules_data(w):
+    from zhijiao.questions.models import Question
+
+    q = Question.objects.filter(owner=w.user("laoshi"), qtype="single", subject__isnull=False).first()
+    return {"title": "矩阵", "subject": q.subject.code, "rules": [{"qtype": "single", "count": 1}]}
 
 
 def _paper(w):
@@ -121,6 +129,11 @@ CASES = [
          note="a picture of a private question"),
     Case("questions:figure", lambda w: f"/questions/figure/{_with_figure(w)}/", allowed=None, denied="xuesheng",
          note="not in any of the student's homework"),
+    Case("questions:export", lambda w: "/questions/export/?format=xlsx", allowed="laoshi", denied="xuesheng",
+         note="the bank with its answers: staff only"),
+    Case("questions:export", lambda w: "/questions/export/?format=json", allowed="xiao_admin", denied="jiazhang"),
+    Case("questions:basket", lambda w: "/questions/basket/", method="POST", data=lambda w: {"question": [_q(w)]},
+         allowed="laoshi", denied="xuesheng", note="the selection for 组卷 by hand"),
     Case("questions:papers", lambda w: "/questions/papers/", allowed="laoshi", denied="xuesheng"),
     Case("questions:paper_new", lambda w: "/questions/papers/new/", method="POST",
          data=lambda w: {"title": "矩阵卷", "question": [_q(w)]}, allowed="laoshi", denied="xuesheng"),
@@ -140,8 +153,7 @@ CASES = [
     Case("POST /api/v1/questions/import-file", lambda w: "/api/v1/questions/import-file", api=True, method="POST",
          data=_docx_dry_run, allowed="laoshi", denied="xuesheng", note="a Word paper's dry run, multipart"),
     Case("POST /api/v1/questions/papers/by-rules", lambda w: "/api/v1/questions/papers/by-rules", api=True,
-         method="POST", json=True, data=lambda w: {"title": "矩阵", "rules": [{"qtype": "single", "count": 1}]},
-         allowed="laoshi", denied="jiazhang"),
+         method="POST", json=True, data=_api_rules_data, allowed="laoshi", denied="jiazhang"),
 ]
 
 EXEMPT: dict = {}

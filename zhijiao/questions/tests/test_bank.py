@@ -150,7 +150,7 @@ def test_assemble_by_rules_never_repeats(users, cat):
     with pytest.raises(actions.PaperError) as err:
         actions.paper_assemble(owner=t, title="太多", kp_ids=[cat["hms"].pk],
                                rules=[actions.DrawRule(qtype="single", count=7)])
-    assert "需要 7 道，只有 6 道" in str(err.value)
+    assert "第 1 条规则" in str(err.value) and "需要 7 道，符合条件的只有 6 道，还差 1 道" in str(err.value)
 
 
 def test_pages(users, cat, client_as):
@@ -167,7 +167,8 @@ def test_pages(users, cat, client_as):
     resp = c.post("/questions/papers/new/", {"title": "手工卷", "question": [q.pk], "score": "5"})
     paper = Paper.objects.get(title="手工卷")
     assert resp.status_code == 302 and paper.items.count() == 1
-    resp = c.post("/questions/papers/rules/", {"title": "规则卷", "kp": [cat["hms"].pk], "count_0": "5"})
+    resp = c.post("/questions/papers/rules/", {"title": "规则卷", "subject": cat["math"].pk, "kp": [cat["hms"].pk],
+                                               "count_0": "5"})
     assert resp.status_code == 422 and "不够" in resp.content.decode()
     upload = io.BytesIO(b"[{\"type\": \"X\", \"stem\": \"\"}]")
     upload.name = "bad.json"
@@ -200,7 +201,8 @@ def test_api_import_and_rules(users, cat, api_as):
                     content_type="application/json")
     assert resp.status_code == 201 and resp.json()["created"] == 1
     resp = api.post("/api/v1/questions/papers/by-rules", {"title": "t", "rules": [{"qtype": "truefalse", "count": 1}],
-                                                          "kp_ids": [cat["hms"].pk]}, content_type="application/json")
+                                                          "subject": "数学", "kp_ids": [cat["hms"].pk]},
+                    content_type="application/json")
     assert resp.status_code == 201 and len(resp.json()["question_ids"]) == 1
     resp = api.post("/api/v1/questions/papers/by-rules", {"title": "t", "rules": [{"qtype": "nope", "count": 1}]},
                     content_type="application/json")
