@@ -42,7 +42,8 @@ def test_word_paper_dry_run_then_import_on_a_phone(district, phone_page, browser
     second = items.nth(1)
     assert "多选题" in second.inner_text() and second.locator(".q-options li").count() == 4
     img = second.locator("img.q-fig")
-    assert img.evaluate("i => i.complete && i.naturalWidth") == 40  # the picture itself, loaded from the page
+    img.evaluate("i => i.complete || new Promise(done => { i.onload = i.onerror = done; })")
+    assert img.evaluate("i => i.naturalWidth") == 40  # the picture itself, loaded from the page
     assert img.evaluate("i => i.getBoundingClientRect().width") == 144
     assert "一个目录里没有的考点" in second.locator("[data-testid=preview-notes]").inner_text()
     assert "m:futureThing" in items.nth(4).locator("[data-testid=preview-notes]").inner_text()
@@ -60,5 +61,8 @@ def test_word_paper_dry_run_then_import_on_a_phone(district, phone_page, browser
     q = Question.objects.get(stem__contains="如图")
     p.goto(f"{live_server.url}/questions/{q.pk}/")
     shown = p.locator(".q-stem img.q-fig")
-    assert shown.evaluate("i => i.complete && i.naturalWidth") == 40
+    # goto returns at the load event, but a busy machine may still be decoding: wait for the picture itself
+    p.wait_for_function("() => { const i = document.querySelector('.q-stem img.q-fig'); "
+                        "return i && i.complete && i.naturalWidth > 0; }")
+    assert shown.evaluate("i => i.naturalWidth") == 40
     assert errors == []
