@@ -587,7 +587,8 @@ class GradeEditionRow:
 def _option_label(edition: Edition, revision: str, since: int | None) -> str:
     from django.utils.translation import gettext as _
 
-    label = f"{edition.name} · {revision or _('未注明版次')}"
+    shown_revision = revision or _("未注明版次")  # outside the f-string, so makemessages finds it
+    label = f"{edition.name} · {shown_revision}"
     return label + (_("（%(y)s 年起用）") % {"y": since} if since else "")
 
 
