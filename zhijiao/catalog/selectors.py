@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from django.db.models import QuerySet
-from django.utils import translation
+from django.utils import timezone, translation
 
 from zhijiao.catalog.models import (
     Book,
@@ -338,18 +338,70 @@ def _url(base: str, params: dict[str, str], **changes) -> str:
     return f"{base}?{urlencode(out)}" if out else base
 
 
-def browse_context(params, *, base_url: str = "", school_path: str = "") -> BrowseNav:
+def user_grades(user) -> list[tuple[str, int]]:
+    """(subject name or "" for any subject, grade) pairs that decide which book a user lands on: a student's
+    own class, a parent's child's class, a subject teacher's classes (of that subject), lowest grade first."""
+    from zhijiao.accounts.selectors import scope_of
+
+    out = []
+    for role in scope_of(user).roles:
+        grade = role.node.grade_level
+        if not grade:
+            continue
+        if role.kind in ("student", "parent"):
+            out.append(("", grade))
+        elif role.kind == "subject_teacher" and role.subject:
+            out.append((role.subject, grade))
+    return sorted(set(out), key=lambda t: (t[1], t[0]))
+
+
+def _default_book(snap: CatalogSnapshot, get, school_path: str, grades) -> str:
+    """The code of the book the user's school uses for the user's grade, when a subject is opened without an
+    edition, book or chapter ("" when nothing applies: today's behaviour)."""
+    if not school_path or not grades or get("edition") or get("book") or get("chapter"):
+        return ""
+    if get("section") and get("section") != COURSE_SECTION:
+        return ""
+    stage = next((s for s in snap.stages if s.code == get("stage")), None)
+    subject = next((s for s in snap.subjects if s.code == get("subject")), None)
+    if stage is None or subject is None:
+        return ""
+    grade = next((g for name, g in grades if name in ("", subject.name, subject.code)
+                  and stage.first_grade <= g <= stage.last_grade), None)
+    if grade is None:
+        return ""
+    steps = school_path.rstrip(".").split(".")
+    chain = ["".join(s + "." for s in steps[:i]) for i in range(len(steps), 0, -1)]
+    choice = _grade_choice(snap, chain, True, stage.pk, subject.pk, grade)
+    if choice is None:
+        return ""
+    books = [b for b in snap.books_by_choice.get((stage.pk, subject.pk, choice.edition.pk), ())
+             if b.grade_level == grade and b.revision == choice.revision]
+    month = timezone.localdate().month
+    term = "下" if 2 <= month <= 7 else "上"
+    book = next((b for b in books if b.volume == term), books[0] if books else None)
+    return book.code if book else ""
+
+
+def browse_context(params, *, base_url: str = "", school_path: str = "", grades=()) -> BrowseNav:
     """Resolve browse choices from query parameters (unknown or inconsistent values are dropped).
 
     `params` is a QueryDict or dict with any of: section, stage, subject, edition (codes), book (code),
     chapter (Chapter.key). Choosing a chapter implies its book, stage, subject and edition.
     `school_path`: the user's school (`school_path_of(user)`): the books its grades use are marked.
+    `grades`: `user_grades(user)`: a subject opened without edition/book lands on the school's book for it.
     The result depends on the catalog alone: it is built from `catalog_snapshot()`, without a query.
     """
     get = (lambda k: (params.get(k) or "").strip()[:200]) if params is not None else (lambda k: "")
+    snap = catalog_snapshot()
+    default = _default_book(snap, get, school_path, grades)
+    if default:  # land on the school's book for the grade; the edition row still switches
+        raw_get = get
+
+        def get(k):
+            return default if k == "book" else raw_get(k)
     key = "\x1f".join([base_url, translation.get_language() or "", *(get(k) for k in BROWSE_PARAMS)])
     key = hashlib.sha1(key.encode()).hexdigest()
-    snap = catalog_snapshot()
     nav = _browse_context(snap, get, base_url, f"{snap.generation}:{key}")
     if school_path and nav.books:
         in_use = books_in_use(school_path)

@@ -25,6 +25,7 @@ from zhijiao.catalog.selectors import (
     grade_edition_rows,
     knowledge_points_around,
     school_path_of,
+    user_grades,
     sections,
 )
 from zhijiao.core.models import NodeKind
@@ -41,7 +42,8 @@ def _require_district_admin(user) -> None:
 @login_required
 def browse(request):
     """The teaching catalog: choose stage → subject → edition → volume, then read the chapter tree."""
-    nav = browse_context(request.GET, base_url=request.path, school_path=school_path_of(request.user))
+    nav = browse_context(request.GET, base_url=request.path, school_path=school_path_of(request.user),
+                         grades=user_grades(request.user))
     kps = list(knowledge_points_around(nav.chapter, nav.chapter_ids)) if nav.chapter else []
     return render(request, "catalog/browse.html", {"nav": nav, "knowledge_points": kps})
 

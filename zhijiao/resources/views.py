@@ -14,7 +14,7 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
 from zhijiao.catalog.models import Book, Chapter, Subject
-from zhijiao.catalog.selectors import browse_context, school_path_of
+from zhijiao.catalog.selectors import browse_context, school_path_of, user_grades
 from zhijiao.resources import actions, selectors
 from zhijiao.resources.cards import CARD_STAMP, rendered_cards
 from zhijiao.resources.forms import CommentForm, ReviewForm, UploadForm
@@ -94,7 +94,8 @@ def reviewer_required(view):
 def browse(request):
     """Section → stage → subject → edition → grade/volume → chapter tree (the catalog's browse component)."""
     g = request.GET
-    nav = browse_context(g, base_url=request.path, school_path=school_path_of(request.user))
+    nav = browse_context(g, base_url=request.path, school_path=school_path_of(request.user),
+                         grades=user_grades(request.user))
     rtype = g.get("type", "") if g.get("type", "") in ResourceType.values else ""
     level = g.get("level", "") if g.get("level", "") in Level.values else ""
     section = nav.section if nav.section is not None and not nav.uses_textbooks else None

@@ -294,3 +294,30 @@ def test_books_api_tells_the_revisions_apart(demo, users, api_as, catalog):
     by_code = {b["code"]: b for b in books}
     assert (by_code["tb-yw-g7a-2024"]["revision"], by_code["tb-yw-g7a-2024"]["since"]) == ("2024年版", 2024)
     assert (by_code["tb-yw-g7a"]["revision"], by_code["tb-yw-g7a"]["since"]) == ("", None)
+
+
+def _landed(client, url="/resources/"):
+    html = client.get(url, {"stage": "xx", "subject": "yw"}).content.decode()
+    row = html.split('data-level="book"')[1].split("</div>")[0] if 'data-level="book"' in html else ""
+    current = [a for a in row.split("<a ")[1:] if 'aria-current="page"' in a]
+    return current[0].split('data-code="')[1].split('"')[0] if current else ""
+
+
+def test_opening_a_subject_lands_on_the_book_the_grade_uses(demo, users, client_as, catalog):
+    # no choice: today's behaviour, no book chosen
+    assert _landed(client_as(users["xuesheng"])) == ""
+    grade_edition_set(actor=users["qu_admin"], node=demo.district, edition=Edition.objects.get(code="tb"),
+                      revision="2024年版", schools_may_choose=True, **_choice_args("xx", 1))
+    assert _landed(client_as(users["xuesheng"])) == "tb-yw-g1b-2024"  # a first-grade student
+    assert _landed(client_as(users["xuesheng"]), "/catalog/") == "tb-yw-g1b-2024"
+    # the school's own choice (allowed): the earlier edition
+    GradeEdition.objects.create(node=demo.schools[0], edition=Edition.objects.get(code="tb"), revision="",
+                                stage=Stage.objects.get(code="xx"), subject=Subject.objects.get(code="yw"),
+                                grade_level=1)
+    from zhijiao.catalog.selectors import catalog_changed
+
+    catalog_changed()
+    assert _landed(client_as(users["xuesheng"])) in ("tb-yw-g1a", "tb-yw-g1b")
+    # an explicitly chosen edition is not overridden
+    html = client_as(users["xuesheng"]).get("/resources/", {"stage": "xx", "subject": "yw", "edition": "tb"})
+    assert 'aria-current="page"' not in html.content.decode().split('data-level="book"')[1].split("</div>")[0]
