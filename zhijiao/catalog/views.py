@@ -25,8 +25,8 @@ from zhijiao.catalog.selectors import (
     grade_edition_rows,
     knowledge_points_around,
     school_path_of,
-    user_grades,
     sections,
+    user_grades,
 )
 from zhijiao.core.models import NodeKind
 
