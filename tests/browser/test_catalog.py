@@ -10,16 +10,6 @@ from playwright.sync_api import expect
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture
-def district(transactional_db):
-    from zhijiao.catalog import demo as catalog_demo
-    from zhijiao.demo.builder import build_demo
-
-    ctx = build_demo(size="small", extensions=False)
-    catalog_demo.build(ctx)
-    return ctx
-
-
 def _browse_to_fractions(p, live_server):
     p.goto(f"{live_server.url}/")
     p.get_by_role("link", name="教材目录").first.click()
@@ -37,7 +27,7 @@ def _browse_to_fractions(p, live_server):
 
 
 @pytest.mark.parametrize("fixture_name,width", [("phone_page", 360), ("page", 1280)])
-def test_teacher_browses_to_a_chapter(district, live_server, browser_login, request, fixture_name, width):
+def test_teacher_browses_to_a_chapter(catalog_district, live_server, browser_login, request, fixture_name, width):
     p = request.getfixturevalue(fixture_name)
     errors = []
     p.on("pageerror", lambda e: errors.append(str(e)))
@@ -55,7 +45,7 @@ def test_teacher_browses_to_a_chapter(district, live_server, browser_login, requ
     assert errors == []
 
 
-def test_district_admin_imports_a_catalog_file(district, live_server, page, browser_login, tmp_path):
+def test_district_admin_imports_a_catalog_file(catalog_district, live_server, page, browser_login, tmp_path):
     browser_login(page, "qu_admin")
     page.goto(f"{live_server.url}/")
     page.get_by_role("link", name="目录管理").click()
@@ -93,7 +83,7 @@ def test_district_admin_imports_a_catalog_file(district, live_server, page, brow
     assert page.locator("[data-testid=chapter-tree]").get_by_role("link", name="11 整理与复习").is_visible()
 
 
-def test_teachers_cannot_manage_the_catalog(district, live_server, page, browser_login):
+def test_teachers_cannot_manage_the_catalog(catalog_district, live_server, page, browser_login):
     browser_login(page, "laoshi")
     resp = page.goto(f"{live_server.url}/catalog/manage/")
     assert resp.status == 403

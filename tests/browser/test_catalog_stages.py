@@ -7,17 +7,7 @@ from playwright.sync_api import expect
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture
-def district(transactional_db):
-    from zhijiao.catalog import demo as catalog_demo
-    from zhijiao.demo.builder import build_demo
-
-    ctx = build_demo(size="small", extensions=False)
-    catalog_demo.build(ctx)
-    return ctx
-
-
-def test_teacher_browses_a_senior_high_module_on_a_phone(district, live_server, phone_page, browser_login):
+def test_teacher_browses_a_senior_high_module_on_a_phone(catalog_district, live_server, phone_page, browser_login):
     p = phone_page
     errors = []
     p.on("pageerror", lambda e: errors.append(str(e)))

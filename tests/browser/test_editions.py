@@ -10,17 +10,7 @@ from playwright.sync_api import expect
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture
-def district(transactional_db):
-    from zhijiao.catalog import demo as catalog_demo
-    from zhijiao.demo.builder import build_demo
-
-    ctx = build_demo(size="small", extensions=False)
-    catalog_demo.build(ctx)
-    return ctx
-
-
-def test_district_admin_chooses_the_edition_of_a_grade(district, live_server, phone_page, browser_login):
+def test_district_admin_chooses_the_edition_of_a_grade(catalog_district, live_server, phone_page, browser_login):
     from zhijiao.catalog.models import GradeEdition
 
     page = phone_page  # 360 px, as the page-budget walk checks every page
@@ -37,7 +27,7 @@ def test_district_admin_chooses_the_edition_of_a_grade(district, live_server, ph
     page.get_by_role("button", name="保存").click()
     page.wait_for_load_state()
     expect(page.get_by_role("status").or_(page.locator(".msg-success"))).to_contain_text("已保存年级用书")
-    row = GradeEdition.objects.get(node=district.district, subject__code="yw", grade_level=7)
+    row = GradeEdition.objects.get(node=catalog_district.district, subject__code="yw", grade_level=7)
     assert (row.edition.code, row.revision, row.schools_may_choose) == ("tb", "2024年版", True)
     # the page shows the choice after the save
     expect(page.get_by_label("初中七年级语文用书", exact=True)).to_have_value("tb|2024年版")
@@ -52,7 +42,7 @@ def test_district_admin_chooses_the_edition_of_a_grade(district, live_server, ph
     assert errors == []
 
 
-def test_teacher_finds_the_old_editions_resource_from_the_new_book_on_a_phone(district, live_server, phone_page,
+def test_teacher_finds_the_old_editions_resource_from_the_new_book_on_a_phone(catalog_district, live_server, phone_page,
                                                                              browser_login):
     from django.utils import timezone
 
