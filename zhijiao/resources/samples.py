@@ -15,17 +15,22 @@ def png(width: int = 4, height: int = 3, rgb: tuple[int, int, int] = (31, 111, 2
             + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
 
 
-def pdf(text: str = "zhijiao") -> bytes:
-    """A one-page PDF with a line of ASCII text and a correct cross-reference table."""
+def pdf(text: str = "zhijiao", *, catalog_extra: bytes = b"", page_extra: bytes = b"",
+        extra_objects: tuple[bytes, ...] = ()) -> bytes:
+    """A one-page PDF with a line of ASCII text and a correct cross-reference table.
+
+    `catalog_extra` and `page_extra` go into the catalog and page dictionaries; `extra_objects` become
+    objects 6, 7, … (the upload checks' tests build PDFs with actions this way)."""
     safe = "".join(c for c in text if c.isascii() and c not in "()\\") or "zhijiao"
     stream = f"BT /F1 18 Tf 40 100 Td ({safe}) Tj ET".encode()
     objs = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Catalog /Pages 2 0 R " + catalog_extra + b" >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 300 200] /Contents 4 0 R "
-        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"/Resources << /Font << /F1 5 0 R >> >> " + page_extra + b" >>",
         b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        *extra_objects,
     ]
     out = io.BytesIO()
     out.write(b"%PDF-1.4\n")

