@@ -68,12 +68,18 @@ def _facets(user):
     return list(chapters[:500]), list(kps[:500])
 
 
+def _bank_questions(request):
+    """The questions the bank page's filters select (the page and its export read the same ones)."""
+    f = request.GET
+    return search_questions(request.user, text=f.get("q", "").strip(), qtype=f.get("type", ""),
+                            difficulty=_int(f.get("difficulty")), chapter_id=_int(f.get("chapter")),
+                            kp_id=_int(f.get("kp")), subject_id=_int(f.get("subject")), mine=f.get("mine") == "1")
+
+
 @staff_required
 def bank(request):
     f = request.GET
-    qs = search_questions(request.user, text=f.get("q", "").strip(), qtype=f.get("type", ""),
-                          difficulty=_int(f.get("difficulty")), chapter_id=_int(f.get("chapter")),
-                          kp_id=_int(f.get("kp")), subject_id=_int(f.get("subject")), mine=f.get("mine") == "1")
+    qs = _bank_questions(request)
     page = Paginator(qs.order_by("-pk"), 20).get_page(f.get("page"))
     with_parts(page.object_list)
     chapters, kps = _facets(request.user)
@@ -119,9 +125,7 @@ def basket(request):
 def export(request):
     """The questions the bank page shows (same filters), as XLSX or JSON in the import's format."""
     f = request.GET
-    qs = search_questions(request.user, text=f.get("q", "").strip(), qtype=f.get("type", ""),
-                          difficulty=_int(f.get("difficulty")), chapter_id=_int(f.get("chapter")),
-                          kp_id=_int(f.get("kp")), subject_id=_int(f.get("subject")), mine=f.get("mine") == "1")
+    qs = _bank_questions(request)
     qs = qs.order_by("pk")
     if f.get("format") == "json":
         resp = HttpResponse(exports.export_json(qs), content_type="application/json; charset=utf-8")
