@@ -49,3 +49,34 @@ def test_answers_typed_offline_are_kept_and_sent_when_back_online(demo_full, pho
     sub.refresh_from_db()
     assert status_before == "assigned" and sub.status == "draft"  # saved as a draft, not submitted
     assert Submission.objects.filter(assignment_id=sub.assignment_id, student_id=sub.student_id).count() == 1
+
+
+def test_a_send_that_fails_while_the_phone_says_online_is_tried_again(demo_full, phone_page, browser_login,
+                                                                       live_server):
+    """The signal is back but the first send still fails (no "online" event will come): the answer is sent
+    by a later try, without the student typing again."""
+    from zhijiao.homework.models import Submission
+
+    p = phone_page
+    browser_login(p, "xuesheng")
+    p.goto(f"{live_server.url}/homework/my/")
+    p.locator("[data-testid=todo] a").first.click()
+    p.wait_for_load_state()
+    sub_id = int(p.url.rstrip("/").rsplit("/", 1)[-1])
+
+    failed = []
+
+    def fail_first_send(route):
+        if not failed:
+            failed.append(route.request.url)
+            route.abort("internetdisconnected")
+        else:
+            route.continue_()
+
+    p.route("**/autosave/", fail_first_send)
+    _text_answer(p).fill("信号不稳时写的答案")
+    p.wait_for_selector("#autosave-status[data-state=offline]")
+    p.wait_for_selector("#autosave-status[data-state=saved]", timeout=15000)
+    assert failed
+    answers = Submission.objects.get(pk=sub_id).answers.values_list("response", flat=True)
+    assert any("信号不稳时写的答案" in str(r) for r in answers)

@@ -6,14 +6,16 @@
    are not sent yet; when the connection returns they are sent (a draft save, which replaces the last one:
    nothing is submitted twice). A page opened again later (the app closed, the phone restarted) gets back
    the answers that never reached the server. Pressing 提交 offline keeps the answers and says to press it
-   again once connected, instead of losing the page to the browser's error. */
+   again once connected, instead of losing the page to the browser's error. A send that fails while the
+   phone says it is online (a signal that is back but not yet usable, a server restarting) is tried again
+   after 2, 4, 8… up to 30 seconds, since no "online" event will come to trigger it. */
 (function () {
   var form = document.getElementById("answer-form");
   if (!form) return;
   var status = document.getElementById("autosave-status");
   var url = form.getAttribute("data-autosave");
   var key = "zhijiao:answers:" + url;
-  var timer = null, dirty = false;
+  var timer = null, dirty = false, retryDelay = 2000;
 
   function show(text, state) { status.textContent = text; status.setAttribute("data-state", state); }
   function answers() {
@@ -55,10 +57,17 @@
                 headers: {"X-CSRFToken": data.get("csrfmiddlewaretoken")}})
       .then(function (r) { return r.json(); })
       .then(function (j) {
+        retryDelay = 2000;
         if (j.ok && !dirty) forget();  // saved, and nothing typed since
         show(j.ok ? (status.getAttribute("data-saved") + " " + j.saved_at) : j.message, j.ok ? "saved" : "error");
       })
-      .catch(function () { dirty = true; show(status.getAttribute("data-offline"), "offline"); });
+      .catch(function () {
+        dirty = true;
+        show(status.getAttribute("data-offline"), "offline");
+        clearTimeout(timer);
+        timer = setTimeout(save, retryDelay);
+        retryDelay = Math.min(retryDelay * 2, 30000);
+      });
   }
   function changed() { dirty = true; keep(); clearTimeout(timer); timer = setTimeout(save, 1200); }
 
