@@ -239,4 +239,28 @@ def build(ctx) -> None:
                                     for q, (kp, _c) in zip(objs, links, strict=True)], batch_size=2000)
     ch_through.objects.bulk_create([ch_through(question_id=q.pk, chapter_id=c.pk)
                                     for q, (_k, c) in zip(objs, links, strict=True) if c], batch_size=2000)
-    ctx.progress(f"questions: {len(objs)}")
+    if "yw-xx-0205" in kps:
+        _composite_poem(yw_owner)
+    ctx.progress(f"questions: {len(objs) + 1}")
+
+
+# 骆宾王《咏鹅》 (统编语文 一年级上册), a passage with parts of four types, so the demo shows a 复合题.
+POEM = "阅读古诗，完成练习。\n\n咏鹅\n〔唐〕骆宾王\n鹅，鹅，鹅，曲项向天歌。\n白毛浮绿水，红掌拨清波。"
+
+
+def _composite_poem(owner) -> None:
+    from zhijiao.questions.actions import question_create
+
+    question_create(owner=owner, data={
+        "qtype": "复合题", "stem": POEM, "subject": "yw", "share": "district", "difficulty": 2,
+        "source": "课堂练习", "knowledge_points": "yw-xx-0205",
+        "parts": [
+            {"qtype": "单选", "stem": "这首诗的作者是（  ）。", "options": ["骆宾王", "李白", "孟浩然"],
+             "answer": "A", "score": 2, "knowledge_points": "yw-xx-0205"},
+            {"qtype": "填空", "stem": "“白毛浮绿水”的下一句是：____。", "answer": "红掌拨清波", "score": 2,
+             "knowledge_points": "yw-xx-0205"},
+            {"qtype": "判断", "stem": "“曲项向天歌”写鹅弯着脖子向天叫，像在唱歌。", "answer": "对", "score": 1},
+            {"qtype": "简答", "stem": "读了这首诗，你觉得鹅是什么样子的？", "answer": "示例：鹅的羽毛雪白，脚掌红红的，"
+             "在绿水上游得很快活。", "score": 3},
+        ],
+    })

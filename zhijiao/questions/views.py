@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from zhijiao.catalog.models import Chapter, KnowledgePoint, Stage, Subject
@@ -345,7 +346,8 @@ def import_view(request):
                     if result.ok:
                         if taken:
                             staging.discard(user=request.user, handle=handle)
-                        messages.success(request, _("已导入 %(n)s 道题。") % {"n": len(result.created)})
+                        n = len(result.created)
+                        messages.success(request, ngettext("已导入 %(n)s 道题。", "已导入 %(n)s 道题。", n) % {"n": n})
     status = 422 if (file_error or (result and not result.ok)) else 200
     errors = [(labels.get(n) or n, msg) for n, msg in result.errors] if result else []
     return render(request, "questions/import.html", {
