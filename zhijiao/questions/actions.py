@@ -150,25 +150,19 @@ def clean_question(data: dict, *, user) -> tuple[dict, dict[str, str]]:
             errors["subject"] = _("学科“%(s)s”不存在。") % {"s": subject_raw}
         elif mapped:
             notes.append(_("学科“%(raw)s”按 %(s)s 导入") % {"raw": subject_raw, "s": subject.name})
-    kps = []
-    missing = []
-    for token in _split_list(data.get("knowledge_points")):
-        qs = KnowledgePoint.objects.filter(Q(code=token) | Q(name=token))
-        if subject is not None:
-            qs = qs.filter(subject=subject)
-        kp = qs.order_by("pk").first()
-        (kps.append(kp) if kp else missing.append(token))
-    if missing:
-        errors["knowledge_points"] = _("知识点不存在：%(k)s。") % {"k": "、".join(missing)}
     chapters = []
     missing = []
     for token in _split_list(data.get("chapters")):
-        ch = Chapter.objects.filter(key=token).first()
+        ch = Chapter.objects.select_related("book").filter(key=token).first()
         if ch is None and token.isdigit():
             ch = Chapter.objects.filter(pk=int(token)).first()
         (chapters.append(ch) if ch else missing.append(token))
     if missing:
         errors["chapters"] = _("章节不存在：%(c)s（请用章节代码）。") % {"c": "、".join(missing)}
+    kps, errors_kp = _knowledge_points_of(data.get("knowledge_points"), subject=subject,
+                                          stage_ids={c.book.stage_id for c in chapters})
+    if errors_kp:
+        errors["knowledge_points"] = errors_kp
     if subject is None and kps:
         subject = kps[0].subject
     if subject is None and chapters:
@@ -182,6 +176,39 @@ def clean_question(data: dict, *, user) -> tuple[dict, dict[str, str]]:
     if qtype == QuestionType.COMPOSITE:
         cleaned["parts"] = _clean_parts(data.get("parts"), subject=subject, user=user, errors=errors)
     return cleaned, errors
+
+
+def _knowledge_points_of(raw, *, subject, stage_ids: set[int]) -> tuple[list, str]:
+    """Knowledge points named by code or by name. A name is narrowed to the subject and to the stages of the
+    question's chapters; a name still found in several stages (圆 is taught in 小学 and 初中) is an error
+    asking for the code, never a guess: the wrong stage would put the question in another grade's practice.
+    Within one stage a unit and its first point may share a name; the first of them is taken, as before."""
+    kps, missing, ambiguous = [], [], []
+    for token in _split_list(raw):
+        by_code = KnowledgePoint.objects.filter(code=token).first()
+        if by_code is not None and (subject is None or by_code.subject_id == subject.pk):
+            kps.append(by_code)
+            continue
+        qs = KnowledgePoint.objects.filter(name=token).select_related("stage", "subject")
+        if subject is not None:
+            qs = qs.filter(subject=subject)
+        found = list(qs.order_by("pk")[:20])
+        if stage_ids and len({k.stage_id for k in found}) > 1:
+            found = [k for k in found if k.stage_id in stage_ids] or found
+        if not found:
+            missing.append(token)
+        elif len({(k.stage_id, k.subject_id) for k in found}) > 1:
+            ambiguous.append(_("“%(k)s”（%(c)s）") % {"k": token, "c": "、".join(
+                f"{k.stage.name}{k.subject.name} {k.code}" for k in found)})
+        else:
+            kps.append(found[0])
+    messages = []
+    if missing:
+        messages.append(_("知识点不存在：%(k)s。") % {"k": "、".join(missing)})
+    if ambiguous:
+        messages.append(_("知识点名称在多个学段或学科都有：%(k)s，请填知识点代码，或填章节以确定学段。") % {
+            "k": "；".join(ambiguous)})
+    return kps, " ".join(messages)
 
 
 def _clean_parts(raw, *, subject, user, errors: dict[str, str]) -> list[dict]:

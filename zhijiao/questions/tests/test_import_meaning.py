@@ -269,3 +269,27 @@ def test_choice_answer_punctuation_is_dropped_other_text_refused(users, cat, raw
     assert result.ok == ok
     if ok:
         assert Question.objects.get().answer == "B"
+
+
+def test_knowledge_point_name_in_two_stages_is_an_error_not_a_guess(users, cat):
+    """圆 is taught in 小学 and in 初中: a row naming it by name alone is refused with both codes; with a chapter
+    of the 小学 book, or with the code, it lands on the right stage."""
+    from zhijiao.catalog.models import KnowledgePoint, Stage
+
+    cz, _ = Stage.objects.get_or_create(code="t-cz", defaults={"name": "初中", "first_grade": 7, "last_grade": 9})
+    xx_circle = KnowledgePoint.objects.create(code="t-sx-circle-xx", name="圆", stage=cat["book"].stage,
+                                              subject=cat["math"])
+    cz_circle = KnowledgePoint.objects.create(code="t-sx-circle-cz", name="圆", stage=cz, subject=cat["math"])
+    row = {"qtype": "单选", "stem": "圆的直径是半径的几倍？", "options": ["1", "2"], "answer": "B", "subject": "t-sx",
+           "knowledge_points": "圆"}
+    result = actions.questions_import(owner=users["laoshi"], rows=[(2, row)])
+    assert not result.ok and Question.objects.count() == 0
+    (n, msg), = result.errors
+    assert n == 2 and "t-sx-circle-xx" in msg and "t-sx-circle-cz" in msg and "初中" in msg
+
+    result = actions.questions_import(owner=users["laoshi"], rows=[(2, {**row, "chapters": cat["unit"].key})])
+    assert result.ok
+    assert list(result.created[0].knowledge_points.all()) == [xx_circle]
+    result = actions.questions_import(owner=users["laoshi"], rows=[(2, {**row, "stem": "圆周率约是多少？",
+                                                                        "knowledge_points": "t-sx-circle-cz"})])
+    assert result.ok and list(result.created[0].knowledge_points.all()) == [cz_circle]
