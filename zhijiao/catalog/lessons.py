@@ -3,8 +3,8 @@
 A lesson of the 2024 revision and one of the earlier edition are the same lesson when their titles are
 equal once the numbering is taken off ("课文 1 吃水不忘挖井人" and "吃水不忘挖井人", "1.1 正数和负数" and "1.1
 正数和负数", "13 植树的牧羊人" and nothing). Unit activities whose content changes with the revision under the
-same name (语文园地, 口语交际, 写作, 综合性学习, 名著导读, 快乐读书吧, 习作) are never matched, nor are units
-(第一单元 is in every book). The shipped data lists the matches as `same_as` on each new chapter, so they
+same name (语文园地, 口语交际, 写作, 综合性学习, 名著导读, 快乐读书吧, 习作, 阅读综合实践, 专题学习活动, …) are never
+matched, nor are units (第一单元 is in every book). The shipped data lists the matches as `same_as` on each new chapter, so they
 can be reviewed line by line; a test recomputes them with `same_lesson_pairs`.
 """
 
