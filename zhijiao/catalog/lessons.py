@@ -3,8 +3,8 @@
 A lesson of the 2024 revision and one of the earlier edition are the same lesson when their titles are
 equal once the numbering is taken off ("课文 1 吃水不忘挖井人" and "吃水不忘挖井人", "1.1 正数和负数" and "1.1
 正数和负数", "13 植树的牧羊人" and nothing). Unit activities whose content changes with the revision under the
-same name (语文园地, 口语交际, 写作, 综合性学习, 名著导读, 快乐读书吧, 习作) are never matched, nor are units
-(第一单元 is in every book). The shipped data lists the matches as `same_as` on each new chapter, so they
+same name (语文园地, 口语交际, 写作, 综合性学习, 名著导读, 快乐读书吧, 习作, 阅读综合实践, 专题学习活动, …) are never
+matched, nor are units (第一单元 is in every book). The shipped data lists the matches as `same_as` on each new chapter, so they
 can be reviewed line by line; a test recomputes them with `same_lesson_pairs`.
 """
 
@@ -14,17 +14,20 @@ import re
 
 # "识字 1 ", "课文 12 ", "汉语拼音 3 ", "12 ", "1.2 ", "12* " at the start of a title.
 _NUMBERING = re.compile(r"^(?:(?:识字|课文|汉语拼音)\s*)?[0-9]+(?:\.[0-9]+)*\s*\*?\s*")
-_NOT_LESSONS = ("语文园地", "口语交际", "写作", "综合性学习", "名著导读", "快乐读书吧", "习作", "整本书阅读")
+# The 2024 junior books add 阅读综合实践 to every unit, 专题学习活动, and the tasks (任务一…) of an 活动·探究 unit.
+_NOT_LESSONS = ("语文园地", "口语交际", "写作", "综合性学习", "名著导读", "快乐读书吧", "习作", "整本书阅读",
+                "阅读综合实践", "专题学习活动", "课外古诗词诵读", "任务")
 _SPACES = re.compile(r"\s+")
 
 
 def lesson_title_key(title: str) -> str:
-    """The title without its numbering and spaces, full-width brackets as written in the books; "" for
-    titles that are not matched (unit activities)."""
+    """The title without its numbering and spaces, full-width brackets as written in the books, quotes
+    straight; "" for titles that are not matched (unit activities)."""
     t = _NUMBERING.sub("", (title or "").strip())
     if not t or t.startswith(_NOT_LESSONS):
         return ""
-    return _SPACES.sub("", t).replace("(", "（").replace(")", "）")
+    # Some transcriptions write straight quotes where the book prints “ ” ("贝"的故事, "飞天"凌空).
+    return _SPACES.sub("", t).replace("(", "（").replace(")", "）").replace("“", '"').replace("”", '"')
 
 
 def same_lesson_pairs(old: list[tuple[str, str, str]], new: list[tuple[str, str, str]]) -> list[tuple[str, str]]:

@@ -113,11 +113,12 @@ def _book(code, revision="", **extra):
 
 
 def test_import_keeps_revisions_apart_and_checks_same_as(catalog):
+    # a revision the shipped data does not have (八年级上册 2024年版 ships)
     bad = catalog_parse(content={"books": [
-        _book("t-a", "2024年版", chapters=[{"title": "第一单元", "kind": "unit", "children": [
+        _book("t-a", "测试版", chapters=[{"title": "第一单元", "kind": "unit", "children": [
             {"title": "1 消息二则", "kind": "lesson", "same_as": "tb-yw-g8a/1.1"},
             {"title": "2 不存在", "kind": "lesson", "same_as": "tb-yw-g8a/99.9"}]}]),
-        _book("t-b", "2024年版"),  # the same volume and revision again
+        _book("t-b", "测试版"),  # the same volume and revision again
         _book("t-c", "2025年版", since="twenty"),
     ]})
     report = catalog_import(bundle=bad)
@@ -128,7 +129,7 @@ def test_import_keeps_revisions_apart_and_checks_same_as(catalog):
     assert not Book.objects.filter(code__startswith="t-").exists()
 
     good = catalog_parse(content={"books": [
-        _book("t-a", "2024年版", since=2025, chapters=[{"title": "第一单元", "kind": "unit", "children": [
+        _book("t-a", "测试版", since=2025, chapters=[{"title": "第一单元", "kind": "unit", "children": [
             {"title": "1 消息二则", "kind": "lesson", "same_as": "tb-yw-g8a/1.1"}]}])]})
     assert catalog_import(bundle=good).ok
     new = Chapter.objects.get(key="t-a/0001.0001.")
@@ -210,7 +211,11 @@ def test_district_chooses_and_school_overrides_only_where_allowed(demo, users, c
     assert grade_edition_for(school=school, **args) is None
     grade_edition_set(actor=users["qu_admin"], node=district, edition=tb, revision="2024年版", **args)
     assert book_for_grade(school=school, volume="上", **args).code == "tb-yw-g7a-2024"
-    assert book_for_grade(school=school, volume="下", **args) is None  # 七下 2024 not shipped: none, not a guess
+    assert book_for_grade(school=school, volume="下", **args).code == "tb-yw-g7b-2024"
+    eighth = _choice_args(grade=8)
+    grade_edition_set(actor=users["qu_admin"], node=district, edition=tb, revision="2024年版", **eighth)
+    assert book_for_grade(school=school, volume="上", **eighth).code == "tb-yw-g8a-2024"
+    assert book_for_grade(school=school, volume="下", **eighth) is None  # 八下 2024 not shipped: none, not a guess
     # a school's own row counts only once the district allows it
     GradeEdition.objects.create(node=school, edition=tb, revision="", stage=args["stage"],
                                 subject=args["subject"], grade_level=7)
@@ -282,8 +287,9 @@ def test_browsing_marks_the_books_the_school_uses(demo, users, client_as, catalo
     for who in ("laoshi", "xuesheng"):  # a teacher and a student of the first (primary) school
         html = client_as(users[who]).get("/resources/", params).content.decode()
         marked = html.split('data-level="book"')[1].split("</div>")[0]
-        assert marked.count('data-testid="in-use"') == 1
-        assert 'data-code="tb-yw-g1b-2024"' in marked.split('data-testid="in-use"')[0].rsplit("<a ", 1)[-1]
+        # both volumes of the grade's revision, and no other book
+        in_use = [a.split('data-code="')[1].split('"')[0] for a in marked.split("<a ")[1:] if 'data-testid="in-use"' in a]
+        assert in_use == ["tb-yw-g1a-2024", "tb-yw-g1b-2024"]
     # the district admin belongs to no school: nothing marked, and the catalog page reads the same choice
     assert 'data-testid="in-use"' not in client_as(users["qu_admin"]).get("/resources/", params).content.decode()
     assert 'data-testid="in-use"' in client_as(users["laoshi"]).get("/catalog/", params).content.decode()
@@ -303,13 +309,23 @@ def _landed(client, url="/resources/"):
     return current[0].split('data-code="')[1].split('"')[0] if current else ""
 
 
-def test_opening_a_subject_lands_on_the_book_the_grade_uses(demo, users, client_as, catalog):
+def test_opening_a_subject_lands_on_the_book_the_grade_uses(demo, users, client_as, catalog, monkeypatch):
+    import datetime
+
+    from zhijiao.catalog import selectors
+
+    def term_of(day):  # the volume follows the term: 下册 February–July, else 上册
+        monkeypatch.setattr(selectors.timezone, "localdate", lambda: day)
+
     # no choice: today's behaviour, no book chosen
     assert _landed(client_as(users["xuesheng"])) == ""
     grade_edition_set(actor=users["qu_admin"], node=demo.district, edition=Edition.objects.get(code="tb"),
                       revision="2024年版", schools_may_choose=True, **_choice_args("xx", 1))
-    assert _landed(client_as(users["xuesheng"])) == "tb-yw-g1b-2024"  # a first-grade student
+    term_of(datetime.date(2026, 3, 2))
+    assert _landed(client_as(users["xuesheng"])) == "tb-yw-g1b-2024"  # a first-grade student, spring term
     assert _landed(client_as(users["xuesheng"]), "/catalog/") == "tb-yw-g1b-2024"
+    term_of(datetime.date(2026, 9, 1))
+    assert _landed(client_as(users["xuesheng"])) == "tb-yw-g1a-2024"
     # the school's own choice (allowed): the earlier edition
     GradeEdition.objects.create(node=demo.schools[0], edition=Edition.objects.get(code="tb"), revision="",
                                 stage=Stage.objects.get(code="xx"), subject=Subject.objects.get(code="yw"),
