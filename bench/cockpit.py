@@ -33,13 +33,13 @@ DB_NAME = "zj_bench_cockpit"
 ZJ = "https://zhijiao.example.org/xapi/"
 
 
-def setup(db: str, keep: bool) -> None:
+def setup(db: str, keep: bool, name: str = DB_NAME) -> None:
     os.environ["ZHIJIAO_DATA_DIR"] = tempfile.mkdtemp(prefix="zj-bench-cockpit-")
     os.environ.pop("DATABASE_URL", None)
     if db == "postgres":
         if not keep:
-            reset_pg(DB_NAME)
-        os.environ["DATABASE_URL"] = f"{PG_BASE}/{DB_NAME}"
+            reset_pg(name)
+        os.environ["DATABASE_URL"] = f"{PG_BASE}/{name}"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zhijiao.settings")
     import django
 
@@ -180,6 +180,33 @@ def load(rows, db: str) -> int:
     return count
 
 
+def pg_cpu() -> float:
+    """CPU seconds used so far by this connection's PostgreSQL backend (same machine: /proc), 0 on SQLite."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return 0.0
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_backend_pid()")
+        pid = cur.fetchone()[0]
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
+def timed(label: str, run):
+    """Run a rollup; print wall seconds, statements/s and CPU seconds (this process, its PG backend)."""
+    cpu0, pg0 = time.process_time(), pg_cpu()
+    r = run()
+    cpu, pg = time.process_time() - cpu0, pg_cpu() - pg0
+    rate = f" ({r.statements / r.seconds:,.0f}/s)" if r.seconds else ""
+    print(f"  {label}: {r.seconds:.1f} s for {r.statements:,} statements{rate}; CPU {cpu:.1f} s rollup process "
+          f"+ {pg:.1f} s PostgreSQL backend ({r.batches} batches)")
+    return r
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--n", type=int, default=10_000_000,
@@ -195,9 +222,14 @@ def main() -> None:
                          "and time their rollup in one batch, as `zhijiao cockpit-rollup --batch 0` runs it")
     ap.add_argument("--pages-only", action="store_true",
                     help="with --reuse: only time the pages (no rollup runs, no new statements)")
+    ap.add_argument("--db-name", default=DB_NAME, help=f"PostgreSQL scratch database (default {DB_NAME})")
+    ap.add_argument("--backend", choices=["sql", "clickhouse"], default="sql",
+                    help="the rollup backend (ZHIJIAO_COCKPIT_BACKEND): sql, or clickhouse (chDB in-process unless "
+                         "ZHIJIAO_CLICKHOUSE_URL names a server)")
     args = ap.parse_args()
 
-    setup(args.db, keep=args.reuse and args.db == "postgres")
+    os.environ["ZHIJIAO_COCKPIT_BACKEND"] = args.backend
+    setup(args.db, keep=args.reuse and args.db == "postgres", name=args.db_name)
     from django.db import connection
     from django.test import Client
     from django.utils import timezone
@@ -207,7 +239,7 @@ def main() -> None:
     from zhijiao.cockpit.actions import indicator_configs_seed
     from zhijiao.demo.builder import build_demo
 
-    print(f"cockpit bench: db={args.db} size={args.size} n={args.n:,} days={args.days}")
+    print(f"cockpit bench: db={args.db} size={args.size} n={args.n:,} days={args.days} backend={args.backend}")
     from zhijiao.core.models import NodeKind, OrgNode
     from zhijiao.records.models import Statement
 
@@ -242,8 +274,7 @@ def main() -> None:
             cur.execute("ANALYZE records_statement")
 
     if not (args.pages_only and args.reuse):
-        r = rollup.run_full(lag=0)
-        print(f"  full rollup: {r.seconds:.1f} s for {r.statements:,} statements ({r.statements / r.seconds:,.0f}/s)")
+        timed("full rollup", lambda: rollup.run_full(lag=0))
         from zhijiao.cockpit.models import ActorDaily, CountVector, HourlyCount
 
         print(f"    rollup rows: hourly {HourlyCount.objects.count():,}, per-person daily {ActorDaily.objects.count():,}, "
@@ -254,8 +285,7 @@ def main() -> None:
         today0 = now - timedelta(hours=2)
         n2 = load(generate(day_n, today0, now - timedelta(minutes=5), pool, seed=2, stored_at=now - timedelta(minutes=2)),
                   args.db)
-        r = rollup.run_incremental(lag=0)
-        print(f"  incremental rollup of one day's {n2:,} new statements: {r.seconds:.2f} s ({r.batches} batches)")
+        timed(f"incremental rollup of one day's {n2:,} new statements", lambda: rollup.run_incremental(lag=0))
         r = rollup.run_incremental(lag=0)
         print(f"  incremental rollup with nothing new: {r.seconds * 1000:.0f} ms")
         if args.peak_day:
@@ -272,9 +302,7 @@ def main() -> None:
             if args.db == "postgres":
                 with connection.cursor() as cur:
                     cur.execute("ANALYZE records_statement")
-            r = rollup.run_incremental(lag=0, batch_size=None)
-            print(f"  rollup of the peak day in one batch: {r.seconds:.1f} s for {r.statements:,} statements "
-                  f"({r.statements / r.seconds:,.0f}/s)")
+            timed("rollup of the peak day in one batch", lambda: rollup.run_incremental(lag=0, batch_size=None))
 
     admin = User.objects.get(username="qu_admin")
     cio = User.objects.get(username="xiao_cio")

@@ -28,7 +28,7 @@ from zhijiao.records.actions import record_event
 from zhijiao.records.models import Statement
 from zhijiao.records.vocabulary import VERBS
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("rollup_backend")]
 
 
 def _vector_counts() -> dict:
