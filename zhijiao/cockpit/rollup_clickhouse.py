@@ -9,8 +9,8 @@ On PostgreSQL the sql backend's one statement that reads a batch and fills every
 2. ClickHouse loads the file into a temporary Memory table and groups it three ways: (day, hour, school,
    role group) — which sums to the hourly, school-daily and district-hourly tables —, (day, person, school,
    role group) — the per-person table and the person-days of ActorYear/ActiveDaily —, and the count
-   vectors' keys. ClickHouse is chDB in-process, or the server at `ZHIJIAO_CLICKHOUSE_URL` through
-   clickhouse-connect: both run the very same SQL through the small client adapters below.
+   vectors' keys. ClickHouse is the server at `ZHIJIAO_CLICKHOUSE_URL`, else chDB in this process; both
+   through clickhouse-connect (its `chdb://` backend for chDB), with the very same SQL (`Client` below).
 3. The groups are upserted into the same rollup tables the sql backend fills, with the same upserts
    (PostgreSQL: COPY into a temporary table, then one `INSERT … SELECT … ON CONFLICT DO UPDATE` per table).
 
@@ -48,53 +48,41 @@ class MissingEngine(RuntimeError):
     """The clickhouse backend was chosen but its optional packages are not installed."""
 
 
-# --- the client adapters: everything but loading the file is the same SQL text -------------------------
+# --- the client adapter: one clickhouse-connect client, on a server or on chDB ---------------------------
 
-class ChdbClient:
-    """ClickHouse in this process (chDB): one session for the process, used by one rollup at a time."""
+class Client:
+    """clickhouse-connect on the server at `ZHIJIAO_CLICKHOUSE_URL`, or on chDB in this process (its `chdb://`
+    backend): the same client calls and the same SQL; only loading the batch's file differs (chDB reads the
+    file itself, a server is sent it). One per process and URL, used by one rollup at a time."""
 
-    _session = None
+    _clients: dict = {}
     _lock = threading.Lock()
-
-    def __init__(self):
-        try:
-            from chdb import session
-        except ImportError as exc:
-            raise MissingEngine("ZHIJIAO_COCKPIT_BACKEND=clickhouse needs chdb (pip install 'zhijiao[clickhouse]') "
-                                "or a server at ZHIJIAO_CLICKHOUSE_URL") from exc
-        with self._lock:
-            if ChdbClient._session is None:
-                ChdbClient._session = session.Session()  # in memory: nothing is kept between batches
-        self.session = ChdbClient._session
-
-    def command(self, sql: str) -> None:
-        self.session.query(sql)
-
-    def load_tsv(self, table: str, path: str) -> None:
-        quoted = _quote(path)
-        opts = ", ".join(f"{k} = {_quote(v)}" for k, v in LOAD_SETTINGS.items())
-        self.session.query(f"INSERT INTO {table} SELECT * FROM file({quoted}, 'TabSeparated', "
-                           f"{_quote(BATCH_COLUMNS)}) SETTINGS {opts}")
-
-    def query_tsv(self, sql: str) -> bytes:
-        return self.session.query(sql, "TabSeparated").bytes()
-
-
-class ServerClient:
-    """A ClickHouse server over HTTP (clickhouse-connect); its session keeps the temporary table."""
 
     def __init__(self, url: str):
         try:
             import clickhouse_connect
+
+            if not url:
+                import chdb  # noqa: F401  (clickhouse-connect's chdb:// backend needs it)
         except ImportError as exc:
-            raise MissingEngine("ZHIJIAO_CLICKHOUSE_URL needs clickhouse-connect "
-                                "(pip install 'zhijiao[clickhouse]')") from exc
-        self.client = clickhouse_connect.get_client(dsn=url)
+            raise MissingEngine("ZHIJIAO_COCKPIT_BACKEND=clickhouse needs the optional packages chdb and "
+                                "clickhouse-connect: uv sync --extra clickhouse (or pip install "
+                                "'zhijiao[clickhouse]')") from exc
+        self.in_process = not url
+        with self._lock:
+            if url not in Client._clients:
+                Client._clients[url] = clickhouse_connect.get_client(dsn=url or "chdb://memory")
+        self.client = Client._clients[url]
 
     def command(self, sql: str) -> None:
         self.client.command(sql)
 
     def load_tsv(self, table: str, path: str) -> None:
+        if self.in_process:
+            opts = ", ".join(f"{k} = {_quote(v)}" for k, v in LOAD_SETTINGS.items())
+            self.command(f"INSERT INTO {table} SELECT * FROM file({_quote(path)}, 'TabSeparated', "
+                         f"{_quote(BATCH_COLUMNS)}) SETTINGS {opts}")
+            return
         with open(path, "rb") as f:
             self.client.raw_insert(table, insert_block=f, fmt="TabSeparated", settings=LOAD_SETTINGS)
 
@@ -102,9 +90,8 @@ class ServerClient:
         return self.client.raw_query(sql, fmt="TabSeparated")
 
 
-def client():
-    url = getattr(settings, "ZHIJIAO_CLICKHOUSE_URL", "")
-    return ServerClient(url) if url else ChdbClient()
+def client() -> Client:
+    return Client(getattr(settings, "ZHIJIAO_CLICKHOUSE_URL", ""))
 
 
 def _quote(value: str) -> str:
@@ -186,9 +173,8 @@ def _queries() -> dict[str, str]:
     }
 
 
-def group_batch(where: str, wparams: list) -> dict[str, bytes]:
-    """The batch's groupings from ClickHouse, as TabSeparated bytes by name (see `_queries`)."""
-    ch = client()
+def group_batch(ch, where: str, wparams: list) -> dict[str, bytes]:
+    """The batch's groupings from ClickHouse (`ch`, a client), as TabSeparated bytes by name (see `_queries`)."""
     fd, path = tempfile.mkstemp(prefix="zj-rollup-", suffix=".tsv")
     os.close(fd)
     try:
@@ -234,9 +220,13 @@ def _upsert(model, cols: list[str], types: list[str], data: bytes | list[tuple])
 class ClickHouseBackend:
     name = "clickhouse"
 
+    def __init__(self):
+        self.client = client()  # MissingEngine at once where the optional packages are not installed
+
     def count(self, where: str, wparams: list) -> int:
         """As SqlBackend.count: the batch's statements, voiding ones excepted, added to every rollup table."""
-        groups = group_batch(where, wparams)
+        with Client._lock:  # one batch at a time on the process's client (its session holds the table)
+            groups = group_batch(self.client, where, wparams)
         hourly, school_daily, district = Counter(), Counter(), Counter()
         for day, hour, school, role, n in _rows(groups["grid"]):
             n = int(n)
