@@ -10,6 +10,12 @@ for a day's new statements, a no-op incremental run, and cockpit page render tim
     uv run python bench/cockpit.py --db sqlite --n 200000 --size small
     uv run python bench/cockpit.py --n 10000000 --peak-day 9640000     # and a peak day's rollup
     uv run python bench/cockpit.py --reuse --pages-only                # time the pages again
+    uv run python bench/cockpit.py --backend clickhouse --n 1000000    # rollups grouped by chDB (uv sync --extra clickhouse)
+    uv run python bench/cockpit.py --db-name zj_bench_chdb --reuse --no-full --peak-day 9640000 --peak-copy \
+        --peak-backends clickhouse,sql                                  # a peak day on both backends, same rows
+
+Each rollup prints its wall seconds, statements/s and the CPU seconds of this process (chDB included)
+and of its PostgreSQL backend (read from /proc: the database on this machine).
 """
 
 import argparse
@@ -220,6 +226,12 @@ def timed(label: str, run):
     rate = f" ({r.statements / r.seconds:,.0f}/s)" if r.seconds else ""
     print(f"  {label}: {r.seconds:.1f} s for {r.statements:,} statements{rate}; CPU {cpu:.1f} s rollup process "
           f"+ {pg:.1f} s PostgreSQL backend ({r.batches} batches)")
+    from django.conf import settings
+
+    from zhijiao.cockpit import rollup_clickhouse
+
+    if settings.ZHIJIAO_COCKPIT_BACKEND == "clickhouse" and rollup_clickhouse.last_steps:
+        print("    last batch: " + ", ".join(f"{k} {v:.1f} s" for k, v in rollup_clickhouse.last_steps.items()))
     return r
 
 

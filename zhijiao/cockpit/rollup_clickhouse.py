@@ -23,6 +23,7 @@ import os
 import re
 import tempfile
 import threading
+import time
 from collections import Counter
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -42,6 +43,10 @@ BATCH_COLUMNS = ("ts DateTime64(6, 'UTC'), actor_id Nullable(Int64), school_id I
                  "actor_role LowCardinality(String), verb LowCardinality(String), object_type LowCardinality(String)")
 # PostgreSQL writes timestamps as `2026-12-07 01:15:00.123456+00`, SQLite as `2026-12-07 01:15:00.123456`.
 LOAD_SETTINGS = {"date_time_input_format": "best_effort"}
+
+
+# Seconds of each step of the last batch (extract, load, group, write): bench/cockpit.py prints them.
+last_steps: dict[str, float] = {}
 
 
 class MissingEngine(RuntimeError):
@@ -178,12 +183,17 @@ def group_batch(ch, where: str, wparams: list) -> dict[str, bytes]:
     fd, path = tempfile.mkstemp(prefix="zj-rollup-", suffix=".tsv")
     os.close(fd)
     try:
+        t0 = time.monotonic()
         _extract(where, wparams, path)
+        t1 = time.monotonic()
         ch.command(f"DROP TEMPORARY TABLE IF EXISTS {BATCH_TABLE}")
         ch.command(f"CREATE TEMPORARY TABLE {BATCH_TABLE} ({BATCH_COLUMNS}) ENGINE = Memory")
         try:
             ch.load_tsv(BATCH_TABLE, path)
-            return {name: ch.query_tsv(sql) for name, sql in _queries().items()}
+            t2 = time.monotonic()
+            groups = {name: ch.query_tsv(sql) for name, sql in _queries().items()}
+            last_steps.update(extract=t1 - t0, load=t2 - t1, group=time.monotonic() - t2)
+            return groups
         finally:
             ch.command(f"DROP TEMPORARY TABLE IF EXISTS {BATCH_TABLE}")
     finally:
@@ -227,6 +237,7 @@ class ClickHouseBackend:
         """As SqlBackend.count: the batch's statements, voiding ones excepted, added to every rollup table."""
         with Client._lock:  # one batch at a time on the process's client (its session holds the table)
             groups = group_batch(self.client, where, wparams)
+        t = time.monotonic()
         hourly, school_daily, district = Counter(), Counter(), Counter()
         for day, hour, school, role, n in _rows(groups["grid"]):
             n = int(n)
@@ -242,4 +253,5 @@ class ClickHouseBackend:
         _upsert(DistrictHourly, ["day", "hour"], ["date", "smallint"], [(*k, n) for k, n in district.items()])
         vectors_add((kind, int(owner), role, verb, object_type, as_date(day), int(n))
                     for kind, owner, role, verb, object_type, day, n in _rows(groups["vectors"]))
+        last_steps["write"] = time.monotonic() - t
         return sum(district.values())
