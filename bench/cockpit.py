@@ -10,6 +10,12 @@ for a day's new statements, a no-op incremental run, and cockpit page render tim
     uv run python bench/cockpit.py --db sqlite --n 200000 --size small
     uv run python bench/cockpit.py --n 10000000 --peak-day 9640000     # and a peak day's rollup
     uv run python bench/cockpit.py --reuse --pages-only                # time the pages again
+    uv run python bench/cockpit.py --backend clickhouse --n 1000000    # rollups grouped by chDB (uv sync --extra clickhouse)
+    uv run python bench/cockpit.py --db-name zj_bench_chdb --reuse --no-full --peak-day 9640000 --peak-copy \
+        --peak-backends clickhouse,sql                                  # a peak day on both backends, same rows
+
+Each rollup prints its wall seconds, statements/s and the CPU seconds of this process (chDB included)
+and of its PostgreSQL backend (read from /proc: the database on this machine).
 """
 
 import argparse
@@ -33,13 +39,13 @@ DB_NAME = "zj_bench_cockpit"
 ZJ = "https://zhijiao.example.org/xapi/"
 
 
-def setup(db: str, keep: bool) -> None:
+def setup(db: str, keep: bool, name: str = DB_NAME) -> None:
     os.environ["ZHIJIAO_DATA_DIR"] = tempfile.mkdtemp(prefix="zj-bench-cockpit-")
     os.environ.pop("DATABASE_URL", None)
     if db == "postgres":
         if not keep:
-            reset_pg(DB_NAME)
-        os.environ["DATABASE_URL"] = f"{PG_BASE}/{DB_NAME}"
+            reset_pg(name)
+        os.environ["DATABASE_URL"] = f"{PG_BASE}/{name}"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zhijiao.settings")
     import django
 
@@ -180,6 +186,55 @@ def load(rows, db: str) -> int:
     return count
 
 
+def peak_copy(n: int, day0: datetime, stored: datetime) -> int:
+    """PostgreSQL: n statements within day0 07:00-21:00, copied from the trail's (each repeated as needed)."""
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute("SELECT COUNT(*) FROM records_statement WHERE stored < %s", [day0])
+        have = cur.fetchone()[0]
+        cur.execute(
+            f"INSERT INTO records_statement ({', '.join(COLS)}) "
+            "SELECT gen_random_uuid(), s.actor_id, s.actor_role, s.verb, s.object_type, s.object_id, s.school_id, "
+            "s.klass_id, %s + random() * interval '14 hours', %s, false, s.statement, false "
+            "FROM (SELECT * FROM records_statement WHERE stored < %s) s CROSS JOIN generate_series(1, %s) LIMIT %s",
+            [day0, stored, day0, -(-n // max(have, 1)), n])
+        return cur.rowcount
+
+
+def pg_cpu() -> float:
+    """CPU seconds used so far by this connection's PostgreSQL backend (same machine: /proc), 0 on SQLite."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return 0.0
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_backend_pid()")
+        pid = cur.fetchone()[0]
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
+def timed(label: str, run):
+    """Run a rollup; print wall seconds, statements/s and CPU seconds (this process, its PG backend)."""
+    cpu0, pg0 = time.process_time(), pg_cpu()
+    r = run()
+    cpu, pg = time.process_time() - cpu0, pg_cpu() - pg0
+    rate = f" ({r.statements / r.seconds:,.0f}/s)" if r.seconds else ""
+    print(f"  {label}: {r.seconds:.1f} s for {r.statements:,} statements{rate}; CPU {cpu:.1f} s rollup process "
+          f"+ {pg:.1f} s PostgreSQL backend ({r.batches} batches)")
+    from django.conf import settings
+
+    from zhijiao.cockpit import rollup_clickhouse
+
+    if settings.ZHIJIAO_COCKPIT_BACKEND == "clickhouse" and rollup_clickhouse.last_steps:
+        print("    last batch: " + ", ".join(f"{k} {v:.1f} s" for k, v in rollup_clickhouse.last_steps.items()))
+    return r
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--n", type=int, default=10_000_000,
@@ -193,11 +248,25 @@ def main() -> None:
     ap.add_argument("--peak-day", type=int, default=0, metavar="N",
                     help="also load N statements within one day (yesterday 07:00-21:00; Chenghua's peak is 9640000) "
                          "and time their rollup in one batch, as `zhijiao cockpit-rollup --batch 0` runs it")
+    ap.add_argument("--peak-copy", action="store_true",
+                    help="PostgreSQL: make the peak day inside the database from the trail's statements (the same "
+                         "people, verbs and JSON bodies; fresh ids, times spread over the day) instead of generating "
+                         "it in Python: minutes instead of ~40 on a busy 2-core machine")
+    ap.add_argument("--peak-backends", default="",
+                    help="comma-separated rollup backends to time the peak day with, on the same data: each but the "
+                         "last in a transaction rolled back afterwards (default: --backend)")
+    ap.add_argument("--no-full", action="store_true",
+                    help="with --reuse: skip the full and the one-day rollups (the rollups are current)")
     ap.add_argument("--pages-only", action="store_true",
                     help="with --reuse: only time the pages (no rollup runs, no new statements)")
+    ap.add_argument("--db-name", default=DB_NAME, help=f"PostgreSQL scratch database (default {DB_NAME})")
+    ap.add_argument("--backend", choices=["sql", "clickhouse"], default="sql",
+                    help="the rollup backend (ZHIJIAO_COCKPIT_BACKEND): sql, or clickhouse (chDB in-process unless "
+                         "ZHIJIAO_CLICKHOUSE_URL names a server)")
     args = ap.parse_args()
 
-    setup(args.db, keep=args.reuse and args.db == "postgres")
+    os.environ["ZHIJIAO_COCKPIT_BACKEND"] = args.backend
+    setup(args.db, keep=args.reuse and args.db == "postgres", name=args.db_name)
     from django.db import connection
     from django.test import Client
     from django.utils import timezone
@@ -207,7 +276,7 @@ def main() -> None:
     from zhijiao.cockpit.actions import indicator_configs_seed
     from zhijiao.demo.builder import build_demo
 
-    print(f"cockpit bench: db={args.db} size={args.size} n={args.n:,} days={args.days}")
+    print(f"cockpit bench: db={args.db} size={args.size} n={args.n:,} days={args.days} backend={args.backend}")
     from zhijiao.core.models import NodeKind, OrgNode
     from zhijiao.records.models import Statement
 
@@ -241,9 +310,8 @@ def main() -> None:
         with connection.cursor() as cur:
             cur.execute("ANALYZE records_statement")
 
-    if not (args.pages_only and args.reuse):
-        r = rollup.run_full(lag=0)
-        print(f"  full rollup: {r.seconds:.1f} s for {r.statements:,} statements ({r.statements / r.seconds:,.0f}/s)")
+    if not (args.pages_only and args.reuse) and not (args.no_full and args.reuse):
+        timed("full rollup", lambda: rollup.run_full(lag=0))
         from zhijiao.cockpit.models import ActorDaily, CountVector, HourlyCount
 
         print(f"    rollup rows: hourly {HourlyCount.objects.count():,}, per-person daily {ActorDaily.objects.count():,}, "
@@ -254,27 +322,37 @@ def main() -> None:
         today0 = now - timedelta(hours=2)
         n2 = load(generate(day_n, today0, now - timedelta(minutes=5), pool, seed=2, stored_at=now - timedelta(minutes=2)),
                   args.db)
-        r = rollup.run_incremental(lag=0)
-        print(f"  incremental rollup of one day's {n2:,} new statements: {r.seconds:.2f} s ({r.batches} batches)")
+        timed(f"incremental rollup of one day's {n2:,} new statements", lambda: rollup.run_incremental(lag=0))
         r = rollup.run_incremental(lag=0)
         print(f"  incremental rollup with nothing new: {r.seconds * 1000:.0f} ms")
-        if args.peak_day:
-            from django.db import transaction
+    if args.peak_day and not args.pages_only:
+        from django.conf import settings
+        from django.db import transaction
 
-            from zhijiao.demo import bulk
+        from zhijiao.demo import bulk
 
-            day0 = timezone.localtime(now).replace(hour=7, minute=0, second=0) - timedelta(days=1)
-            t = time.monotonic()
-            with transaction.atomic(), bulk.loading(Statement):
+        day0 = timezone.localtime(now).replace(hour=7, minute=0, second=0) - timedelta(days=1)
+        t = time.monotonic()
+        with transaction.atomic(), bulk.loading(Statement):
+            if args.peak_copy and args.db == "postgres":
+                n3 = peak_copy(args.peak_day, day0, now - timedelta(minutes=1))
+            else:
+                pool = pool or pools()
                 n3 = load(generate(args.peak_day, day0, day0 + timedelta(hours=14), pool, seed=3,
                                    stored_at=now - timedelta(minutes=1)), args.db)
-            print(f"  load a peak day of {n3:,} statements: {time.monotonic() - t:.1f} s")
-            if args.db == "postgres":
-                with connection.cursor() as cur:
-                    cur.execute("ANALYZE records_statement")
-            r = rollup.run_incremental(lag=0, batch_size=None)
-            print(f"  rollup of the peak day in one batch: {r.seconds:.1f} s for {r.statements:,} statements "
-                  f"({r.statements / r.seconds:,.0f}/s)")
+        print(f"  load a peak day of {n3:,} statements: {time.monotonic() - t:.1f} s")
+        if args.db == "postgres":
+            with connection.cursor() as cur:
+                cur.execute("ANALYZE records_statement")
+        backends = [b for b in (args.peak_backends or args.backend).split(",") if b]
+        for i, name in enumerate(backends):
+            settings.ZHIJIAO_COCKPIT_BACKEND = name
+            with transaction.atomic():
+                timed(f"rollup of the peak day in one batch, {name} backend",
+                      lambda: rollup.run_incremental(lag=0, batch_size=None))
+                if i < len(backends) - 1:
+                    transaction.set_rollback(True)  # the next backend starts from the same checkpoint
+        settings.ZHIJIAO_COCKPIT_BACKEND = args.backend
 
     admin = User.objects.get(username="qu_admin")
     cio = User.objects.get(username="xiao_cio")

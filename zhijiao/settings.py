@@ -287,6 +287,11 @@ ZHIJIAO_COCKPIT_LAG_SECONDS = int(os.environ.get("ZHIJIAO_COCKPIT_LAG_SECONDS", 
 # Cockpit pages may show figures up to N seconds behind the newest rollup instead of recomputing the
 # district on every visit; `zhijiao cockpit-rollup` (and its Celery task) computes them ahead.
 ZHIJIAO_COCKPIT_MAX_AGE_SECONDS = int(os.environ.get("ZHIJIAO_COCKPIT_MAX_AGE_SECONDS", 300))
+# Who groups each rollup batch: "sql" (the relational store itself) or "clickhouse" (ClickHouse: the server
+# at ZHIJIAO_CLICKHOUSE_URL, e.g. http://user:password@host:8123, else chDB in-process; both need the
+# optional `clickhouse` extra). The rollup tables stay in the relational store either way.
+ZHIJIAO_COCKPIT_BACKEND = os.environ.get("ZHIJIAO_COCKPIT_BACKEND", "sql")
+ZHIJIAO_CLICKHOUSE_URL = os.environ.get("ZHIJIAO_CLICKHOUSE_URL", "")
 
 LOGGING = {
     "version": 1,

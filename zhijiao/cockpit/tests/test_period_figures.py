@@ -14,7 +14,7 @@ from zhijiao.cockpit.indicators import ROLE_GROUPS, VOIDED_VERB
 from zhijiao.records.actions import record_event
 from zhijiao.records.models import Statement
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("rollup_backend")]
 
 GROUP_OF = {kind: g for g, kinds in ROLE_GROUPS.items() for kind in kinds}
 

@@ -5,7 +5,9 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
+from zhijiao.cockpit import rollup
 from zhijiao.cockpit.actions import figures_warm, rollup_run
+from zhijiao.cockpit.rollup_clickhouse import MissingEngine
 
 
 class Command(BaseCommand):
@@ -23,9 +25,13 @@ class Command(BaseCommand):
     def handle(self, *args, full=False, batch=100_000, lag=None, no_warm=False, warm_schools=False, **options):
         if batch < 0 or (lag is not None and lag < 0):
             raise CommandError("--batch 和 --lag 不能为负数。--batch and --lag cannot be negative.")
+        try:
+            name = rollup.backend().name  # ZHIJIAO_COCKPIT_BACKEND
+        except (ValueError, MissingEngine) as exc:
+            raise CommandError(str(exc))
         r = rollup_run(full=full, batch_size=batch, lag=lag)
         kind = "full" if full else "incremental"
-        self.stdout.write(f"cockpit rollup ({kind}): {r.statements} statements, {r.voids} voided, "
+        self.stdout.write(f"cockpit rollup ({kind}, {name} backend): {r.statements} statements, {r.voids} voided, "
                           f"{r.batches} batches, {r.seconds:.2f} s")
         if not no_warm and (r.statements or r.voids or full or warm_schools):
             t0 = time.perf_counter()
