@@ -281,3 +281,9 @@ def test_following_the_grade_book_costs_no_query(grade7, client_as):
     for i in range(25):
         make_question(teacher, stem=f"更多旧版题 {i}", chapter=old_11)
     assert count() == before
+
+
+def test_api_search_by_book_includes_the_linked_old_lessons(grade7, api_as):
+    qs = _questions(grade7["teacher"])
+    got = api_as(grade7["teacher"]).get("/api/v1/questions/", {"book": Book.objects.get(code=NEW).pk}).json()
+    assert {x["id"] for x in got} == {qs["old_linked"].pk, qs["new"].pk}
