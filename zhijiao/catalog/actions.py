@@ -670,6 +670,9 @@ def _write(checker: _Checker, report: ImportReport) -> None:
         if want_links != have_links:
             through.objects.filter(knowledgepoint_id__in=[o.pk for o in kps.values()]).delete()
             through.objects.bulk_create([through(knowledgepoint_id=a, chapter_id=b) for a, b in sorted(want_links)])
+    # Last, after the knowledge points of this file replaced their chapter lists: the old lessons' points
+    # apply to the new lessons linked to them (this import's links and the ones made before).
+    _carry_knowledge_points()
 
 
 def _write_chapter_links(rows) -> None:
@@ -682,6 +685,28 @@ def _write_chapter_links(rows) -> None:
     pairs = {(ids[old], ids[new]) for old, new in wanted}
     have = set(ChapterLink.objects.filter(new_id__in={n for _o, n in pairs}).values_list("old_id", "new_id"))
     ChapterLink.objects.bulk_create([ChapterLink(old_id=o, new_id=n) for o, n in sorted(pairs - have)])
+
+
+def _carry_knowledge_points(pairs: set[tuple[int, int]] | None = None) -> int:
+    """Link the knowledge points of each old chapter to the new chapters linked to it (same lesson), for the
+    given (old id, new id) pairs or every ChapterLink. Copied rather than resolved at read time so that every
+    reader of a point's chapters (教材目录, the recommendations' micro-lessons, the bank, the API, OAI-PMH,
+    the export) sees them without each learning to follow links. Only adds; returns how many were added."""
+    if pairs is None:
+        pairs = set(ChapterLink.objects.values_list("old_id", "new_id"))
+    if not pairs:
+        return 0
+    news_of: dict[int, set[int]] = {}
+    for old, new in pairs:
+        news_of.setdefault(old, set()).add(new)
+    through = KnowledgePoint.chapters.through
+    want = {(kp, new) for kp, old in through.objects.filter(chapter_id__in=list(news_of))
+            .values_list("knowledgepoint_id", "chapter_id") for new in news_of[old]}
+    have = set(through.objects.filter(chapter_id__in={n for _o, n in pairs})
+               .values_list("knowledgepoint_id", "chapter_id"))
+    missing = sorted(want - have)
+    through.objects.bulk_create([through(knowledgepoint_id=k, chapter_id=c) for k, c in missing])
+    return len(missing)
 
 
 def _refresh_title_paths(book_ids) -> None:
@@ -755,6 +780,39 @@ def catalog_load_shipped(*, actor=None) -> ImportReport:
     if not report.ok:  # the shipped data is checked by tests; this guards against a bad edit
         raise ValueError("; ".join(str(e) for e in report.errors[:5]))
     return report
+
+
+# --- renamed lessons: confirmed links ---------------------------------------------------------------------
+
+class ChapterLinkError(ValueError):
+    pass
+
+
+def chapter_links_confirm(*, actor, old_book: Book, new_book: Book, values: list[str]) -> list[ChapterLink]:
+    """Write the same-lesson links a district admin confirmed among the proposals for two revisions of a book
+    (`selectors.link_candidates`; each value "<old id>:<new id>"). A value that is not a current proposal
+    is named and nothing is written. The old lessons' knowledge points are carried to the new ones, like
+    an imported `same_as`; the links export as `same_as` (catalog-export)."""
+    from zhijiao.catalog.selectors import link_candidates
+
+    proposed = {c.value: c for c in link_candidates(old_book, new_book)}
+    wanted = list(dict.fromkeys(v.strip() for v in values if v.strip()))
+    unknown = [v for v in wanted if v not in proposed]
+    if unknown:
+        raise ChapterLinkError(_("以下对应不在当前候选中（可能已确认或章节已变）：%(v)s") % {"v": "、".join(unknown[:20])})
+    if not wanted:
+        raise ChapterLinkError(_("请至少勾选一项要确认的对应。"))
+    with transaction.atomic():
+        links = ChapterLink.objects.bulk_create([ChapterLink(old=proposed[v].old, new=proposed[v].new)
+                                                 for v in wanted])
+        _carry_knowledge_points({(proposed[v].old.pk, proposed[v].new.pk) for v in wanted})
+        record_event(actor=actor, verb="updated", object_kind="platform", object_key=f"chapter-links/{new_book.code}",
+                     object_name=f"{new_book.name}（{new_book.revision}）同课章节对应", actor_role="district_admin",
+                     result={"extensions": {"https://zhijiao.example.org/xapi/extensions/chapter-links": {
+                         "old_book": old_book.code, "new_book": new_book.code,
+                         "links": [[proposed[v].old.key, proposed[v].new.key] for v in wanted]}}})
+        catalog_changed()
+    return links
 
 
 # --- export ----------------------------------------------------------------------------------------

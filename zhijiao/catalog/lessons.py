@@ -45,3 +45,34 @@ def same_lesson_pairs(old: list[tuple[str, str, str]], new: list[tuple[str, str,
 
     a, b = index(old), index(new)
     return [(a[k][0], b[k][0]) for k in b if k in a and len(a[k]) == 1 and len(b[k]) == 1]
+
+
+# --- renamed lessons: candidates for a reviewer ----------------------------------------------------------
+
+# A pair is proposed when the titles (numbering off) are this similar (difflib ratio), or when one title
+# contains the other, or when both sit at the same place in their books and the titles are at least
+# SAME_PLACE_RATIO similar. Nothing is linked without a reviewer's confirmation.
+SIMILAR_RATIO = 0.6
+SAME_PLACE_RATIO = 0.3
+
+
+def candidate_score(old_title: str, new_title: str, same_place: bool) -> tuple[float, float, list[str]] | None:
+    """(score, difflib ratio, reasons) when two lessons may be the same lesson under a changed title, else None.
+    Reasons are codes: "place" (same position), "contains" (one title holds the other), "similar"."""
+    from difflib import SequenceMatcher
+
+    a, b = lesson_title_key(old_title), lesson_title_key(new_title)
+    if not a or not b:
+        return None
+    ratio = SequenceMatcher(None, a, b).ratio()
+    reasons = []
+    contains = len(min(a, b, key=len)) >= 2 and (a in b or b in a)
+    if same_place:
+        reasons.append("place")
+    if contains:
+        reasons.append("contains")
+    if ratio >= SIMILAR_RATIO:
+        reasons.append("similar")
+    if contains or ratio >= SIMILAR_RATIO or (same_place and ratio >= SAME_PLACE_RATIO):
+        return ratio + (0.5 if same_place else 0) + (0.3 if contains else 0), ratio, reasons
+    return None

@@ -170,6 +170,7 @@ class CatalogSnapshot:
     # Grade editions: (org node path, stage id, subject id, grade) → GradeEdition (district and school rows).
     grade_editions: dict[tuple[str, int, int, int], GradeEdition] = field(default_factory=dict)
     in_use_by_school: dict[str, frozenset[str]] = field(default_factory=dict)  # books_in_use, filled on demand
+    _chapter_by_id: dict[int, Chapter] | None = None  # filled on demand
 
     @classmethod
     def load(cls, gen: int) -> CatalogSnapshot:
@@ -229,6 +230,13 @@ class CatalogSnapshot:
 
     def descendant_ids(self, chapter: Chapter) -> list[int]:
         return [c.pk for c in self.chapters_by_book.get(chapter.book_id, ()) if c.path.startswith(chapter.path)]
+
+    def chapter_by_id(self, chapter_id) -> Chapter | None:
+        if not chapter_id:
+            return None
+        if self._chapter_by_id is None:
+            self._chapter_by_id = {c.pk: c for c in self.chapter_by_key.values()}
+        return self._chapter_by_id.get(chapter_id)
 
     def linked_older(self, chapter_ids) -> list[Chapter]:
         """The older-revision chapters linked (same lesson) to any of these chapters, in book and path order."""
@@ -377,10 +385,80 @@ def _default_book(snap: CatalogSnapshot, get, school_path: str, grades) -> str:
         return ""
     books = [b for b in snap.books_by_choice.get((stage.pk, subject.pk, choice.edition.pk), ())
              if b.grade_level == grade and b.revision == choice.revision]
-    month = timezone.localdate().month
-    term = "下" if 2 <= month <= 7 else "上"
+    term = current_term_volume()
     book = next((b for b in books if b.volume == term), books[0] if books else None)
     return book.code if book else ""
+
+
+def current_term_volume() -> str:
+    """The volume of the current term: 下 February–July, else 上."""
+    return "下" if 2 <= timezone.localdate().month <= 7 else "上"
+
+
+def books_in_use_for(user) -> list[Book]:
+    """The books the user's school uses for the user's grades and subjects (`user_grades`: a subject
+    teacher's classes, a student's class): lowest grade first, the current term's volume before the other.
+    From the cached catalog and the cached scope: no query."""
+    school = school_path_of(user)
+    grades = user_grades(user) if school else []
+    if not grades:
+        return []
+    snap = catalog_snapshot()
+    in_use = [snap.book_by_code[c] for c in books_in_use(school) if c in snap.book_by_code]
+    term = current_term_volume()
+    out = {b.pk: b for name, grade in grades for b in in_use
+           if b.grade_level == grade and name in ("", b.subject.name, b.subject.code)}
+    return sorted(out.values(), key=lambda b: (b.grade_level, b.volume != term, b.subject.order, b.volume, b.code))
+
+
+def book_for_class(klass, subject) -> Book | None:
+    """The book a class's grade uses for `subject` (a Subject or its name) this term, by its school's
+    年级用书 (None when nothing is chosen or the class has no grade). From the cached catalog."""
+    snap = catalog_snapshot()
+    if isinstance(subject, str):
+        subject = next((s for s in snap.subjects if subject in (s.name, s.code)), None)
+    grade = getattr(klass, "grade_level", None)
+    if subject is None or not grade or not klass.path:
+        return None
+    steps = klass.path.rstrip(".").split(".")
+    school = ".".join(steps[:3]) + "."
+    books = [snap.book_by_code[c] for c in books_in_use(school) if c in snap.book_by_code]
+    books = [b for b in books if b.grade_level == grade and b.subject_id == subject.pk]
+    term = current_term_volume()
+    return next((b for b in books if b.volume == term), books[0] if books else None)
+
+
+def book_by_id(book_id) -> Book | None:
+    """A book from the cached catalog (stage, subject and edition attached)."""
+    return next((b for b in catalog_snapshot().book_by_code.values() if b.pk == book_id), None) if book_id else None
+
+
+@dataclass
+class BookScope:
+    """What "questions or evidence of this book (or chapter)" covers: its chapters and the chapters of older
+    revisions linked to them (same lesson), with those older chapters named for the page's notice."""
+
+    book: Book
+    chapter_ids: list[int]
+    linked_chapters: list[Chapter]
+    linked_chapter_ids: list[int]
+
+    @property
+    def linked_books(self) -> list[str]:
+        return list(dict.fromkeys(c.book.name for c in self.linked_chapters))
+
+
+def book_scope(book: Book, chapter: Chapter | None = None) -> BookScope:
+    """`BookScope` of a book, or of one chapter of it (the chapter and everything under it). No query."""
+    snap = catalog_snapshot()
+    ids = snap.descendant_ids(chapter) if chapter else [c.pk for c in snap.chapters_by_book.get(book.pk, ())]
+    return BookScope(book=book, chapter_ids=ids, linked_chapters=snap.linked_older(ids),
+                     linked_chapter_ids=snap.linked_older_ids(ids))
+
+
+def book_chapters(book: Book) -> list[Chapter]:
+    """The book's chapters in book order (parents before children), from the cached catalog."""
+    return list(catalog_snapshot().chapters_by_book.get(book.pk, ()))
 
 
 def browse_context(params, *, base_url: str = "", school_path: str = "", grades=()) -> BrowseNav:
@@ -686,3 +764,70 @@ def edition_choice_node(user):
         if role is not None:
             return role.node
     return None
+
+
+# --- renamed lessons: candidate links for a reviewer -------------------------------------------------------
+
+@dataclass
+class LinkCandidate:
+    """A proposed same-lesson link between a chapter of an older revision and one of a newer (review step:
+    nothing is linked until a district admin confirms it)."""
+
+    old: Chapter
+    new: Chapter
+    ratio: float
+    reasons: list[str]
+
+    @property
+    def value(self) -> str:
+        return f"{self.old.pk}:{self.new.pk}"
+
+
+def revision_pairs() -> list[tuple[Book, Book]]:
+    """(older, newer) revisions of the same book — same stage, subject, edition, grade and volume — by the
+    year they came into use (the book without a 版次 first), from the cached catalog."""
+    snap = catalog_snapshot()
+    groups: dict[tuple, list[Book]] = {}
+    for b in snap.book_by_code.values():
+        groups.setdefault((b.stage_id, b.subject_id, b.edition_id, b.grade_level, b.volume), []).append(b)
+    pairs = []
+    for books in groups.values():
+        books.sort(key=lambda b: (bool(b.revision), b.in_use_from or 0, b.revision))
+        pairs.extend(zip(books, books[1:], strict=False))
+    return sorted(pairs, key=lambda p: (p[1].stage.order, p[1].subject.order, p[1].grade_level, p[1].volume))
+
+
+def chapter_links_between(old_book: Book, new_book: Book) -> list[tuple[Chapter, Chapter]]:
+    """The same-lesson links already made between the two books, in the new book's order."""
+    snap = catalog_snapshot()
+    return [(old, new) for new in snap.chapters_by_book.get(new_book.pk, ())
+            for old in snap.older_by_chapter.get(new.pk, ()) if old.book_id == old_book.pk]
+
+
+def link_candidates(old_book: Book, new_book: Book) -> list[LinkCandidate]:
+    """Lessons of `new_book` not yet linked, each with the unlinked lesson of `old_book` most likely to be the
+    same lesson under a changed title (`lessons.candidate_score`: same place in the book, one title holding
+    the other, difflib similarity). Units are never proposed (第一单元 is in every book). An old lesson is
+    proposed for one new lesson at most, the best-scoring first."""
+    from zhijiao.catalog.lessons import candidate_score
+
+    snap = catalog_snapshot()
+    linked = chapter_links_between(old_book, new_book)
+    taken_old, taken_new = {o.pk for o, _n in linked}, {n.pk for _o, n in linked}
+    olds = [c for c in snap.chapters_by_book.get(old_book.pk, ()) if c.kind != "unit" and c.pk not in taken_old]
+    news = [c for c in snap.chapters_by_book.get(new_book.pk, ()) if c.kind != "unit" and c.pk not in taken_new]
+    scored = []
+    for new in news:
+        for old in olds:
+            got = candidate_score(old.title, new.title, old.path == new.path)
+            if got is not None:
+                scored.append((got[0], old, new, got[1], got[2]))
+    scored.sort(key=lambda t: (-t[0], t[2].path, t[1].path))
+    out, used_old, used_new = [], set(), set()
+    for _score, old, new, ratio, reasons in scored:
+        if old.pk in used_old or new.pk in used_new:
+            continue
+        used_old.add(old.pk)
+        used_new.add(new.pk)
+        out.append(LinkCandidate(old=old, new=new, ratio=round(ratio, 2), reasons=reasons))
+    return sorted(out, key=lambda c: c.new.path)

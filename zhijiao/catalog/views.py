@@ -12,18 +12,23 @@ from zhijiao.accounts.models import RoleKind
 from zhijiao.accounts.selectors import scope_of
 from zhijiao.catalog.actions import (
     CatalogFileError,
+    ChapterLinkError,
     EditionChoiceError,
     catalog_export,
     catalog_import_file,
+    chapter_links_confirm,
     grade_edition_set,
 )
 from zhijiao.catalog.forms import CatalogImportForm
 from zhijiao.catalog.selectors import (
     browse_context,
     catalog_counts,
+    chapter_links_between,
     edition_choice_node,
     grade_edition_rows,
     knowledge_points_around,
+    link_candidates,
+    revision_pairs,
     school_path_of,
     sections,
     user_grades,
@@ -128,3 +133,31 @@ def editions(request):
     return render(request, "catalog/editions.html", {
         "node": node, "is_district": is_district, "rows": rows, "errors": errors,
     }, status=422 if errors else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def links(request):
+    """同课对应审核: the candidate links between an older and a newer revision of a book (renamed lessons),
+    which a district admin confirms; confirmed links are written like imported `same_as` links."""
+    _require_district_admin(request.user)
+    pairs = revision_pairs()
+    code = (request.POST.get("book") or request.GET.get("book") or "").strip()
+    pair = next((p for p in pairs if p[1].code == code), pairs[0] if pairs else None)
+    error = ""
+    if request.method == "POST":
+        if pair is None or pair[1].code != code:
+            error = _("请选择有旧版次的教材。")
+        else:
+            try:
+                made = chapter_links_confirm(actor=request.user, old_book=pair[0], new_book=pair[1],
+                                             values=request.POST.getlist("link"))
+            except ChapterLinkError as exc:
+                error = str(exc)
+            else:
+                messages.success(request, _("已确认 %(n)s 项同课对应。") % {"n": len(made)})
+                return redirect(f"{request.path}?book={pair[1].code}")
+    return render(request, "catalog/links.html", {
+        "pairs": pairs, "pair": pair, "error": error,
+        "candidates": link_candidates(*pair) if pair else [], "linked": chapter_links_between(*pair) if pair else [],
+    }, status=422 if error else 200)

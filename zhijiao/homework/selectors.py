@@ -203,3 +203,19 @@ def question_answers(user, assignment: Assignment, question_id: int) -> QuerySet
     return (Answer.objects.filter(submission__in=subs, question_id=question_id)
             .select_related("submission__student", "question__subject", "question__parent")
             .order_by("submission__student__student_number"))
+
+
+def class_books(user, classes) -> list[dict]:
+    """For each class the teacher teaches and each subject they teach it: the book its grade uses at its
+    school this term (年级用书), with the older revisions whose same lessons its questions include — what
+    the 布置作业 page offers to choose questions from. From the cached scope and catalog: no query."""
+    from zhijiao.catalog.selectors import book_for_class, book_scope
+
+    roles = scope_of(user).roles
+    out = []
+    for klass in classes:
+        for subject in sorted({r.subject for r in roles if r.node_id == klass.pk and r.subject}):
+            book = book_for_class(klass, subject)
+            out.append({"klass": klass, "subject": subject, "book": book,
+                        "linked_books": book_scope(book).linked_books if book else []})
+    return out

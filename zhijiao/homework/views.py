@@ -26,6 +26,7 @@ from zhijiao.homework.selectors import (
     all_answers,
     answers_visible,
     children_submissions,
+    class_books,
     is_teacher,
     may_grade,
     may_grade_assignment,
@@ -118,6 +119,7 @@ def assign(request):
                 return redirect("homework:detail", assignment_id=a.pk)
     return render(request, "homework/assign.html", {
         "classes": classes, "students": students, "groups": groups, "papers": papers, "kinds": AssignmentKind.choices,
+        "class_books": class_books(user, classes),
         "p": p, "error": error, "tiers": "ABC", "paper_pre": request.GET.get("paper", ""),
         "open_default": now.strftime("%Y-%m-%dT%H:%M"),
         "due_default": (now + timedelta(days=1)).replace(hour=21, minute=0).strftime("%Y-%m-%dT%H:%M"),

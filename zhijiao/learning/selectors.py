@@ -163,10 +163,54 @@ def chapter_report(user, klass, subject: str = "") -> list[dict]:
           .order_by("question__chapters__title_path"))
     if subject:
         qs = qs.filter(submission__assignment__subject=subject)
-    return [{"chapter_id": r["question__chapters__pk"],
+    rows = [{"chapter_id": r["question__chapters__pk"],
              "title": r["question__chapters__title_path"] or r["question__chapters__title"],
-             "n": r["n"], "rate": r["right"] / r["n"] if r["n"] else None}
+             "n": r["n"], "right": r["right"], "rate": r["right"] / r["n"] if r["n"] else None, "linked": False}
             for r in qs if r["question__chapters__pk"]]
+    return _follow_class_books(klass, subject, rows)
+
+
+def _follow_class_books(klass, subject: str, rows: list[dict]) -> list[dict]:
+    """Regroup the per-chapter rows by the books the class's grade uses (年级用书): the chapters of those books
+    first, in book order and with their titles, each counting the answers tagged on the older-revision
+    chapters linked to it (same lesson; `linked` marks them); then the other chapters as before. From the
+    cached catalog: no query."""
+    from zhijiao.catalog.selectors import book_for_class, catalog_snapshot
+
+    snap = catalog_snapshot()
+    names = [subject] if subject else [s.name for s in snap.subjects]
+    books = [b for b in (book_for_class(klass, n) for n in dict.fromkeys(names)) if b is not None]
+    if not books or not rows:
+        return rows
+    target: dict[int, tuple[int, bool]] = {}  # chapter id → (chapter of the class's book, through a link)
+    order: dict[int, tuple] = {}
+    for bi, book in enumerate(books):
+        for c in snap.chapters_by_book.get(book.pk, ()):
+            target[c.pk] = (c.pk, False)
+            order[c.pk] = (bi, c.path)
+        for c in snap.chapters_by_book.get(book.pk, ()):
+            for old in snap.older_by_chapter.get(c.pk, ()):
+                for pk in snap.descendant_ids(old):  # a lesson's evidence under the linked unit or section
+                    if pk not in target or (target[pk][1] and pk == old.pk):
+                        target[pk] = (c.pk, True)
+    merged: dict[int, dict] = {}
+    rest = []
+    for r in rows:
+        hit = target.get(r["chapter_id"])
+        if hit is None:
+            rest.append(r)
+            continue
+        new_id, through_link = hit
+        m = merged.setdefault(new_id, {"chapter_id": new_id, "n": 0, "right": 0, "linked": False, "in_book": True})
+        m["n"] += r["n"]
+        m["right"] += r["right"]
+        m["linked"] = m["linked"] or through_link
+    chapter_of = {c.pk: c for b in books for c in snap.chapters_by_book.get(b.pk, ())}
+    for m in merged.values():
+        c = chapter_of[m["chapter_id"]]
+        m["title"] = c.title_path or c.title  # starts with the book's name, which names its revision
+        m["rate"] = m["right"] / m["n"] if m["n"] else None
+    return sorted(merged.values(), key=lambda m: order[m["chapter_id"]]) + rest
 
 
 def student_mastery(user, student_id: int) -> tuple:

@@ -627,12 +627,21 @@ def paper_assemble(*, owner, title: str, rules: list[DrawRule], subject: Subject
     pool = visible_questions(owner).filter(subject=subject)
     if stage is not None:
         pool = pool.filter(Q(chapters__book__stage=stage) | Q(knowledge_points__stage=stage))
+    # A book or chapter includes the same lessons of an older revision of the book (ChapterLink).
+    from zhijiao.catalog.selectors import book_by_id, book_scope, same_lessons_in_older_revisions
+
     if book_ids:
-        pool = pool.filter(chapters__book_id__in=book_ids)
+        older = [pk for b in filter(None, map(book_by_id, book_ids)) for pk in book_scope(b).linked_chapter_ids]
+        pool = pool.filter(Q(chapters__book_id__in=book_ids) | Q(chapters__in=older) if older
+                           else Q(chapters__book_id__in=book_ids))
     if chapter_ids:
         cond = Q()
+        older = []
         for ch in Chapter.objects.filter(pk__in=chapter_ids):
             cond |= Q(chapters__book_id=ch.book_id, chapters__path__startswith=ch.path)
+            older += same_lessons_in_older_revisions(ch)
+        if older:
+            cond |= Q(chapters__in=older)
         pool = pool.filter(cond) if cond else pool.none()
     if kp_ids:
         pool = pool.filter(knowledge_points__in=kp_ids)

@@ -177,6 +177,7 @@ class PaperOut(Schema):
 @router.get("/", response=list[QuestionOut], summary="检索试题")
 def search(request, q: str = "", qtype: str = "", difficulty: int | None = None, chapter: int | None = None,
            kp: int | None = None, subject: str = Query("", max_length=40, description="学科代码、名称或常用名"),
+           book: int | None = Query(None, description="教材 id：该册的试题，含旧版同课章节的试题（不选章节时）"),
            limit: int = 50):
     _staff(request)
     subject_id = None
@@ -186,7 +187,7 @@ def search(request, q: str = "", qtype: str = "", difficulty: int | None = None,
             raise HttpError(422, _("学科“%(s)s”不存在。") % {"s": subject})
         subject_id = found.pk
     qs = search_questions(request.auth, text=q, qtype=qtype, difficulty=difficulty, chapter_id=chapter, kp_id=kp,
-                          subject_id=subject_id)
+                          subject_id=subject_id, book_id=book)
     return [{"id": x.pk, "qtype": x.qtype, "stem": x.stem, "options": x.options, "difficulty": x.difficulty,
              "subject": x.subject.name if x.subject else None, "knowledge_points": [k.code for k in x.knowledge_points.all()]} for x in qs[:max(1, min(limit, 200))]]
 

@@ -48,7 +48,9 @@ def editable_question(user, question_id: int) -> Question:
 
 def search_questions(user, *, text: str = "", qtype: str = "", difficulty: int | None = None,
                      chapter_id: int | None = None, kp_id: int | None = None, subject_id: int | None = None,
-                     mine: bool = False) -> QuerySet[Question]:
+                     mine: bool = False, book_id: int | None = None) -> QuerySet[Question]:
+    """The bank's filters. A chapter includes its sections and lessons; a chapter or a book (`book_id`, when no
+    chapter is chosen) includes the same lessons of an older revision of the book (`ChapterLink`)."""
     qs = visible_questions(user)
     through_m2m = False  # only a filter through chapters or knowledge points can repeat a question
     if mine:
@@ -73,6 +75,18 @@ def search_questions(user, *, text: str = "", qtype: str = "", difficulty: int |
         older = same_lessons_in_older_revisions(ch)
         if older:
             cond |= Q(chapters__in=older)
+        qs = qs.filter(cond)
+        through_m2m = True
+    elif book_id:
+        from zhijiao.catalog.selectors import book_by_id, book_scope
+
+        book = book_by_id(book_id)
+        if book is None:
+            return qs.none()
+        scope = book_scope(book)
+        cond = Q(chapters__book_id=book.pk)
+        if scope.linked_chapter_ids:
+            cond |= Q(chapters__in=scope.linked_chapter_ids)
         qs = qs.filter(cond)
         through_m2m = True
     if kp_id:

@@ -15,7 +15,13 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from zhijiao.catalog.models import Chapter, KnowledgePoint, Stage, Subject
-from zhijiao.catalog.selectors import catalog_snapshot
+from zhijiao.catalog.selectors import (
+    book_by_id,
+    book_chapters,
+    book_scope,
+    books_in_use_for,
+    catalog_snapshot,
+)
 from zhijiao.questions import actions, exports
 from zhijiao.questions.answers import fill_answer_text, options_text, text_warnings
 from zhijiao.questions.basket import MAX_BASKET, basket_clear, basket_ids, basket_update
@@ -69,26 +75,64 @@ def _facets(user):
     return list(chapters[:500]), list(kps[:500])
 
 
-def _bank_questions(request):
+def _bank_book(request, in_use: list):
+    """(book, defaulted): the book filter. Without a `book` parameter and without a chapter, the book the
+    teacher's school uses for the teacher's grade (of the chosen subject, if any): 年级用书. `book=` (empty)
+    means every book."""
+    f = request.GET
+    if "book" in f or f.get("chapter"):
+        return book_by_id(_int(f.get("book"))), False
+    subject_id = _int(f.get("subject"))
+    book = next((b for b in in_use if subject_id in (None, b.subject_id)), None)
+    return book, book is not None
+
+
+def _bank_questions(request, book=None):
     """The questions the bank page's filters select (the page and its export read the same ones)."""
     f = request.GET
     return search_questions(request.user, text=f.get("q", "").strip(), qtype=f.get("type", ""),
                             difficulty=_int(f.get("difficulty")), chapter_id=_int(f.get("chapter")),
-                            kp_id=_int(f.get("kp")), subject_id=_int(f.get("subject")), mine=f.get("mine") == "1")
+                            kp_id=_int(f.get("kp")), subject_id=_int(f.get("subject")), mine=f.get("mine") == "1",
+                            book_id=book.pk if book else None)
+
+
+def _book_choices(in_use: list, chapters: list) -> tuple[list, list]:
+    """The book filter's options: the books the teacher's school uses for the teacher's grades first, then
+    the other books that have questions (from the chapter facet)."""
+    used = {b.pk for b in in_use}
+    others = sorted({c.book_id: c.book for c in chapters if c.book_id not in used}.values(), key=lambda b: b.code)
+    return in_use, others
+
+
+def _chapter_choices(book, chapters: list) -> tuple[list, list]:
+    """The chapter filter's options: every chapter of the chosen book first (book order, from the cached
+    catalog), then the other chapters that have questions."""
+    if book is None:
+        return [], chapters
+    return book_chapters(book), [c for c in chapters if c.book_id != book.pk]
 
 
 @staff_required
 def bank(request):
     f = request.GET
-    qs = _bank_questions(request)
+    in_use = books_in_use_for(request.user)
+    book, defaulted = _bank_book(request, in_use)
+    qs = _bank_questions(request, book)
     page = Paginator(qs.order_by("-pk"), 20).get_page(f.get("page"))
     with_parts(page.object_list)
     chapters, kps = _facets(request.user)
+    chapter = catalog_snapshot().chapter_by_id(_int(f.get("chapter")))
+    shown_book = chapter.book if chapter else book
+    scope = book_scope(shown_book, chapter) if shown_book else None
+    book_first, book_others = _book_choices(in_use, chapters)
+    chapters_first, chapters_others = _chapter_choices(shown_book, chapters)
     query = f.copy()
     query.pop("page", None)
     selected = basket_ids(request.session)
     return render(request, "questions/bank.html", {
-        "page": page, "types": QuestionType.choices, "chapters": chapters, "kps": kps, "f": f,
+        "page": page, "types": QuestionType.choices, "kps": kps, "f": f,
+        "book": shown_book, "defaulted": defaulted, "scope": scope, "book_first": book_first,
+        "book_others": book_others, "chapters_first": chapters_first, "chapters_others": chapters_others,
         "subjects": catalog_snapshot().subjects,  # shared catalog data from memory: no query
         "query": query.urlencode(), "difficulties": range(1, 6), "selected": set(selected), "selected_count": len(selected), "here": request.get_full_path(),
     })
@@ -126,7 +170,8 @@ def basket(request):
 def export(request):
     """The questions the bank page shows (same filters), as XLSX or JSON in the import's format."""
     f = request.GET
-    qs = _bank_questions(request)
+    book, _defaulted = _bank_book(request, books_in_use_for(request.user))
+    qs = _bank_questions(request, book)
     qs = qs.order_by("pk")
     if f.get("format") == "json":
         resp = HttpResponse(exports.export_json(qs), content_type="application/json; charset=utf-8")
@@ -384,6 +429,18 @@ def paper_rules(request):
     """组卷 by rules: the subject (required), stage, books, chapters, knowledge points, then counts per type
     and difficulty."""
     chapters, kps = _facets(request.user)
+    in_use = books_in_use_for(request.user)
+    book_first, book_others = _book_choices(in_use, chapters)
+    # Opened afresh: the book the teacher's grade uses is chosen (`?book=<id>` from 布置作业 picks a class's).
+    if request.method == "POST":
+        sel_books = request.POST.getlist("book")
+    elif "book" in request.GET:
+        got = book_by_id(_int(request.GET.get("book")))
+        sel_books = [str(got.pk)] if got else []
+        if got and got.pk not in {b.pk for b in book_first + book_others}:
+            book_others = [got, *book_others]
+    else:
+        sel_books = [str(in_use[0].pk)] if in_use else []
     error = None
     shortfalls: list = []
     rows = []
@@ -419,9 +476,9 @@ def paper_rules(request):
     return render(request, "questions/paper_rules.html", {
         "chapters": chapters, "kps": kps, "rows": rows, "error": error, "shortfalls": shortfalls,
         "post": request.POST, "subjects": Subject.objects.all(), "stages": Stage.objects.all(),
-        "books": sorted({c.book for c in chapters}, key=lambda b: b.code),  # books that have questions
+        "book_first": book_first, "book_others": book_others,  # in use at the school first, then with questions
         "sel_chapters": request.POST.getlist("chapter"), "sel_kps": request.POST.getlist("kp"),
-        "sel_books": request.POST.getlist("book"),
+        "sel_books": sel_books,
     }, status=422 if error else 200)
 
 

@@ -24,4 +24,13 @@ CASES = [
          note="a school admin chooses where the district has not; the school CIO may not"),
     Case("catalog:editions", lambda w: "/catalog/editions/", allowed=None, denied="jiazhang", method="POST",
          data=lambda w: {"g-xx-sx-1": "rj|"}, note="parents may not"),
+    Case("catalog:links", lambda w: "/catalog/manage/links/", allowed="qu_admin", denied="xiao_admin",
+         note="同课对应审核: district admins only"),
+    Case("catalog:links", lambda w: "/catalog/manage/links/?book=rj-sx-g7a-2024", allowed=None, denied="laoshi",
+         note="teachers may not"),
+    Case("catalog:links", lambda w: "/catalog/manage/links/", allowed="qu_admin", denied="xiao_admin",
+         method="POST", data=lambda w: {"book": "rj-sx-g7a-2024", "link": "0:0"}, allowed_status=frozenset({422}),
+         note="confirming a value that is not a current candidate is named (422); a school admin may not"),
+    Case("catalog:links", lambda w: "/catalog/manage/links/", allowed=None, denied="jiazhang", method="POST",
+         data=lambda w: {"book": "rj-sx-g7a-2024", "link": "0:0"}, note="parents may not"),
 ]
