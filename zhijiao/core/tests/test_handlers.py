@@ -7,6 +7,8 @@ import json
 import sys
 
 import pytest
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 
 from zhijiao.core.handlers import wsgi_application
 
@@ -18,7 +20,14 @@ def _call(app, method, path, *, query="", body=b"", headers=None):
                "CONTENT_TYPE": "application/json"}
     environ.update(headers or {})
     status = []
-    content = b"".join(app(environ, lambda s, h: status.append((s, dict(h)))))
+    # As Django's test client does: the request must not close the test's connection (its transaction).
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        content = b"".join(app(environ, lambda s, h: status.append((s, dict(h)))))
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
     return int(status[0][0][:3]), status[0][1], content
 
 
