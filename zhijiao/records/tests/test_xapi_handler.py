@@ -1,5 +1,5 @@
-"""The site's WSGI application sends /xapi/ through the lean middleware chain and everything else through the
-whole one; both answer with the headers their callers rely on."""
+"""/xapi/ goes through the lean middleware chain of the site's WSGI application (zhijiao.core.handlers) and keeps
+the headers its callers rely on; pages keep the whole chain."""
 
 import base64
 import io
