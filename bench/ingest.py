@@ -2,8 +2,9 @@
 
     uv run python bench/ingest.py [--db postgres,sqlite] [--seconds 15] [--workers 2] [--threads 16]
                                   [--connections 32] [--batches 100,1000] [--batch-connections 8] [--about]
+                                  [--pg-db zj_lrs_bench]
 
-For each database: a fresh data dir (or scratch PostgreSQL database `zj_lrs_bench`), migrate, register a
+For each database: a fresh data dir (or scratch PostgreSQL database, `zj_lrs_bench` unless --pg-db), migrate, register a
 client with `zhijiao xapi-client add`, serve with `zhijiao serve --workers W --threads T`, then drive it
 with wrk (Debian package `wrk`, C, its own process: a Python client cannot generate 1,000+ req/s here)
 and a Lua script that makes every statement id unique. Modes: single statements, then batches of each
@@ -196,6 +197,7 @@ def main() -> None:
     ap.add_argument("--warmup", type=float, default=5, help="seconds of single POSTs first (not reported)")
     ap.add_argument("--about", action="store_true",
                     help="also GET /xapi/about (no database): what the serving stack alone allows")
+    ap.add_argument("--pg-db", default=PG_DB, help="scratch PostgreSQL database (dropped and created again)")
     args = ap.parse_args()
     if not shutil.which("wrk"):
         sys.exit("bench/ingest.py needs wrk (apt-get install wrk)")
@@ -210,9 +212,9 @@ def main() -> None:
         env["ZHIJIAO_DATA_DIR"] = str(work / db)
         pg_name = None
         if db == "postgres":
-            reset_pg(PG_DB)
-            env["DATABASE_URL"] = f"{PG_BASE}/{PG_DB}"
-            pg_name = PG_DB
+            reset_pg(args.pg_db)
+            env["DATABASE_URL"] = f"{PG_BASE}/{args.pg_db}"
+            pg_name = args.pg_db
         zhijiao(["migrate", "-v0"], env)
         out = zhijiao(["xapi-client", "add", "bench"], env, capture_output=True, text=True).stdout
         auth = "Basic " + base64.b64encode(out.strip().splitlines()[-1].encode()).decode()

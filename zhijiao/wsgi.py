@@ -1,9 +1,10 @@
 import os
 
-from django.core.wsgi import get_wsgi_application
-
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zhijiao.settings")
-application = get_wsgi_application()
+
+from zhijiao.core.handlers import wsgi_application  # noqa: E402
+
+application = wsgi_application()
 
 # Import every view now, while the worker starts, not on its first request (Django loads the URLconf lazily:
 # ~0.3 s, more without .pyc files, that the first person to reach each new worker would wait for).

@@ -154,20 +154,21 @@ def _encodable(value: Any) -> bool:
 
 
 def check_depth(value: Any, max_depth: int = MAX_JSON_DEPTH) -> None:
-    """Raise UnreadableFile when `value` nests objects and arrays deeper than `max_depth` (walked without
-    recursion)."""
-    stack = [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        if isinstance(item, dict):
-            children = item.values()
-        elif isinstance(item, list):
-            children = item
-        else:
-            continue
+    """Raise UnreadableFile when `value` nests objects and arrays deeper than `max_depth` (walked level by
+    level, without recursion: every request body of the LRS passes here, so no tuple per node)."""
+    level = [value] if type(value) in _CONTAINERS else []
+    depth = 0
+    while level:
+        depth += 1
         if depth > max_depth:
             raise _too_deep(max_depth)
-        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+        nxt: list = []
+        for item in level:
+            nxt += [c for c in (item.values() if type(item) is dict else item) if type(c) in _CONTAINERS]
+        level = nxt
+
+
+_CONTAINERS = frozenset((dict, list))  # what json.loads makes (exact types: no subclasses there)
 
 
 def _too_deep(max_depth: int) -> UnreadableFile:

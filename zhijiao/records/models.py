@@ -48,16 +48,22 @@ class LrsClient(models.Model):
 
 class Statement(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # Every index is written with each statement (the LRS ingest path), so a column has its own index only
+    # where a query leads with it and no composite index below starts with it: none on actor_role and
+    # object_id (no query filters on them alone; the xAPI activity filter uses StatementTerm), none on
+    # actor, school, verb and stored (their composites serve). `db_index` on a CharField would also add a
+    # varchar_pattern_ops index on PostgreSQL, for LIKE queries nobody makes.
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                              related_name="+")
-    actor_role = models.CharField(max_length=24, blank=True, db_index=True)
-    verb = models.CharField(max_length=500, db_index=True)
+                              related_name="+", db_index=False)
+    actor_role = models.CharField(max_length=24, blank=True)
+    verb = models.CharField(max_length=500)
     object_type = models.CharField(max_length=200, blank=True)
-    object_id = models.CharField(max_length=1000, db_index=True)
-    school = models.ForeignKey(OrgNode, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    object_id = models.CharField(max_length=1000)
+    school = models.ForeignKey(OrgNode, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                               db_index=False)
     klass = models.ForeignKey(OrgNode, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     timestamp = models.DateTimeField(db_index=True)
-    stored = models.DateTimeField(default=timezone.now, db_index=True)
+    stored = models.DateTimeField(default=timezone.now)
     voided = models.BooleanField(default=False)
     statement = models.JSONField()
     # LRS columns (xAPI 1.0.3).

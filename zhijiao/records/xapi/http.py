@@ -23,6 +23,12 @@ CORS_HEADERS = {
                                      "X-Experience-API-Consistent-Through",
     "Access-Control-Max-Age": "86400",
 }
+# /xapi/ answers JSON (or multipart) to tools, never a page: nothing in it may run, load or be framed. A
+# constant policy, as these requests skip the page middleware (zhijiao.core.handlers.LeanHandler).
+API_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+    "X-Frame-Options": "DENY",
+}
 
 
 class XapiError(Exception):
@@ -124,6 +130,8 @@ def finish(resp: HttpResponse, request) -> HttpResponse:
         resp["Vary"] = "Origin"
     for k, v in CORS_HEADERS.items():
         resp[k] = v
+    for k, v in API_HEADERS.items():
+        resp.headers.setdefault(k, v)
     return resp
 
 
