@@ -71,6 +71,7 @@ def test_people_who_see_the_same_rows_get_their_own_personal_parts(lib, client_a
     assert {_unmask_cipher_token(t) for t in _tokens(mine)} == {own_secret}
 
     other = _own_client(student)
+    assert other.get(f"/resources/?chapter={lib.chapter.key}").templates == []  # the same page, from the cache
     theirs = _browse(other, lib)
     assert "全区共享 课件" in theirs
     assert student.display_name in theirs and xuesheng.display_name not in theirs
