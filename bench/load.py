@@ -23,6 +23,7 @@ import tempfile
 import threading
 import time
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -109,6 +110,57 @@ def cpu_by_program() -> dict[str, float]:
     return out
 
 
+def cpu_of(pids) -> float:
+    """CPU seconds used so far by these processes (0 for one that is gone)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in pids:
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2:].split()
+        total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+def pg_backends(db: str) -> set[int]:
+    """Process ids of the PostgreSQL backends connected to `db` (the web workers' connections)."""
+    import psycopg
+
+    with psycopg.connect(f"{PG_BASE}/postgres", autocommit=True) as conn:
+        return {r[0] for r in conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s", [db])}
+
+
+class BackendCPU(threading.Thread):
+    """CPU used by the PostgreSQL backends of `db` while it runs: sampled every half second, since the web
+    workers' connections are closed and opened again (CONN_MAX_AGE) during a run. A backend seen at the
+    start counts from its CPU then, one opened later from zero; a backend's last half second before it
+    closes is lost."""
+
+    def __init__(self, db: str):
+        super().__init__(daemon=True)
+        self.db, self.first, self.last, self.stop = db, {}, {}, threading.Event()
+        self.sample(first=True)
+
+    def sample(self, *, first: bool = False) -> None:
+        for pid in pg_backends(self.db):
+            used = cpu_of([pid])
+            if pid not in self.first:
+                self.first[pid] = used if first else 0.0
+            self.last[pid] = max(self.last.get(pid, 0.0), used)
+
+    def run(self) -> None:
+        while not self.stop.wait(0.5):
+            self.sample()
+
+    def used(self) -> float:
+        self.stop.set()
+        self.join()
+        self.sample()
+        return sum(self.last[pid] - self.first[pid] for pid in self.last)
+
+
 def children(pid: int) -> list[int]:
     out = []
     for p in Path("/proc").iterdir():
@@ -178,7 +230,7 @@ def main() -> None:
             time.sleep(1)
 
     try:
-        for _ in range(150):
+        for _ in range(600):  # (a busy machine can take a minute to start it)
             try:
                 urllib.request.urlopen(f"{base}/healthz", timeout=1)
                 break
@@ -205,7 +257,16 @@ def main() -> None:
         mixed = [line for i in range(2000) for line in (per_kind[k][i] for k in kinds)]
         rng.shuffle(mixed)
 
-        wrk(base, mixed, seconds=5, connections=args.connections)  # warm caches and connections
+        # Every kind of page once in each worker thread (the first search loads the analyzer's dictionary,
+        # seconds on a busy machine), then a short run: caches and connections warm before measuring.
+        def fetch(line: str) -> None:
+            path, cookie = line.split("\t")
+            urllib.request.urlopen(urllib.request.Request(base + path, headers={"Cookie": cookie}), timeout=300)
+
+        with ThreadPoolExecutor(8) as pool:
+            for k in kinds:
+                list(pool.map(fetch, per_kind[k][:16]))
+        wrk(base, mixed, seconds=5, connections=args.connections)
         health = wrk(base, [f"/healthz\t{cookies[0]}"], seconds=10, connections=args.connections)
         if args.profile:
             Path(args.profile).mkdir(parents=True, exist_ok=True)
@@ -213,10 +274,16 @@ def main() -> None:
                                    "-d", str(args.seconds), "-o", str(Path(args.profile) / f"{pid}.txt"),
                                    "-p", str(pid)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
                  for pid in (children(proc.pid) if args.profile else [])]
+        # The machine is shared: besides the CPU of every program, the CPU of this server's own processes and
+        # of the PostgreSQL backends serving its database (a backend opened during the run counts whole).
+        web_pids = [proc.pid, *children(proc.pid)]
+        web_before, backends = cpu_of(web_pids), BackendCPU(args.db)
+        backends.start()
         cpu_before, t_before = cpu_by_program(), time.monotonic()
         results = {"mixed": wrk(base, mixed, seconds=args.seconds, connections=args.connections)}
         cpu = {k: v - cpu_before.get(k, 0.0) for k, v in cpu_by_program().items()}
         cpu_wall = time.monotonic() - t_before
+        own = {"web": cpu_of(web_pids) - web_before, "pg": backends.used()}
         for spy in spies:
             spy.wait(timeout=60)
         for k, lines in per_kind.items():
@@ -234,12 +301,15 @@ def main() -> None:
                                                       for k, r in results.items()]
     for name, conns, r in rows:
         print(f"{name:<10} {conns:>5} {r['rps']:>8.0f} {r['p50']:>8.1f} {r['p90']:>8.1f} {r['p99']:>8.1f} "
-              f"{r['errors']:>7} {r['rps'] / health['rps']:>9.0%}")
+              f"{r['errors']:>7} {r['rps'] / health['rps'] if health['rps'] else 0:>9.0%}")
     busy = sorted(((k, v) for k, v in cpu.items() if v / cpu_wall >= 0.01), key=lambda kv: -kv[1])
     print(f"CPU during the mixed run (of {os.cpu_count()} cores): "
           + ", ".join(f"{k} {v / cpu_wall:.0%}" for k, v in busy)
-          + f"; per request: web {1000 * cpu.get('python', 0.0) / results['mixed']['requests']:.1f} ms, "
-            f"PostgreSQL {1000 * cpu.get('postgres', 0.0) / results['mixed']['requests']:.1f} ms")
+          + f"; per request: all python {1000 * cpu.get('python', 0.0) / results['mixed']['requests']:.1f} ms, "
+            f"all postgres {1000 * cpu.get('postgres', 0.0) / results['mixed']['requests']:.1f} ms")
+    n = results["mixed"]["requests"]
+    print(f"CPU per request of this server's processes: web {1000 * own['web'] / n:.2f} ms, "
+          f"PostgreSQL backends of {args.db} {1000 * own['pg'] / n:.2f} ms ({n} requests)")
     if args.profile:
         print_profile(Path(args.profile))
     if peak:

@@ -37,6 +37,11 @@ def _roles_and_schools(user_id: int) -> tuple[list[Role], set[int]]:
     return roles, schools
 
 
+def scope_cache_keys(user_id: int | str) -> list[tuple[str, str]]:
+    """What `Scope(user)` reads through `cached`, for `core.cache.prefetch` at the start of a request."""
+    return [(SCOPE, str(user_id))]
+
+
 class Scope:
     """What one user may see, computed from their roles (shared through the cache until roles change)."""
 

@@ -28,7 +28,7 @@ from zhijiao.catalog.models import (
     Stage,
     Subject,
 )
-from zhijiao.core.cache import generation, generation_bump
+from zhijiao.core.cache import generation, generation_bump, prefetch_on_every_request
 
 # The section whose resources hang off the textbook tree (课程教学).
 COURSE_SECTION = "kcjx"
@@ -36,6 +36,7 @@ COURSE_SECTION = "kcjx"
 # edits in /ops/admin/ also bump it, and the timeout bounds anything that slipped past both.
 CATALOG = "catalog"
 CATALOG_CACHE_SECONDS = 600
+prefetch_on_every_request(CATALOG)  # (browse, search and the resource page all read it)
 
 
 def catalog_changed() -> None:

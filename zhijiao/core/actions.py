@@ -8,7 +8,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from zhijiao.core.cache import SCOPE, generation_bump
+from zhijiao.core.cache import SCOPE, forget, generation_bump
 from zhijiao.core.models import PATH_STEP, NodeKind, Notification, OrgNode, child_path
 from zhijiao.core.selectors import unread_count_key
 
@@ -103,4 +103,5 @@ def _unread_changed(user_ids: list[int]) -> None:
     # Now (this transaction reads its own change) and after the commit (a reader in between may have
     # stored the count from before the change).
     cache.delete_many(keys)
+    forget(*keys)  # what this request prefetched
     transaction.on_commit(lambda: cache.delete_many(keys))

@@ -5,6 +5,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.cache import cache
 from django.db.models import QuerySet
 
+from zhijiao.core import cache as request_cache
 from zhijiao.core.models import NodeKind, Notification, OrgNode
 
 
@@ -56,7 +57,7 @@ def unread_notification_count(*, user: AbstractBaseUser) -> int:
     """The top bar's unread count: from the cache, which `notify` and `notifications_mark_read` clear."""
     if not user.is_authenticated:
         return 0
-    count = cache.get(unread_count_key(user.pk))
+    count = request_cache.get(unread_count_key(user.pk))  # (prefetched with the page's other cache reads)
     if count is None:
         count = Notification.objects.filter(user_id=user.pk, read_at__isnull=True).count()
         cache.set(unread_count_key(user.pk), count, UNREAD_COUNT_SECONDS)

@@ -8,6 +8,8 @@ so a stale card is never served, and a list page renders only the cards it has n
 24 cards was half of a browse page's CPU.
 """
 
+import hashlib
+
 from django.core.cache import cache
 from django.template.loader import render_to_string
 from django.templatetags.static import static
@@ -28,6 +30,24 @@ CARD_STAMP = ("pk", "updated_at", "status", "view_count", "download_count", "fav
 def _key(r, stamp: str) -> str:
     return (f"{stamp}:{r.pk}:{r.updated_at.timestamp()}:{r.status}:{r.view_count}:{r.download_count}:"
             f"{r.favourite_count}:{r.rating_count}:{r.rating_sum}")
+
+
+def cards_stamp(rows) -> str:
+    """One string that changes whenever a card of these rows would (rows of `CARD_STAMP` or whole rows): a
+    page of cards cached under it (`web.shared_pages`) is never staler than the cards themselves."""
+    gens = generations(CATALOG, SCOPE)
+    return hashlib.sha1("|".join([f"{gens[CATALOG]}:{gens[SCOPE]}", *(_key(r, "") for r in rows)])
+                        .encode()).hexdigest()
+
+
+def resource_stamp(r) -> str:
+    """Everything of a whole row that its own page shows and that can change, but its counters (which that
+    page fills in per request): any edit (`updated_at`), its status, its visible comments' count, whether it
+    is rated, its contributor's name, renamed catalog entries or schools. The page of an item cached under
+    it is never staler than the item."""
+    gens = generations(CATALOG, SCOPE)
+    return (f"{gens[CATALOG]}:{gens[SCOPE]}:{r.pk}:{r.updated_at.timestamp()}:{r.status}:{r.comment_count}:"
+            f"{r.rating_count > 0:d}:{r.contributor.display_name if r.contributor_id else ''}:{r.published_at}")
 
 
 def rendered_cards(resources, template: str = CARD_TEMPLATE, *, load=None) -> list[SafeString]:

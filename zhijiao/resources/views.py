@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.formats import localize
 from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
@@ -16,7 +17,7 @@ from django.views.decorators.http import require_POST
 from zhijiao.catalog.models import Book, Chapter, Subject
 from zhijiao.catalog.selectors import browse_context, school_path_of, user_grades
 from zhijiao.resources import actions, selectors
-from zhijiao.resources.cards import CARD_STAMP, rendered_cards
+from zhijiao.resources.cards import CARD_STAMP, cards_stamp, rendered_cards, resource_stamp
 from zhijiao.resources.forms import CommentForm, ReviewForm, UploadForm
 from zhijiao.resources.models import (
     Comment,
@@ -27,6 +28,7 @@ from zhijiao.resources.models import (
     SubscriptionKind,
 )
 from zhijiao.resources.serving import file_response
+from zhijiao.web.shared_pages import render_shared
 
 PAGE_SIZE = 24
 
@@ -38,6 +40,19 @@ def _render(request, template: str, active: str, ctx: dict):
     ctx.update(active=active, res_is_contributor=selectors.is_contributor(user),
                res_is_reviewer=selectors.is_reviewer(user))
     return render(request, template, ctx)
+
+
+def _render_shared(request, template: str, active: str, context, *, key: str, live: dict | None = None):
+    """`_render` of a page that is the same for everyone whose `key` (what it lists) and resource-centre
+    tabs are the same: rendered once and shared from the cache, with the personal parts filled in per
+    request (`web.shared_pages`)."""
+    user = request.user
+    contributor, reviewer = selectors.is_contributor(user), selectors.is_reviewer(user)
+
+    def full_context():
+        return {**context(), "active": active, "res_is_contributor": contributor, "res_is_reviewer": reviewer}
+
+    return render_shared(request, template, full_context, key=f"{key}:{contributor:d}{reviewer:d}", live=live)
 
 
 def _card_page(request, qs, resource_of=lambda row: row) -> dict:
@@ -102,10 +117,17 @@ def browse(request):
     qs = selectors.browse_resources(request.user, chapter_ids=nav.chapter_ids, book=nav.book, stage=nav.stage,
                                     subject=nav.subject, edition=nav.edition, section=section, type=rtype,
                                     level=level, linked_chapter_ids=nav.linked_chapter_ids)
-    return _render(request, "resources/browse.html", "browse", {
-        "nav": nav, "page": _resource_card_page(request, qs), "types": ResourceType.choices, "levels": Level.choices,
-        "type": rtype, "level": level,
-    })
+    # The page shows the navigation, the cards of the rows the user may see and links that depend on the kinds
+    # of role: the same page for everyone who gets the same rows (whatever their school), cached under them.
+    page = _page(request, qs.values_list(*CARD_STAMP, named=True))
+
+    def context():
+        page["cards"] = rendered_cards(page["items"], load=lambda pks: qs.filter(pk__in=pks))
+        return {"nav": nav, "page": page, "types": ResourceType.choices, "levels": Level.choices, "type": rtype,
+                "level": level}
+
+    return _render_shared(request, "resources/browse.html", "browse", context,
+                          key=f"browse:{nav.cache_key}:{cards_stamp(page['items'])}:{page['has_next']:d}")
 
 
 @login_required
@@ -113,25 +135,42 @@ def detail(request, pk: int):
     user = request.user
     resource = selectors.access_resource(user, pk, mine=True)
     actions.resource_view(user=user, resource=resource)
-    sheet = selectors.resource_sheet(resource)
-    return _render(request, "resources/detail.html", "browse", {
-        "r": resource,
-        "files": sheet.files,
-        "main_file": sheet.files[0] if sheet.files else None,
-        "chapters": sheet.chapters,
-        "knowledge_points": sheet.knowledge_points,
-        "is_favourite": resource.is_favourite,
-        "my_rating": resource.my_rating,
-        "comments": selectors.resource_comments(user, resource)[:100],
-        "reviews": selectors.resource_reviews(user, resource),
-        "can_review": selectors.can_review(user, resource),
-        "can_moderate": selectors.can_moderate(user, resource),
-        "can_edit": selectors.can_edit(user, resource),
-        "is_owner": resource.contributor_id == user.pk,
-        "review_form": ReviewForm(),
-        "comment_form": CommentForm(),
-        "scores": range(1, 6),
-    })
+    comments = list(selectors.resource_comments(user, resource)[:100])
+    can_review, can_moderate = selectors.can_review(user, resource), selectors.can_moderate(user, resource)
+    is_owner = resource.contributor_id == user.pk
+
+    def context():
+        sheet = selectors.resource_sheet(resource)
+        return {
+            "r": resource,
+            "files": sheet.files,
+            "main_file": sheet.files[0] if sheet.files else None,
+            "chapters": sheet.chapters,
+            "knowledge_points": sheet.knowledge_points,
+            "is_favourite": resource.is_favourite,
+            "my_rating": resource.my_rating,
+            "comments": comments,
+            "reviews": selectors.resource_reviews(user, resource),
+            "can_review": can_review,
+            "can_moderate": can_moderate,
+            "can_edit": selectors.can_edit(user, resource),
+            "is_owner": is_owner,
+            "review_form": ReviewForm(),
+            "comment_form": CommentForm(),
+            "scores": range(1, 6),
+        }
+
+    # The counters change with every counted view: filled in per request rather than keying the page.
+    live = {"views": str(resource.view_count), "downloads": str(resource.download_count),
+            "favourites": str(resource.favourite_count), "ratings": str(resource.rating_count),
+            "ratingavg": str(localize(resource.rating_average))}
+    if is_owner or can_review or can_moderate or resource.my_pending_comment:
+        return _render(request, "resources/detail.html", "browse", {**context(), "live": live})
+    # Anyone else sees the item, its files and visible comments as everyone else does, but for their own
+    # favourite and rating: the page is shared by everyone with the same two, keyed by all it shows.
+    return _render_shared(request, "resources/detail.html", "browse", context, live=live,
+                          key=f"detail:{resource_stamp(resource)}:{resource.is_favourite:d}:{resource.my_rating}:"
+                              + ",".join(f"{c.pk}.{c.status}.{c.author.display_name}" for c in comments))
 
 
 @login_required

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
-from zhijiao.resources.cards import rendered_cards
+from zhijiao.resources.cards import cards_stamp, rendered_cards
 from zhijiao.search import actions, params, selectors
 from zhijiao.search.base import FACET_FIELDS
+from zhijiao.web.shared_pages import render_shared
 
 PAGE_SIZE = 20
 FACET_TITLES = {
@@ -55,13 +56,24 @@ def _facet_items(values: list[dict]) -> str:
 def results(request):
     query, errors = params.parse(request.GET, page_size=PAGE_SIZE)
     base = {k: request.GET.getlist(k) for k in ["q", "sort", *FACET_FIELDS] if request.GET.get(k)}
-    result = None
-    hits = []
-    facets = []
+    result, rows, stamp = None, [], "none"
     if query.text or query.filters:
         result, by_id = selectors.search_with_resources(request.user, query)
         actions.search_record(user=request.user, query=query)
         rows = [by_id[h.id] for h in result.hits]
+        # The page shows the hits, their rows' cards, the counts and links built from the query: the same page
+        # for everyone who gets the same answer, cached under all of it (`web.shared_pages`).
+        answer = repr(([(h.id, h.title_html, h.snippet_html) for h in result.hits], result.total,
+                       sorted(result.facets.items())))
+        stamp = f"{hashlib.sha1(answer.encode()).hexdigest()}:{cards_stamp(rows)}"
+    return render_shared(request, "search/results.html", lambda: _context(query, errors, base, result, rows),
+                         key=f"search:{stamp}")
+
+
+def _context(query, errors, base, result, rows) -> dict:
+    hits = []
+    facets = []
+    if result is not None:
         # What a hit shows of its item (badges, source, counters) is the same for every query: shared cards.
         badges, facts = rendered_cards(rows, "search/_hit_badges.html"), rendered_cards(rows, "search/_hit_facts.html")
         hits = [{"hit": h, "r": r, "url": _detail_url(h.id), "badges": b, "facts": f}
@@ -84,7 +96,7 @@ def results(request):
         pages = {"page": query.page, "last": last, "has_prev": query.page > 1, "has_next": query.page < last,
                  "prev": _link(base, page=str(query.page - 1)), "next": _link(base, page=str(query.page + 1))}
     sorts = [{"key": k, "title": t, "on": k == query.sort, "href": _link(base, sort=k)} for k, t in SORT_TITLES]
-    return render(request, "search/results.html", {
+    return {
         "q": query.text, "query": query, "errors": errors, "result": result, "hits": hits, "facets": facets,
         "sorts": sorts, "pages": pages, "suggestions": [(s, _link({}, q=s)) for s in SUGGESTIONS],
-    })
+    }
