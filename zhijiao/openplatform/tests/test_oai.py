@@ -196,7 +196,9 @@ def test_from_and_until(items):
     root = oai(verb="ListIdentifiers", metadataPrefix="oai_dc", **{"from": stamp})
     assert len(ids(root, "ListIdentifiers")) == 3
     day = national.strftime("%Y-%m-%d")
-    tomorrow = (national + timedelta(days=1)).strftime("%Y-%m-%d")
+    # the day after the newest record's (not the national one's: the fixture's minutes may straddle midnight)
+    newest = max(r.updated_at for r in items.values()).astimezone(UTC)
+    tomorrow = (newest + timedelta(days=1)).strftime("%Y-%m-%d")
     assert len(ids(oai(verb="ListIdentifiers", metadataPrefix="oai_dc", until=day), "ListIdentifiers")) >= 1
     assert error_code(oai(verb="ListIdentifiers", metadataPrefix="oai_dc", **{"from": tomorrow})) == "noRecordsMatch"
     for bad in ({"from": "2024-13-01"}, {"from": "yesterday"}, {"until": "2024-01-01T00:00:00"},
