@@ -8,7 +8,9 @@
    the answers that never reached the server. Pressing 提交 offline keeps the answers and says to press it
    again once connected, instead of losing the page to the browser's error. A send that fails while the
    phone says it is online (a signal that is back but not yet usable, a server restarting) is tried again
-   after 2, 4, 8… up to 30 seconds, since no "online" event will come to trigger it. */
+   after 2, 4, 8… up to 30 seconds, since no "online" event will come to trigger it; so is a send held back
+   because the browser said it was offline (navigator.onLine can be stale when a page opens just as the
+   connection returns, and then no "online" event comes either). */
 (function () {
   var form = document.getElementById("answer-form");
   if (!form) return;
@@ -49,7 +51,7 @@
   }
   function save() {
     if (!dirty) return;
-    if (!navigator.onLine) { show(status.getAttribute("data-offline"), "offline"); return; }
+    if (!navigator.onLine) { show(status.getAttribute("data-offline"), "offline"); later(); return; }
     dirty = false;
     var data = new FormData(form);
     data.delete("action");
@@ -64,10 +66,13 @@
       .catch(function () {
         dirty = true;
         show(status.getAttribute("data-offline"), "offline");
-        clearTimeout(timer);
-        timer = setTimeout(save, retryDelay);
-        retryDelay = Math.min(retryDelay * 2, 30000);
+        later();
       });
+  }
+  function later() {  // look again in a while: neither a failed send nor a stale onLine will fire an event
+    clearTimeout(timer);
+    timer = setTimeout(save, retryDelay);
+    retryDelay = Math.min(retryDelay * 2, 30000);
   }
   function changed() { dirty = true; keep(); clearTimeout(timer); timer = setTimeout(save, 1200); }
 
