@@ -181,15 +181,6 @@ def token_issue(*, user: User, name: str = "api", days: int = 30) -> IssuedToken
     return IssuedToken(key=key, expires_at=expires)
 
 
-def token_user(key: str) -> User | None:
-    token = (ApiToken.objects.select_related("user")
-             .filter(key_hash=ApiToken.hash_key(key), expires_at__gt=timezone.now()).first())
-    if token is None or not token.user.is_active:
-        return None
-    ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
-    return token.user
-
-
 @transaction.atomic
 def person_create(*, actor: User | None, username: str, name: str, password: str | None = None,
                   phone: str | None = None, **fields) -> User:

@@ -5,7 +5,7 @@ from django.utils.translation import gettext as _
 from ninja.errors import HttpError
 from ninja.security import APIKeyCookie, HttpBearer
 
-from zhijiao.accounts.actions import token_user
+from zhijiao.accounts.tokens import token_user
 
 
 class SessionOrTokenAuth(HttpBearer):

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from zhijiao.accounts.selectors import scope_of
 from zhijiao.homework.forms import responses_from_post
-from zhijiao.learning import actions, selectors
+from zhijiao.learning import actions, practice, selectors
 
 
 @login_required
@@ -101,7 +101,7 @@ def push(request, class_id: int):
         messages.error(request, _("掌握度阈值应为 1–100，题量为 1–20。"))
         return redirect("learning:class_map", class_id=klass.pk)
     try:
-        a = actions.practice_push(teacher=request.user, klass=klass,
+        a = practice.practice_push(teacher=request.user, klass=klass,
                                   kp_ids=[int(k) for k in request.POST.getlist("kp") if k.isdigit()],
                                   threshold=threshold, per_tier=per_tier)
     except actions.QAError as exc:

@@ -5,6 +5,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import ProtectedError, Q
 from django.utils.translation import gettext as _
@@ -14,9 +15,17 @@ from zhijiao.catalog.models import Chapter, KnowledgePoint, Stage, Subject
 from zhijiao.core.files import UnreadableFile, read_json, read_xlsx
 from zhijiao.core.richtext import text_problems
 from zhijiao.questions import answers, names
-from zhijiao.questions.figures import attach_figures, figure_errors
+from zhijiao.questions.figures import PendingFigure, figure_errors, texts_of
 from zhijiao.questions.grading import as_bool, fingerprint
-from zhijiao.questions.models import CHOICE_TYPES, Paper, PaperItem, Question, QuestionType, Share
+from zhijiao.questions.models import (
+    CHOICE_TYPES,
+    Paper,
+    PaperItem,
+    Question,
+    QuestionImage,
+    QuestionType,
+    Share,
+)
 from zhijiao.questions.selectors import duplicates_of, visible_questions
 from zhijiao.records.actions import record_event
 
@@ -438,6 +447,23 @@ def _cell_text(v) -> str:
     return str(v).strip()
 
 
+def attach_figures(*, question, row: dict) -> None:
+    """Store the row's pictures as the question's QuestionImages and render the question again.
+
+    Called by the import, inside its transaction, after the question is saved."""
+    figures: dict[str, PendingFigure] = row.get("_images") or {}
+    if not figures:
+        return
+    shown, analysis = texts_of(question.stem, question.options, question.analysis)
+    for fig in figures.values():
+        if fig.token not in shown and fig.token not in analysis:
+            continue  # a picture the text no longer refers to
+        img = QuestionImage(question=question, width=fig.width, height=fig.height, digest=fig.digest)
+        img.file.save(f"{fig.digest}.{fig.ext}", ContentFile(fig.data), save=False)
+        img.save()
+    question.save(update_fields=["rendered"])
+
+
 def parse_import_file(*, name: str, content: bytes) -> list[tuple[int, dict]]:
     """Rows as (row number as the teacher sees it, fields). Raises ImportFileError for an unreadable file."""
     lower = (name or "").lower()
@@ -490,10 +516,13 @@ def parse_import_file(*, name: str, content: bytes) -> list[tuple[int, dict]]:
         return out
     if lower.endswith((".docx", ".zip")):
         from zhijiao.questions.docx_paper import parse_docx
-        from zhijiao.questions.packages import parse_package
+        from zhijiao.questions.packages import package_figures, package_sheet
 
         try:
-            return parse_docx(content) if lower.endswith(".docx") else parse_package(content)
+            if lower.endswith(".docx"):
+                return parse_docx(content)
+            sheet, files = package_sheet(content)
+            return package_figures(parse_import_file(name=sheet, content=files[sheet]), sheet=sheet, files=files)
         except UnreadableFile as exc:
             raise ImportFileError(str(exc)) from None
     raise ImportFileError(_("只支持 .xlsx、.json、.docx（Word 试卷）或 .zip（表格或 JSON 加图片）文件。"))

@@ -100,7 +100,7 @@ def figure_errors(row: dict) -> dict[str, str]:
     return {"images": "；".join(problems)} if problems else {}
 
 
-def _texts(stem: str, options, analysis: str) -> tuple[str, str]:
+def texts_of(stem: str, options, analysis: str) -> tuple[str, str]:
     """(everything a student sees with the question, the analysis)."""
     shown = stem + "".join(str(o.get("text", "")) for o in options or [] if isinstance(o, dict))
     return shown, analysis or ""
@@ -108,28 +108,7 @@ def _texts(stem: str, options, analysis: str) -> tuple[str, str]:
 
 def shown_with_question(question, digest: str) -> bool:
     """The picture stands in the stem or an option (not only in the analysis)."""
-    return f"[[img:{digest}]]" in _texts(question.stem or "", question.options, "")[0]
-
-
-def attach_figures(*, question, row: dict) -> None:
-    """Store the row's pictures as the question's QuestionImages and render the question again.
-
-    Called by the import action, inside its transaction, after the question is saved."""
-    from django.core.files.base import ContentFile
-
-    from zhijiao.questions.models import QuestionImage
-
-    figures: dict[str, PendingFigure] = row.get("_images") or {}
-    if not figures:
-        return
-    shown, analysis = _texts(question.stem, question.options, question.analysis)
-    for fig in figures.values():
-        if fig.token not in shown and fig.token not in analysis:
-            continue  # a picture the text no longer refers to
-        img = QuestionImage(question=question, width=fig.width, height=fig.height, digest=fig.digest)
-        img.file.save(f"{fig.digest}.{fig.ext}", ContentFile(fig.data), save=False)
-        img.save()
-    question.save(update_fields=["rendered"])
+    return f"[[img:{digest}]]" in texts_of(question.stem or "", question.options, "")[0]
 
 
 def _img(src: str, width: int, height: int) -> str:

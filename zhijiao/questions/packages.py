@@ -24,17 +24,19 @@ IMAGE_REF = re.compile(r"!\[([^\]\n]{0,200})\]\(\s*<?([^)\s>]{1,300})>?\s*\)")
 IMAGE_COLUMNS = (("stem_image", "stem"), ("analysis_image", "analysis"))
 
 
-def parse_package(content: bytes) -> list[tuple[int, dict]]:
-    """The package's rows, as `parse_import_file` gives them for the sheet, with their pictures in `_images`."""
-    from zhijiao.questions.actions import parse_import_file
-
+def package_sheet(content: bytes) -> tuple[str, dict[str, bytes]]:
+    """(the name of the package's one .xlsx or .json sheet, every file in the package by name)."""
     files = read_zip(content, what=_("导入包"), max_uncompressed=MAX_PACKAGE_BYTES)
     sheets = [n for n in files if n.lower().endswith((".xlsx", ".json")) and "__MACOSX" not in n
               and not posixpath.basename(n).startswith(("~$", "."))]
     if len(sheets) != 1:
         raise UnreadableFile(_("导入包里应当正好有一个 .xlsx 或 .json 试题文件，找到 %(n)s 个。") % {"n": len(sheets)})
-    sheet = sheets[0]
-    rows = parse_import_file(name=sheet, content=files[sheet])
+    return sheets[0], files
+
+
+def package_figures(rows: list[tuple[int, dict]], *, sheet: str, files: dict[str, bytes]) -> list[tuple[int, dict]]:
+    """The sheet's rows (as `parse_import_file` read them) with the pictures they name from the package, in
+    `_images`."""
     base = posixpath.dirname(sheet)
     read: dict[str, PendingFigure] = {}
 

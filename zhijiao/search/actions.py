@@ -37,14 +37,17 @@ def index_enqueue(*, kind: str, pk: int | str, op: str = IndexOp.UPSERT) -> Inde
 
 def _drain_after_commit() -> None:
     """Runs after the writer's commit. Never fails the request whose change already committed: on any
-    error the rows stay in the outbox for the next drain (or `zhijiao search-drain`)."""
-    from zhijiao.search.tasks import drain_outbox
+    error the rows stay in the outbox for the next drain (or `zhijiao search-drain`).
 
+    The task is sent by its name: `search.tasks` wraps this module, so importing it here would make the two
+    modules import each other."""
     try:
         if getattr(settings, "CELERY_TASK_ALWAYS_EAGER", True):
             drain_outbox_now(wait=False)
         else:
-            drain_outbox.delay()
+            from zhijiao.celery_app import app
+
+            app.send_task("search.tasks.drain_outbox")
     except Exception:
         logger.exception("search outbox: drain after commit failed; rows kept for the next drain")
 

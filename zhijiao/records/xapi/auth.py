@@ -119,7 +119,7 @@ def authenticate(header: str) -> XapiAccess | None:
             return None
         return XapiAccess(client=client, scopes=frozenset(client.scopes))
     if scheme == "bearer":
-        from zhijiao.accounts.actions import token_user
+        from zhijiao.accounts.tokens import token_user
 
         user = token_user(header.split(" ", 1)[1].strip()) if " " in header else None
         if user is None:
