@@ -4,11 +4,12 @@ Students and parents never browse the bank (it holds answers); they see question
 own homework.
 """
 
-from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, prefetch_related_objects
 from django.http import Http404
 
 from zhijiao.accounts.models import RoleKind
 from zhijiao.accounts.selectors import scope_of
+from zhijiao.catalog.models import Chapter, KnowledgePoint
 from zhijiao.questions.models import Paper, Question, Share
 
 STAFF_ROLES = {RoleKind.TEACHER, RoleKind.HEAD_TEACHER, RoleKind.SUBJECT_TEACHER, RoleKind.SCHOOL_ADMIN,
@@ -136,3 +137,18 @@ def with_parts(questions: list[Question]) -> list[Question]:
         parts = Question.objects.order_by("part_order", "pk").prefetch_related("knowledge_points")
         prefetch_related_objects(composites, Prefetch("parts", queryset=parts))
     return questions
+
+
+def bank_facets(user) -> tuple[list, list]:
+    """The bank's filter options: chapters and knowledge points that have a question this user sees (a
+    semi-join per catalog row, not a DISTINCT over every visible question's links)."""
+    qs = visible_questions(user)
+    chapter_links = Question.chapters.through.objects.filter(chapter_id=OuterRef("pk"), question__in=qs)
+    kp_links = Question.knowledge_points.through.objects.filter(knowledgepoint_id=OuterRef("pk"), question__in=qs)
+    # A chapter of a new revision is offered when its older same-lesson chapter has questions.
+    older_links = Question.chapters.through.objects.filter(chapter__newer_links__new_id=OuterRef("pk"),
+                                                           question__in=qs)
+    chapters = (Chapter.objects.filter(Q(Exists(chapter_links)) | Q(Exists(older_links))).select_related("book")
+                .order_by("book", "path"))
+    kps = KnowledgePoint.objects.filter(Exists(kp_links)).order_by("subject", "code")
+    return list(chapters[:500]), list(kps[:500])

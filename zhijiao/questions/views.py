@@ -5,7 +5,6 @@ import mimetypes
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef, Q
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -14,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from zhijiao.catalog.models import Chapter, KnowledgePoint, Stage, Subject
+from zhijiao.catalog.models import Stage, Subject
 from zhijiao.catalog.selectors import (
     book_by_id,
     book_chapters,
@@ -29,6 +28,7 @@ from zhijiao.questions.models import Question, QuestionImage, QuestionType, Shar
 from zhijiao.questions.selectors import (
     access_paper,
     access_question,
+    bank_facets,
     can_use_bank,
     editable_question,
     paper_items,
@@ -58,21 +58,6 @@ def _int(v):
         return int(v)
     except (TypeError, ValueError):
         return None
-
-
-def _facets(user):
-    """Chapters and knowledge points that have a question this user sees (a semi-join per catalog row,
-    not a DISTINCT over every visible question's links)."""
-    qs = visible_questions(user)
-    chapter_links = Question.chapters.through.objects.filter(chapter_id=OuterRef("pk"), question__in=qs)
-    kp_links = Question.knowledge_points.through.objects.filter(knowledgepoint_id=OuterRef("pk"), question__in=qs)
-    # A chapter of a new revision is offered when its older same-lesson chapter has questions.
-    older_links = Question.chapters.through.objects.filter(chapter__newer_links__new_id=OuterRef("pk"),
-                                                           question__in=qs)
-    chapters = (Chapter.objects.filter(Q(Exists(chapter_links)) | Q(Exists(older_links))).select_related("book")
-                .order_by("book", "path"))
-    kps = KnowledgePoint.objects.filter(Exists(kp_links)).order_by("subject", "code")
-    return list(chapters[:500]), list(kps[:500])
 
 
 def _bank_book(request, in_use: list):
@@ -120,7 +105,7 @@ def bank(request):
     qs = _bank_questions(request, book)
     page = Paginator(qs.order_by("-pk"), 20).get_page(f.get("page"))
     with_parts(page.object_list)
-    chapters, kps = _facets(request.user)
+    chapters, kps = bank_facets(request.user)
     chapter = catalog_snapshot().chapter_by_id(_int(f.get("chapter")))
     shown_book = chapter.book if chapter else book
     scope = book_scope(shown_book, chapter) if shown_book else None
@@ -428,7 +413,7 @@ def paper_new(request):
 def paper_rules(request):
     """组卷 by rules: the subject (required), stage, books, chapters, knowledge points, then counts per type
     and difficulty."""
-    chapters, kps = _facets(request.user)
+    chapters, kps = bank_facets(request.user)
     in_use = books_in_use_for(request.user)
     book_first, book_others = _book_choices(in_use, chapters)
     # Opened afresh: the book the teacher's grade uses is chosen (`?book=<id>` from 布置作业 picks a class's).
