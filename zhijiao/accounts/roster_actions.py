@@ -27,6 +27,7 @@ from django.conf import settings
 from django.contrib.auth.hashers import Argon2PasswordHasher
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from zhijiao.accounts import roster as R
 from zhijiao.accounts.actions import audit_record
@@ -141,7 +142,8 @@ class RosterReport:
                 if r.op != UNCHANGED:
                     lines.append(f"  {r.sheet} 第 {r.row} 行 {r.kind_label} {r.op_label} {r.label} {r.detail}".rstrip())
             if self.imported:
-                lines.append(_("已导入。新建账号 %(n)s 个。") % {"n": len(self.accounts)})
+                n = len(self.accounts)
+                lines.append(ngettext("已导入。新建账号 %(n)s 个。", "已导入。新建账号 %(n)s 个。", n) % {"n": n})
             elif self.dry_run:
                 lines.append(_("试运行：没有改动任何数据。"))
         return "\n".join(lines)

@@ -6,6 +6,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from zhijiao.accounts.models import RoleKind
@@ -128,7 +129,8 @@ def editions(request):
             except EditionChoiceError as exc:
                 errors = [str(exc)]
             else:
-                messages.success(request, _("已保存年级用书（%(n)s 项更改）。") % {"n": len(changes)})
+                messages.success(request, ngettext("已保存年级用书（%(n)s 项更改）。", "已保存年级用书（%(n)s 项更改）。",
+                                                  len(changes)) % {"n": len(changes)})
                 return redirect("catalog:editions")
     return render(request, "catalog/editions.html", {
         "node": node, "is_district": is_district, "rows": rows, "errors": errors,
@@ -155,7 +157,8 @@ def links(request):
             except ChapterLinkError as exc:
                 error = str(exc)
             else:
-                messages.success(request, _("已确认 %(n)s 项同课对应。") % {"n": len(made)})
+                messages.success(request, ngettext("已确认 %(n)s 项同课对应。", "已确认 %(n)s 项同课对应。", len(made))
+                                 % {"n": len(made)})
                 return redirect(f"{request.path}?book={pair[1].code}")
     return render(request, "catalog/links.html", {
         "pairs": pairs, "pair": pair, "error": error,
