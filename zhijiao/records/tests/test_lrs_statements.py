@@ -284,6 +284,40 @@ def test_more_paging_is_stable_and_complete(lrs):
     assert lrs.get(S, {"more": "garbage"}).status_code == 400
 
 
+def test_paging_a_filter_interleaves_matches_and_statements_targeting_them(lrs):
+    """The matching statements and the StatementRefs to them come in one (stored, id) order across pages,
+    each once, however they alternate; a reference to a reference that does not match is not returned."""
+    reg = str(uuid.uuid4())
+
+    def ref(target, **over):
+        return post_ok(lrs, stmt(object={"objectType": "StatementRef", "id": target}, **over))[0]
+
+    a1 = post_ok(lrs, stmt(context={"registration": reg}))[0]
+    r1 = ref(a1)
+    a2 = post_ok(lrs, stmt(context={"registration": reg}))[0]
+    r2 = ref(a2, context={"registration": reg})  # matches itself and targets a match
+    ref(r1)  # targets a statement that only matches by its target
+    post_ok(lrs, stmt())
+    a3 = post_ok(lrs, stmt(context={"registration": reg}))[0]
+    v3 = _void(lrs, a3).json()[0]
+    expected = [v3, r2, a2, r1, a1]
+
+    def pages(**params):
+        seen, r = [], lrs.get(S, {"registration": reg, "limit": 2, **params})
+        while True:
+            assert r.status_code == 200, r.content
+            body = r.json()
+            assert len(body["statements"]) <= 2
+            seen += [s["id"] for s in body["statements"]]
+            if not body["more"]:
+                return seen
+            r = lrs.get(body["more"])
+
+    assert pages() == expected
+    assert pages(ascending="true") == expected[::-1]
+    assert [s["id"] for s in lrs.get(S, {"registration": reg}).json()["statements"]] == expected
+
+
 def test_consistent_through_not_before_any_stored(lrs):
     post_ok(lrs, [stmt() for _ in range(3)])
     r = lrs.get(S)
