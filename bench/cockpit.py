@@ -263,6 +263,9 @@ def main() -> None:
                          "(a previous --peak-rollback run's peak day) instead of loading a new one")
     ap.add_argument("--no-full", action="store_true",
                     help="with --reuse: skip the full and the one-day rollups (the rollups are current)")
+    ap.add_argument("--day-only", action="store_true",
+                    help="with --reuse: skip the full rollup, time only a new day's incremental rollup (the rollups "
+                         "must be current: otherwise the waiting statements are in it too)")
     ap.add_argument("--pages-only", action="store_true",
                     help="with --reuse: only time the pages (no rollup runs, no new statements)")
     ap.add_argument("--db-name", default=DB_NAME, help=f"PostgreSQL scratch database (default {DB_NAME})")
@@ -317,11 +320,12 @@ def main() -> None:
             cur.execute("ANALYZE records_statement")
 
     if not (args.pages_only and args.reuse) and not (args.no_full and args.reuse):
-        timed("full rollup", lambda: rollup.run_full(lag=0))
-        from zhijiao.cockpit.models import ActorDaily, CountVector, HourlyCount
+        if not (args.day_only and args.reuse):
+            timed("full rollup", lambda: rollup.run_full(lag=0))
+            from zhijiao.cockpit.models import ActorDaily, CountVector, HourlyCount
 
-        print(f"    rollup rows: hourly {HourlyCount.objects.count():,}, per-person daily {ActorDaily.objects.count():,}, "
-              f"count vectors {CountVector.objects.count():,}")
+            print(f"    rollup rows: hourly {HourlyCount.objects.count():,}, per-person daily "
+                  f"{ActorDaily.objects.count():,}, count vectors {CountVector.objects.count():,}")
 
         pool = pool or pools()
         day_n = max(1, args.n // args.days)
