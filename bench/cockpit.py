@@ -12,7 +12,10 @@ for a day's new statements, a no-op incremental run, and cockpit page render tim
     uv run python bench/cockpit.py --reuse --pages-only                # time the pages again
     uv run python bench/cockpit.py --backend clickhouse --n 1000000    # rollups grouped by chDB (uv sync --extra clickhouse)
     uv run python bench/cockpit.py --db-name zj_bench_chdb --reuse --no-full --peak-day 9640000 --peak-copy \
-        --peak-backends clickhouse,sql                                  # a peak day on both backends, same rows
+        --peak-backends clickhouse,sql --peak-rollback                  # a peak day on both backends, same rows, left waiting
+    uv run python bench/cockpit.py --db-name zj_bench_chdb --reuse --no-full --peak-again --peak-backends clickhouse \
+        --peak-rollback                                                 # time the waiting peak day again
+    uv run python bench/cockpit.py --reuse --n 10000000 --day-only --backend clickhouse   # an ordinary day's incremental
 
 Each rollup prints its wall seconds, statements/s and the CPU seconds of this process (chDB included)
 and of its PostgreSQL backend (read from /proc: the database on this machine).

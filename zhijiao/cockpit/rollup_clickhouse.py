@@ -26,7 +26,6 @@ import re
 import tempfile
 import threading
 import time
-from collections import Counter
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -41,6 +40,7 @@ from zhijiao.cockpit.vectors import as_date, vectors_add
 from zhijiao.records.models import Statement
 
 BATCH_TABLE = "zj_rollup_batch"
+GRID_TABLE = "zj_rollup_grid"
 # The batch's columns, as ClickHouse holds them (the order of the extract's SELECT).
 BATCH_COLUMNS = ("ts DateTime64(6, 'UTC'), actor_id Nullable(Int64), school_id Int64, klass_id Int64, "
                  "actor_role LowCardinality(String), verb LowCardinality(String), object_type LowCardinality(String)")
@@ -221,14 +221,26 @@ def _role_sql() -> str:
     return f"multiIf({cases}, 'other')"
 
 
+def _grid_sql() -> str:
+    """The batch by (day, hour, school, role group): the hourly, school-daily and district-hourly tables'
+    common grouping, kept in a temporary table for them."""
+    return (f"SELECT toDate(lt) AS day, toHour(lt) AS hour, school_id, {_role_sql()} AS role, count() AS n "
+            f"FROM (SELECT {_local_sql()} AS lt, school_id, actor_role FROM {BATCH_TABLE}) "
+            f"GROUP BY day, hour, school_id, role")
+
+
 def _queries() -> dict[str, str]:
-    """The three groupings of the batch table (ClickHouse SQL, the same for chDB and a server)."""
+    """The batch's groupings (ClickHouse SQL, the same for chDB and a server): each rollup table's rows, ready
+    to copy in, and the batch's size."""
     detailed = ", ".join(_quote(g) for g in DETAILED_GROUPS)
     rows = (f"SELECT toDate(lt) AS day, toHour(lt) AS hour, actor_id, school_id, klass_id, role, verb, object_type "
             f"FROM (SELECT {_local_sql()} AS lt, actor_id, school_id, klass_id, {_role_sql()} AS role, verb, "
             f"object_type FROM {BATCH_TABLE})")
     return {
-        "grid": f"SELECT day, hour, school_id, role, count() FROM ({rows}) GROUP BY day, hour, school_id, role",
+        "hourly": f"SELECT day, hour, school_id, sum(n) FROM {GRID_TABLE} GROUP BY day, hour, school_id",
+        "school_daily": f"SELECT day, school_id, role, sum(n) FROM {GRID_TABLE} GROUP BY day, school_id, role",
+        "district": f"SELECT day, hour, sum(n) FROM {GRID_TABLE} GROUP BY day, hour",
+        "total": f"SELECT count() FROM {BATCH_TABLE}",
         "people": f"SELECT day, assumeNotNull(actor_id) AS actor, school_id, role, count() FROM ({rows}) "
                   f"WHERE actor_id IS NOT NULL GROUP BY day, actor, school_id, role",
         "vectors": f"SELECT 'actor', assumeNotNull(actor_id) AS owner, role, verb, object_type, day, count() "
@@ -247,11 +259,13 @@ def group_batch(ch, where: str, wparams: list) -> dict[str, bytes]:
         t0 = time.monotonic()
         ch.load_tsv(BATCH_TABLE, _extract(where, wparams))  # extracted and loaded at once
         t1 = time.monotonic()
+        ch.command(f"CREATE TEMPORARY TABLE {GRID_TABLE} ENGINE = Memory AS {_grid_sql()}")
         groups = {name: ch.query_tsv(sql) for name, sql in _queries().items()}
         last_steps.clear()
         last_steps.update(extract_and_load=t1 - t0, group=time.monotonic() - t1)
         return groups
     finally:
+        ch.command(f"DROP TEMPORARY TABLE IF EXISTS {GRID_TABLE}")
         ch.command(f"DROP TEMPORARY TABLE IF EXISTS {BATCH_TABLE}")
 
 
@@ -297,17 +311,11 @@ class ClickHouseBackend:
         with Client._lock:  # one batch at a time on the process's client (its session holds the table)
             groups = group_batch(self.client, where, wparams)
         t = time.monotonic()
-        hourly, school_daily, district = Counter(), Counter(), Counter()
-        for day, hour, school, role, n in _rows(groups["grid"]):
-            n = int(n)
-            hourly[(day, int(hour), int(school))] += n
-            school_daily[(day, int(school), role)] += n
-            district[(day, int(hour))] += n
-        _upsert(HourlyCount, ["day", "hour", "school_id"], ["date", "smallint", "bigint"],
-                [(*k, n) for k, n in hourly.items()])
-        _upsert(SchoolDaily, ["day", "school_id", "role"], ["date", "bigint", "varchar(12)"],
-                [(*k, n) for k, n in school_daily.items()])
-        _upsert(DistrictHourly, ["day", "hour"], ["date", "smallint"], [(*k, n) for k, n in district.items()])
+        # Straight from ClickHouse's TabSeparated output into PostgreSQL's COPY: no row passes through Python
+        # (a full rollup's hourly grid is ~10^6 rows).
+        _upsert(HourlyCount, ["day", "hour", "school_id"], ["date", "smallint", "bigint"], groups["hourly"])
+        _upsert(SchoolDaily, ["day", "school_id", "role"], ["date", "bigint", "varchar(12)"], groups["school_daily"])
+        _upsert(DistrictHourly, ["day", "hour"], ["date", "smallint"], groups["district"])
         t1 = time.monotonic()
         _upsert(ActorDaily, ["day", "actor_id", "school_id", "role"], ["date", "bigint", "bigint", "varchar(12)"],
                 groups["people"])
@@ -316,4 +324,4 @@ class ClickHouseBackend:
                     for kind, owner, role, verb, object_type, day, n in _rows(groups["vectors"]))
         t3 = time.monotonic()
         last_steps.update(write_small=t1 - t, write_people=t2 - t1, write_vectors=t3 - t2, write=t3 - t)
-        return sum(district.values())
+        return int(groups["total"])
