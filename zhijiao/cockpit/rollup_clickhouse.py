@@ -91,7 +91,11 @@ class Client:
         named pipe with the file() table function, in a thread (chDB runs without the GIL) while this thread
         writes the pipe. clickhouse-connect's own raw_insert on chDB would spool the whole batch to a file first."""
         if not self.in_process:
-            self.client.raw_insert(table, insert_block=chunks, fmt="TabSeparated", settings=LOAD_SETTINGS)
+            try:
+                self.client.raw_insert(table, insert_block=chunks, fmt="TabSeparated", settings=LOAD_SETTINGS)
+            finally:
+                if hasattr(chunks, "close"):
+                    chunks.close()  # ends a COPY left half read, before the transaction rolls back
             return
         opts = ", ".join(f"{k} = {_quote(v)}" for k, v in LOAD_SETTINGS.items())
         with tempfile.TemporaryDirectory(prefix="zj-rollup-") as tmp:
