@@ -12,7 +12,10 @@ for a day's new statements, a no-op incremental run, and cockpit page render tim
     uv run python bench/cockpit.py --reuse --pages-only                # time the pages again
     uv run python bench/cockpit.py --backend clickhouse --n 1000000    # rollups grouped by chDB (uv sync --extra clickhouse)
     uv run python bench/cockpit.py --db-name zj_bench_chdb --reuse --no-full --peak-day 9640000 --peak-copy \
-        --peak-backends clickhouse,sql                                  # a peak day on both backends, same rows
+        --peak-backends clickhouse,sql --peak-rollback                  # a peak day on both backends, same rows, left waiting
+    uv run python bench/cockpit.py --db-name zj_bench_chdb --reuse --no-full --peak-again --peak-backends clickhouse \
+        --peak-rollback                                                 # time the waiting peak day again
+    uv run python bench/cockpit.py --reuse --n 10000000 --day-only --backend clickhouse   # an ordinary day's incremental
 
 Each rollup prints its wall seconds, statements/s and the CPU seconds of this process (chDB included)
 and of its PostgreSQL backend (read from /proc: the database on this machine).
@@ -224,8 +227,9 @@ def timed(label: str, run):
     r = run()
     cpu, pg = time.process_time() - cpu0, pg_cpu() - pg0
     rate = f" ({r.statements / r.seconds:,.0f}/s)" if r.seconds else ""
+    load = "/".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"  {label}: {r.seconds:.1f} s for {r.statements:,} statements{rate}; CPU {cpu:.1f} s rollup process "
-          f"+ {pg:.1f} s PostgreSQL backend ({r.batches} batches)")
+          f"+ {pg:.1f} s PostgreSQL backend ({r.batches} batches); load average after {load}")
     from django.conf import settings
 
     from zhijiao.cockpit import rollup_clickhouse
@@ -255,8 +259,16 @@ def main() -> None:
     ap.add_argument("--peak-backends", default="",
                     help="comma-separated rollup backends to time the peak day with, on the same data: each but the "
                          "last in a transaction rolled back afterwards (default: --backend)")
+    ap.add_argument("--peak-rollback", action="store_true",
+                    help="roll back the last --peak-backends run too, leaving the peak day waiting for --peak-again")
+    ap.add_argument("--peak-again", action="store_true",
+                    help="with --reuse: time --peak-backends on the statements already waiting after the checkpoint "
+                         "(a previous --peak-rollback run's peak day) instead of loading a new one")
     ap.add_argument("--no-full", action="store_true",
                     help="with --reuse: skip the full and the one-day rollups (the rollups are current)")
+    ap.add_argument("--day-only", action="store_true",
+                    help="with --reuse: skip the full rollup, time only a new day's incremental rollup (the rollups "
+                         "must be current: otherwise the waiting statements are in it too)")
     ap.add_argument("--pages-only", action="store_true",
                     help="with --reuse: only time the pages (no rollup runs, no new statements)")
     ap.add_argument("--db-name", default=DB_NAME, help=f"PostgreSQL scratch database (default {DB_NAME})")
@@ -311,11 +323,12 @@ def main() -> None:
             cur.execute("ANALYZE records_statement")
 
     if not (args.pages_only and args.reuse) and not (args.no_full and args.reuse):
-        timed("full rollup", lambda: rollup.run_full(lag=0))
-        from zhijiao.cockpit.models import ActorDaily, CountVector, HourlyCount
+        if not (args.day_only and args.reuse):
+            timed("full rollup", lambda: rollup.run_full(lag=0))
+            from zhijiao.cockpit.models import ActorDaily, CountVector, HourlyCount
 
-        print(f"    rollup rows: hourly {HourlyCount.objects.count():,}, per-person daily {ActorDaily.objects.count():,}, "
-              f"count vectors {CountVector.objects.count():,}")
+            print(f"    rollup rows: hourly {HourlyCount.objects.count():,}, per-person daily "
+                  f"{ActorDaily.objects.count():,}, count vectors {CountVector.objects.count():,}")
 
         pool = pool or pools()
         day_n = max(1, args.n // args.days)
@@ -325,32 +338,33 @@ def main() -> None:
         timed(f"incremental rollup of one day's {n2:,} new statements", lambda: rollup.run_incremental(lag=0))
         r = rollup.run_incremental(lag=0)
         print(f"  incremental rollup with nothing new: {r.seconds * 1000:.0f} ms")
-    if args.peak_day and not args.pages_only:
+    if (args.peak_day or args.peak_again) and not args.pages_only:
         from django.conf import settings
         from django.db import transaction
 
         from zhijiao.demo import bulk
 
-        day0 = timezone.localtime(now).replace(hour=7, minute=0, second=0) - timedelta(days=1)
-        t = time.monotonic()
-        with transaction.atomic(), bulk.loading(Statement):
-            if args.peak_copy and args.db == "postgres":
-                n3 = peak_copy(args.peak_day, day0, now - timedelta(minutes=1))
-            else:
-                pool = pool or pools()
-                n3 = load(generate(args.peak_day, day0, day0 + timedelta(hours=14), pool, seed=3,
-                                   stored_at=now - timedelta(minutes=1)), args.db)
-        print(f"  load a peak day of {n3:,} statements: {time.monotonic() - t:.1f} s")
-        if args.db == "postgres":
-            with connection.cursor() as cur:
-                cur.execute("ANALYZE records_statement")
+        if not args.peak_again:
+            day0 = timezone.localtime(now).replace(hour=7, minute=0, second=0) - timedelta(days=1)
+            t = time.monotonic()
+            with transaction.atomic(), bulk.loading(Statement):
+                if args.peak_copy and args.db == "postgres":
+                    n3 = peak_copy(args.peak_day, day0, now - timedelta(minutes=1))
+                else:
+                    pool = pool or pools()
+                    n3 = load(generate(args.peak_day, day0, day0 + timedelta(hours=14), pool, seed=3,
+                                       stored_at=now - timedelta(minutes=1)), args.db)
+            print(f"  load a peak day of {n3:,} statements: {time.monotonic() - t:.1f} s")
+            if args.db == "postgres":
+                with connection.cursor() as cur:
+                    cur.execute("ANALYZE records_statement")
         backends = [b for b in (args.peak_backends or args.backend).split(",") if b]
         for i, name in enumerate(backends):
             settings.ZHIJIAO_COCKPIT_BACKEND = name
             with transaction.atomic():
                 timed(f"rollup of the peak day in one batch, {name} backend",
                       lambda: rollup.run_incremental(lag=0, batch_size=None))
-                if i < len(backends) - 1:
+                if i < len(backends) - 1 or args.peak_rollback:
                     transaction.set_rollback(True)  # the next backend starts from the same checkpoint
         settings.ZHIJIAO_COCKPIT_BACKEND = args.backend
 
