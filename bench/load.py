@@ -10,10 +10,10 @@ logs in real students, teachers and parents through the login form, then replays
 package `wrk`): /healthz (the framework's ceiling on this machine), the mix of daily pages (role home,
 resource browse by chapter, resource page, search results), and each kind alone. Prints req/s, p50/p90/p99,
 non-200 answers, the ratio to /healthz, and the web workers' memory: each worker's RSS (and PSS, its share
-of pages shared with the other processes) is sampled every --rss-every seconds from the start of the
-server; printed per worker: at the start of the mixed run, its peak, at the end, and its growth over the
-last third of the mixed run (MB per minute), which tells whether it still grows. Loopback only; every run
-is bounded.
+of pages shared with other processes, and its anonymous RSS, the heap) is sampled every --rss-every seconds
+from the start of the server; printed per worker: at the start of the mixed run, its peak, at the end, and
+its growth over the last third of the mixed run (MB per minute), which tells whether it still grows.
+Loopback only; every run is bounded.
 """
 
 import argparse
@@ -186,6 +186,16 @@ def rss_mb(pid: int) -> float:
         return 0.0
 
 
+def anon_mb(pid: int) -> float:
+    """Anonymous resident memory (the heap: what the process itself allocated), without the shared libraries'
+    pages that RSS also counts and that the kernel drops and reads again when the machine needs memory."""
+    try:
+        m = re.search(r"RssAnon:\s+(\d+) kB", Path(f"/proc/{pid}/status").read_text())
+        return int(m.group(1)) / 1024 if m else 0.0
+    except OSError:
+        return 0.0
+
+
 def pss_mb(pid: int) -> float:
     """Proportional set size: the worker's private pages plus its share of pages shared with other processes
     (the master's, after a fork). The sum over processes is what they take of the machine."""
@@ -197,12 +207,13 @@ def pss_mb(pid: int) -> float:
 
 
 class Memory(threading.Thread):
-    """Every `every` seconds, each web worker's RSS and PSS: (seconds since start, pid, rss, pss) rows."""
+    """Every `every` seconds, each web worker's RSS, PSS and anonymous RSS: (seconds since start, pid, rss,
+    pss, anon) rows."""
 
     def __init__(self, master: int, every: float):
         super().__init__(daemon=True)
         self.master, self.every, self.t0 = master, every, time.monotonic()
-        self.rows: list[tuple[float, int, float, float]] = []
+        self.rows: list[tuple[float, int, float, float, float]] = []
         self.stop = threading.Event()
 
     def sample(self) -> None:
@@ -210,7 +221,7 @@ class Memory(threading.Thread):
         for pid in children(self.master):
             rss = rss_mb(pid)
             if rss:
-                self.rows.append((t, pid, rss, pss_mb(pid)))
+                self.rows.append((t, pid, rss, pss_mb(pid), anon_mb(pid)))
 
     def run(self) -> None:
         while True:
@@ -223,7 +234,8 @@ class Memory(threading.Thread):
 
     def report(self, start: float, end: float) -> list[str]:
         """Per worker: RSS when the mixed run started, peak (whole run), at the end of the mixed run, growth
-        over its last third; PSS peak and end. A worker replaced during the run appears as its own line."""
+        over its last third; PSS and anonymous RSS, peak and end. A worker replaced during the run appears as
+        its own line."""
         lines = []
         for pid in sorted({r[1] for r in self.rows}):
             rows = [r for r in self.rows if r[1] == pid]
@@ -240,7 +252,8 @@ class Memory(threading.Thread):
             grows = "still growing" if slope > 0.5 else "flat"
             lines.append(f"  worker {pid}: RSS at start {mixed[0][2]:.0f}, peak {max(r[2] for r in rows):.0f}, "
                          f"end {mixed[-1][2]:.0f} MB; last third {slope:+.2f} MB/min ({grows}); "
-                         f"PSS peak {max(r[3] for r in rows):.0f}, end {mixed[-1][3]:.0f} MB")
+                         f"PSS peak {max(r[3] for r in rows):.0f}, end {mixed[-1][3]:.0f} MB; "
+                         f"anonymous peak {max(r[4] for r in rows):.0f}, end {mixed[-1][4]:.0f} MB")
         return lines
 
 
@@ -383,8 +396,8 @@ def main() -> None:
         print("\n".join(memory.report(mixed_start, mixed_end)))
     if args.rss_log:
         with open(args.rss_log, "w") as f:
-            f.write("seconds,pid,rss_mb,pss_mb\n")
-            f.writelines(f"{t:.1f},{pid},{rss:.1f},{pss:.1f}\n" for t, pid, rss, pss in memory.rows)
+            f.write("seconds,pid,rss_mb,pss_mb,anon_mb\n")
+            f.writelines(f"{t:.1f},{pid},{rss:.1f},{pss:.1f},{anon:.1f}\n" for t, pid, rss, pss, anon in memory.rows)
 
 
 if __name__ == "__main__":
