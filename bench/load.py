@@ -2,13 +2,18 @@
 its defaults, real logins, load from another process (wrk).
 
     uv run python bench/load.py [--seconds 30] [--connections 32] [--users 48] [--rebuild] [--profile DIR]
+    uv run python bench/load.py --duration 600 --kind-seconds 0 [--rss-log FILE]   # memory over 10 minutes
 
 Builds the design-point district (`zhijiao demo --size district`) into the PostgreSQL database `zj_load`
 once (reused afterwards; --rebuild to build again), starts `zhijiao serve` on loopback with REDIS_URL set,
 logs in real students, teachers and parents through the login form, then replays with wrk (Debian
 package `wrk`): /healthz (the framework's ceiling on this machine), the mix of daily pages (role home,
 resource browse by chapter, resource page, search results), and each kind alone. Prints req/s, p50/p90/p99,
-non-200 answers, the ratio to /healthz, and the web workers' peak RSS. Loopback only; every run is bounded.
+non-200 answers, the ratio to /healthz, and the web workers' memory: each worker's RSS (and PSS, its share
+of pages shared with other processes, and its anonymous RSS, the heap) is sampled every --rss-every seconds
+from the start of the server; printed per worker: at the start of the mixed run, its peak, at the end, and
+its growth over the last third of the mixed run (MB per minute), which tells whether it still grows.
+Loopback only; every run is bounded.
 """
 
 import argparse
@@ -181,14 +186,88 @@ def rss_mb(pid: int) -> float:
         return 0.0
 
 
+def anon_mb(pid: int) -> float:
+    """Anonymous resident memory (the heap: what the process itself allocated), without the shared libraries'
+    pages that RSS also counts and that the kernel drops and reads again when the machine needs memory."""
+    try:
+        m = re.search(r"RssAnon:\s+(\d+) kB", Path(f"/proc/{pid}/status").read_text())
+        return int(m.group(1)) / 1024 if m else 0.0
+    except OSError:
+        return 0.0
+
+
+def pss_mb(pid: int) -> float:
+    """Proportional set size: the worker's private pages plus its share of pages shared with other processes
+    (the master's, after a fork). The sum over processes is what they take of the machine."""
+    try:
+        m = re.search(r"^Pss:\s+(\d+) kB", Path(f"/proc/{pid}/smaps_rollup").read_text(), re.M)
+        return int(m.group(1)) / 1024 if m else 0.0
+    except OSError:
+        return 0.0
+
+
+class Memory(threading.Thread):
+    """Every `every` seconds, each web worker's RSS, PSS and anonymous RSS: (seconds since start, pid, rss,
+    pss, anon) rows."""
+
+    def __init__(self, master: int, every: float):
+        super().__init__(daemon=True)
+        self.master, self.every, self.t0 = master, every, time.monotonic()
+        self.rows: list[tuple[float, int, float, float, float]] = []
+        self.stop = threading.Event()
+
+    def sample(self) -> None:
+        t = time.monotonic() - self.t0
+        for pid in children(self.master):
+            rss = rss_mb(pid)
+            if rss:
+                self.rows.append((t, pid, rss, pss_mb(pid), anon_mb(pid)))
+
+    def run(self) -> None:
+        while True:
+            self.sample()
+            if self.stop.wait(self.every):
+                return
+
+    def now(self) -> float:
+        return time.monotonic() - self.t0
+
+    def report(self, start: float, end: float) -> list[str]:
+        """Per worker: RSS when the mixed run started, peak (whole run), at the end of the mixed run, growth
+        over its last third; PSS and anonymous RSS, peak and end. A worker replaced during the run appears as
+        its own line."""
+        lines = []
+        for pid in sorted({r[1] for r in self.rows}):
+            rows = [r for r in self.rows if r[1] == pid]
+            mixed = [r for r in rows if start <= r[0] <= end]
+            if not mixed:
+                continue
+            tail = [r for r in mixed if r[0] >= end - (end - start) / 3]
+            slope = 0.0
+            if len(tail) >= 3 and tail[-1][0] > tail[0][0]:  # least squares, MB per minute
+                n = len(tail)
+                mt, mr = sum(r[0] for r in tail) / n, sum(r[2] for r in tail) / n
+                var = sum((r[0] - mt) ** 2 for r in tail)
+                slope = 60 * sum((r[0] - mt) * (r[2] - mr) for r in tail) / var if var else 0.0
+            grows = "still growing" if slope > 0.5 else "flat"
+            lines.append(f"  worker {pid}: RSS at start {mixed[0][2]:.0f}, peak {max(r[2] for r in rows):.0f}, "
+                         f"end {mixed[-1][2]:.0f} MB; last third {slope:+.2f} MB/min ({grows}); "
+                         f"PSS peak {max(r[3] for r in rows):.0f}, end {mixed[-1][3]:.0f} MB; "
+                         f"anonymous peak {max(r[4] for r in rows):.0f}, end {mixed[-1][4]:.0f} MB")
+        return lines
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--db", default="zj_load", help="PostgreSQL database holding the district (built if empty)")
     ap.add_argument("--data-dir", default=os.path.join(tempfile.gettempdir(), "zj-load"))
     ap.add_argument("--redis", default="redis://127.0.0.1:6379/3")
     ap.add_argument("--rebuild", action="store_true")
-    ap.add_argument("--seconds", type=int, default=30)
-    ap.add_argument("--kind-seconds", type=int, default=15)
+    ap.add_argument("--seconds", "--duration", type=int, default=30, dest="seconds",
+                    help="length of the mixed run (default 30; --duration 600 to watch memory for 10 minutes)")
+    ap.add_argument("--kind-seconds", type=int, default=15, help="length of each kind's own run (0: none)")
+    ap.add_argument("--rss-every", type=float, default=3.0, help="seconds between memory samples (default 3)")
+    ap.add_argument("--rss-log", metavar="FILE", help="write every memory sample (seconds, pid, RSS, PSS) as CSV")
     ap.add_argument("--connections", type=int, default=32)
     ap.add_argument("--users", type=int, default=48)
     ap.add_argument("--serve-args", default="", help="extra arguments for zhijiao serve, e.g. '--workers 3'")
@@ -220,14 +299,7 @@ def main() -> None:
     proc = subprocess.Popen([sys.executable, "-m", "zhijiao.cli", "serve", "--bind", f"127.0.0.1:{port}",
                              *args.serve_args.split()], env=env, cwd=ROOT,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    peak: dict[int, float] = {}
-    sampling = threading.Event()
-
-    def sample():
-        while not sampling.is_set():
-            for c in children(proc.pid):
-                peak[c] = max(peak.get(c, 0.0), rss_mb(c))
-            time.sleep(1)
+    memory = Memory(proc.pid, args.rss_every)
 
     try:
         for _ in range(600):  # (a busy machine can take a minute to start it)
@@ -238,7 +310,7 @@ def main() -> None:
                 time.sleep(0.2)
         else:
             raise SystemExit("server did not start: " + proc.stderr.read1().decode()[-2000:])
-        threading.Thread(target=sample, daemon=True).start()
+        memory.start()
 
         cookies = []
         for name in t["users"]:
@@ -280,16 +352,20 @@ def main() -> None:
         web_before, backends = cpu_of(web_pids), BackendCPU(args.db)
         backends.start()
         cpu_before, t_before = cpu_by_program(), time.monotonic()
+        mixed_start = memory.now()
         results = {"mixed": wrk(base, mixed, seconds=args.seconds, connections=args.connections)}
+        memory.sample()
+        mixed_end = memory.now()
         cpu = {k: v - cpu_before.get(k, 0.0) for k, v in cpu_by_program().items()}
         cpu_wall = time.monotonic() - t_before
         own = {"web": cpu_of(web_pids) - web_before, "pg": backends.used()}
         for spy in spies:
             spy.wait(timeout=60)
         for k, lines in per_kind.items():
-            results[k] = wrk(base, lines, seconds=args.kind_seconds, connections=16)
+            if args.kind_seconds > 0:
+                results[k] = wrk(base, lines, seconds=args.kind_seconds, connections=16)
     finally:
-        sampling.set()
+        memory.stop.set()
         proc.terminate()
         proc.wait(timeout=30)
 
@@ -312,9 +388,16 @@ def main() -> None:
           f"PostgreSQL backends of {args.db} {1000 * own['pg'] / n:.2f} ms ({n} requests)")
     if args.profile:
         print_profile(Path(args.profile))
-    if peak:
-        print(f"web workers: {len(peak)}, peak RSS per worker {max(peak.values()):.0f} MB "
-              f"(all: {', '.join(f'{v:.0f}' for v in sorted(peak.values()))})")
+    peaks = sorted(max(r[2] for r in memory.rows if r[1] == pid) for pid in {r[1] for r in memory.rows})
+    if peaks:
+        print(f"web workers: {len(peaks)}, peak RSS per worker {peaks[-1]:.0f} MB "
+              f"(all: {', '.join(f'{v:.0f}' for v in peaks)}); the mixed run ({args.seconds} s, memory every "
+              f"{args.rss_every:g} s):")
+        print("\n".join(memory.report(mixed_start, mixed_end)))
+    if args.rss_log:
+        with open(args.rss_log, "w") as f:
+            f.write("seconds,pid,rss_mb,pss_mb,anon_mb\n")
+            f.writelines(f"{t:.1f},{pid},{rss:.1f},{pss:.1f},{anon:.1f}\n" for t, pid, rss, pss, anon in memory.rows)
 
 
 if __name__ == "__main__":

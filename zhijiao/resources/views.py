@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from zhijiao.catalog.models import Book, Chapter, Subject
 from zhijiao.catalog.selectors import browse_context, school_path_of, user_grades
 from zhijiao.resources import actions, selectors
-from zhijiao.resources.cards import CARD_STAMP, cards_stamp, rendered_cards, resource_stamp
+from zhijiao.resources.cards import CARD_STAMP, card_counters, cards_stamp, rendered_cards, resource_stamp
 from zhijiao.resources.forms import CommentForm, ReviewForm, UploadForm
 from zhijiao.resources.models import (
     Comment,
@@ -119,14 +119,15 @@ def browse(request):
                                     level=level, linked_chapter_ids=nav.linked_chapter_ids)
     # The page shows the navigation, the cards of the rows the user may see and links that depend on the kinds
     # of role: the same page for everyone who gets the same rows (whatever their school), cached under them.
+    # The cards' counters change with every counted view: filled in per request, not keying the page.
     page = _page(request, qs.values_list(*CARD_STAMP, named=True))
 
     def context():
-        page["cards"] = rendered_cards(page["items"], load=lambda pks: qs.filter(pk__in=pks))
+        page["cards"] = rendered_cards(page["items"], load=lambda pks: qs.filter(pk__in=pks), holes=True)
         return {"nav": nav, "page": page, "types": ResourceType.choices, "levels": Level.choices, "type": rtype,
                 "level": level}
 
-    return _render_shared(request, "resources/browse.html", "browse", context,
+    return _render_shared(request, "resources/browse.html", "browse", context, live=card_counters(page["items"]),
                           key=f"browse:{nav.cache_key}:{cards_stamp(page['items'])}:{page['has_next']:d}")
 
 

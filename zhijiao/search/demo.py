@@ -49,27 +49,29 @@ def _memoise_analyzer():
     The demo library repeats descriptions, authors, chapters and knowledge points thousands of times, and
     its titles are a few template words around lesson names; the analyzer caches only short texts, in a
     small cache. Two memos, both exact once the lesson titles are loaded (they are, before the fork):
-    whole texts (`words` is a pure function of its text), and jieba blocks: jieba splits a text into runs
-    of word characters and the rest (`re_han_default`) and segments each run on its own, so the
-    segmentation of a text is that of its runs, one after another (a test holds the index unchanged)."""
+    whole texts (`words` is a pure function of its text), and blocks: jieba splits a text into runs of
+    word characters (CJK, ASCII letters and digits, + # & . _ % -) and the rest and segments each run on
+    its own, so the segmentation of a text is that of its pieces split at characters outside those runs
+    (spaces, punctuation), one after another (a test holds the index unchanged)."""
+    import re
     from functools import lru_cache
-
-    import jieba
 
     from zhijiao.search import analyzer
 
     tok = analyzer.tokenizer()
     words, cut_for_search = analyzer.words, tok.cut_for_search
-    split = jieba.re_han_default.split
+    split = re.compile(r"([^\w+#&.%-]+)").split
 
     @lru_cache(maxsize=200_000)
-    def block(text: str, hmm: bool) -> tuple[str, ...]:
-        return tuple(cut_for_search(text, HMM=hmm))
+    def block(text: str) -> tuple[str, ...]:
+        return tuple(cut_for_search(text))
 
-    def blocks(sentence, HMM=True):
+    def blocks(sentence):
+        out = []
         for part in split(sentence):
             if part:
-                yield from block(part, HMM)
+                out.extend(block(part))
+        return out
 
     @lru_cache(maxsize=100_000)
     def cached(text: str) -> tuple[str, ...]:

@@ -11,7 +11,7 @@ from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
-from zhijiao.resources.cards import cards_stamp, rendered_cards
+from zhijiao.resources.cards import card_counters, cards_stamp, rendered_cards
 from zhijiao.search import actions, params, selectors
 from zhijiao.search.base import FACET_FIELDS
 from zhijiao.web.shared_pages import render_shared
@@ -66,8 +66,9 @@ def results(request):
         answer = repr(([(h.id, h.title_html, h.snippet_html) for h in result.hits], result.total,
                        sorted(result.facets.items())))
         stamp = f"{hashlib.sha1(answer.encode()).hexdigest()}:{cards_stamp(rows)}"
+    # (the hits' view counts change with every counted view: filled in per request, not keying the page)
     return render_shared(request, "search/results.html", lambda: _context(query, errors, base, result, rows),
-                         key=f"search:{stamp}")
+                         key=f"search:{stamp}", live=card_counters(rows))
 
 
 def _context(query, errors, base, result, rows) -> dict:
@@ -75,7 +76,8 @@ def _context(query, errors, base, result, rows) -> dict:
     facets = []
     if result is not None:
         # What a hit shows of its item (badges, source, counters) is the same for every query: shared cards.
-        badges, facts = rendered_cards(rows, "search/_hit_badges.html"), rendered_cards(rows, "search/_hit_facts.html")
+        badges = rendered_cards(rows, "search/_hit_badges.html", holes=True)
+        facts = rendered_cards(rows, "search/_hit_facts.html", holes=True)
         hits = [{"hit": h, "r": r, "url": _detail_url(h.id), "badges": b, "facts": f}
                 for h, r, b, f in zip(result.hits, rows, badges, facts, strict=True)]
         labels = selectors.facet_labels()

@@ -14,6 +14,7 @@ full path (query string included) and the language are always part of it. A page
 """
 
 import hashlib
+import re
 from collections.abc import Callable
 
 from django.contrib import messages
@@ -45,6 +46,24 @@ def hole(name: str) -> str:
     return f"zjhole{_TOKEN}{name}x"
 
 
+_live_re: re.Pattern | None = None
+
+
+def fill_live(html: str, live: dict) -> str:
+    """`html` with the holes of `live` values (names of letters other than x, and digits) replaced by them,
+    escaped, in one pass: a list page has five per card."""
+    global _live_re
+    if not live:
+        return html
+    if _live_re is None:
+        _live_re = re.compile(f"zjhole{_TOKEN}([0-9a-wyz]+)x")
+    parts = _live_re.split(html)  # text, name, text, name … (faster than a sub with a function per hole)
+    for i in range(1, len(parts), 2):
+        value = live.get(parts[i])
+        parts[i] = escape(value) if value is not None else hole(parts[i])
+    return "".join(parts)
+
+
 def holes_context() -> dict:
     """Template values to render a shared page with: every personal value is a hole."""
     return {"csrf_token": hole("csrf"), "shell_inbox": mark_safe(hole("inbox")),
@@ -61,9 +80,7 @@ def fill(request, html: str, live: dict | None = None) -> str:
         mark = hole(name)
         if mark in html:
             html = html.replace(mark, str(values[name]()))
-    for name, value in (live or {}).items():
-        html = html.replace(hole(name), escape(value))
-    return html
+    return fill_live(html, live or {})
 
 
 def live_holes(live: dict) -> dict:
@@ -80,7 +97,8 @@ def render_shared(request, template: str, context: Callable[[], dict], *, key: s
     `live`: values the template reads as `live.<name>`, filled in per request (not part of the key)."""
     live = live or {}
     if len(messages.get_messages(request)):  # (counting does not consume them)
-        return HttpResponse(render_to_string(template, {**context(), "live": live}, request))
+        # (the personal parts as usual; cards may hold the holes of `live` values)
+        return HttpResponse(fill_live(render_to_string(template, {**context(), "live": live}, request), live))
     named = "\x1f".join([template, get_language() or "", static("web/icons.svg"), request.get_full_path(), key])
     full = f"zj:page:{hashlib.sha256(named.encode()).hexdigest()}"
     html = cache.get(full)

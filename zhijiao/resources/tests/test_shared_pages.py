@@ -131,6 +131,37 @@ def test_every_edit_shows_on_the_next_visit(lib, client_as):
     assert "（新版）" in _browse(viewer, lib)
 
 
+def test_a_counted_view_shows_in_the_list_without_rendering_it_again(lib, client_as, other_school):
+    """The cards' counters are filled in per request: after a drain of the trail counts views, downloads,
+    favourites and ratings, the next visit of a cached listing shows them, and the page (its template and
+    its cards) is not rendered again."""
+    from django.db.models import F
+
+    from zhijiao.resources.models import Resource
+
+    r = lib.make(title="勾股定理 课件", level=Level.DISTRICT, sharing=Sharing.DISTRICT)
+    Resource.objects.filter(pk=r.pk).update(rating_count=1, rating_sum=4)  # (a first rating adds to the card)
+    first = _own_client(lib.users["xuesheng"]).get(f"/resources/?chapter={lib.chapter.key}")
+    assert "resources/browse.html" in [t.name for t in first.templates] and "4.0 分（1 人）" in first.content.decode()
+
+    # what the trail's drain does (one UPDATE per resource for its counters)
+    Resource.objects.filter(pk=r.pk).update(view_count=F("view_count") + 7, download_count=3, favourite_count=2,
+                                            rating_count=2, rating_sum=9)
+    other = _own_client(other_school["student"])
+    resp = other.get(f"/resources/?chapter={lib.chapter.key}")
+    assert resp.templates == []  # nothing rendered: the page, and its cards, from the cache
+    page = resp.content.decode()
+    card = page[page.index(f'data-resource="{r.pk}"'):]
+    card = card[:card.index("</article>")]
+    assert re.search(r'#i-eye"></use></svg> 7\b', card) and re.search(r'#i-download"></use></svg> 3\b', card)
+    assert re.search(r'#i-star"></use></svg> 2\b', card) and "4.5 分（2 人）" in card
+    assert "zjhole" not in page
+
+    Resource.objects.filter(pk=r.pk).update(view_count=F("view_count") + 1)
+    resp = other.get(f"/resources/?chapter={lib.chapter.key}")
+    assert resp.templates == [] and re.search(r'#i-eye"></use></svg> 8\b', resp.content.decode())
+
+
 def test_a_message_is_shown_once_and_not_cached(lib, client_as):
     lib.make(title="全区共享 课件", level=Level.DISTRICT, sharing=Sharing.DISTRICT)
     client = client_as(lib.users["xuesheng"])

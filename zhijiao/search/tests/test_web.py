@@ -52,6 +52,21 @@ def test_results_highlighted_facets_sorts(client_as, users, library):
     assert html.index("的应用") < html.index("的证明")
 
 
+def test_a_counted_view_shows_in_the_results_without_rendering_them_again(client_as, users, library):
+    """A hit's view count is filled in per request: the next visit of cached results shows the count a drain
+    of the trail stored, and the page is not rendered again."""
+    from django.db.models import F
+
+    from zhijiao.resources.models import Resource
+
+    first = client_as(users["xuesheng"]).get("/search/", {"q": "多位数乘一位数"})
+    assert "search/results.html" in [t.name for t in first.templates] and "浏览 0" in first.content.decode()
+    Resource.objects.filter(pk=library["mult"].pk).update(view_count=F("view_count") + 5)
+    again = client_as(users["laoshi"]).get("/search/", {"q": "多位数乘一位数"})
+    assert again.templates == [] and "浏览 5" in again.content.decode()
+    assert "zjhole" not in again.content.decode()
+
+
 def test_pages(client_as, users, library):
     c = client_as(users["laoshi"])
     first = c.get("/search/", {"q": "一元二次方程"}).content.decode()
