@@ -324,3 +324,18 @@ def test_cockpit_rollup_refuses_an_unknown_backend_and_counts_nothing(demo, sett
     with pytest.raises(CommandError, match="unknown rollup backend 'duckdb'"):
         call_command("cockpit-rollup", "--lag", "0", "--no-warm")
     assert not RollupCheckpoint.objects.filter(statements__gt=0).exists()
+
+
+def test_the_migration_fills_people_per_week_from_the_bitmaps_as_the_rollup_does(demo):
+    """An installation rolled up before ActiveWeekly existed gets it from ActorYear, no full recompute."""
+    import importlib
+
+    from django.apps import apps
+
+    _random_trail(demo, 120, seed=31)
+    rollup.run_incremental(batch_size=50, lag=0)
+    rolled = _snapshot()["ActiveWeekly"]
+    assert rolled
+    ActiveWeekly.objects.all().delete()
+    importlib.import_module("zhijiao.cockpit.migrations.0005_active_weekly").fill_from_actor_year(apps, None)
+    assert _snapshot()["ActiveWeekly"] == rolled
