@@ -81,6 +81,7 @@ import django
 django.setup()
 from django.urls import get_resolver
 get_resolver().url_patterns  # as zhijiao/wsgi.py does when a worker starts
+get_resolver().reverse_dict
 from django.db import connection
 from django.test import Client
 from zhijiao.accounts.models import User
