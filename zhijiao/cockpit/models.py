@@ -8,6 +8,8 @@ recomputing. Ids are plain integers (0 = none), not foreign keys: a rollup row o
 upserts need non-null keys.
 """
 
+from datetime import date, timedelta
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -155,10 +157,51 @@ class ActiveDaily(models.Model):
         return f"{self.day} {self.school_id} {self.role} {self.n} active"
 
 
+class ActiveWeekly(models.Model):
+    """People active per week, school and role group (each person once a week): the weekly trend's active users
+    from a few hundred rows a period, instead of a test per person. `week` is the week's first day within its
+    year — its Monday, or 1 January for the week New Year falls in (that week's days of December are the
+    previous year's row), so a row is one piece of one year's bitmap (ActorYear) and is kept as
+    ActiveDaily is: a person-week new to the bitmap adds one, a void that leaves it empty takes one off."""
+
+    week = models.DateField()
+    school_id = models.BigIntegerField()
+    role = models.CharField(max_length=12)
+    n = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["week", "school_id", "role"], name="cockpit_active_weekly_key")]
+        indexes = [models.Index(fields=["school_id", "week"])]
+
+    def __str__(self) -> str:
+        return f"{self.week} {self.school_id} {self.role} {self.n} active"
+
+
 # Days of a year in ActorYear: day of year 0–365 is bit (doy % 62) of column d{doy // 62}. 62 bits keep every
 # value positive in a signed 64-bit integer, which both databases do bit arithmetic on.
 DAYS_PER_COLUMN = 62
 DAY_COLUMNS = ("d0", "d1", "d2", "d3", "d4", "d5")
+
+
+def year_masks(start: date, end: date) -> dict[str, int]:
+    """The days start..end of ONE year as DayBits masks: {column: bits}."""
+    first, last = start.timetuple().tm_yday - 1, end.timetuple().tm_yday - 1
+    masks: dict[str, int] = {}
+    for k, column in enumerate(DAY_COLUMNS):
+        lo, hi = max(first, k * DAYS_PER_COLUMN), min(last, (k + 1) * DAYS_PER_COLUMN - 1)
+        if lo <= hi:
+            masks[column] = ((1 << (hi - lo + 1)) - 1) << (lo - k * DAYS_PER_COLUMN)
+    return masks
+
+
+def week_of(day: date) -> date:
+    """ActiveWeekly's `week` of a day: the first day of its week within its year (Monday, or 1 January)."""
+    return max(day - timedelta(days=day.weekday()), date(day.year, 1, 1))
+
+
+def week_end(week: date) -> date:
+    """The last day of the week starting at `week` (from `week_of`) within its year: Sunday, or 31 December."""
+    return min(week + timedelta(days=6 - week.weekday()), date(week.year, 12, 31))
 
 
 class DayBits(models.Model):

@@ -33,6 +33,7 @@ from zhijiao.cockpit.models import (
     DAY_COLUMNS,
     DAYS_PER_COLUMN,
     ActiveDaily,
+    ActiveWeekly,
     ActorDaily,
     ActorYear,
     CountKey,
@@ -42,6 +43,9 @@ from zhijiao.cockpit.models import (
     OwnerSlot,
     RollupCheckpoint,
     SchoolDaily,
+    week_end,
+    week_of,
+    year_masks,
 )
 from zhijiao.cockpit.rollup_sql import SqlBackend, count_tables, upsert_sql
 from zhijiao.cockpit.vectors import vectors_add
@@ -89,7 +93,7 @@ def _local(ts: datetime) -> datetime:
 
 
 # Every table the rollup fills (a full run empties them all).
-ROLLUP_MODELS = (HourlyCount, ActorDaily, SchoolDaily, DistrictHourly, ActiveDaily, ActorYear,
+ROLLUP_MODELS = (HourlyCount, ActorDaily, SchoolDaily, DistrictHourly, ActiveDaily, ActiveWeekly, ActorYear,
                  CountVector, CountKey, OwnerSlot)
 
 def _range_sql(lo, hi) -> tuple[str, list]:
@@ -170,7 +174,8 @@ def _apply_voids(where: str, wparams: list) -> tuple[int, int]:
 
 def _person_days_voided(person_days: set[tuple]) -> None:
     """A person-day whose statements are all voided now counts as inactive: its ActorYear bit is cleared
-    and ActiveDaily loses one (read from ActorDaily, whose counts the voids have just lowered)."""
+    and ActiveDaily loses one (read from ActorDaily, whose counts the voids have just lowered); ActiveWeekly
+    too when no other day of that week (within the year) is left."""
     for day, actor_id, school, role in sorted(person_days):
         left = ActorDaily.objects.filter(day=day, actor_id=actor_id, school_id=school, role=role).aggregate(
             n=Sum("n"))["n"] or 0
@@ -183,6 +188,10 @@ def _person_days_voided(person_days: set[tuple]) -> None:
             continue
         ActorYear.objects.filter(pk=row.pk).update(**{column: getattr(row, column) & ~bit})
         ActiveDaily.objects.filter(day=day, school_id=school, role=role).update(n=F("n") - 1)
+        setattr(row, column, getattr(row, column) & ~bit)
+        week = week_of(day)
+        if not any(getattr(row, c) & m for c, m in year_masks(week, week_end(week)).items()):
+            ActiveWeekly.objects.filter(week=week, school_id=school, role=role).update(n=F("n") - 1)
 
 
 # --- the runs -----------------------------------------------------------------------------------------

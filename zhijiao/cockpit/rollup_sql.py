@@ -18,6 +18,7 @@ from zhijiao.cockpit.models import (
     DAY_COLUMNS,
     DAYS_PER_COLUMN,
     ActiveDaily,
+    ActiveWeekly,
     ActorDaily,
     ActorYear,
     DistrictHourly,
@@ -76,7 +77,8 @@ def vector_groupings():
 
 
 
-ACTOR_TABLE = 1  # index in `count_tables()` of the per-person table, whose rows also feed ActorYear and ActiveDaily
+ACTOR_TABLE = 1  # index in `count_tables()` of the per-person table, whose rows also feed ActorYear, ActiveDaily
+# and ActiveWeekly
 
 
 def _doy_year_sql(day: str) -> tuple[str, str]:
@@ -86,22 +88,49 @@ def _doy_year_sql(day: str) -> tuple[str, str]:
     return f"(CAST(strftime('%%j', {day}) AS INTEGER) - 1)", f"CAST(strftime('%%Y', {day}) AS INTEGER)"
 
 
-def active_days_sql(source: str) -> tuple[str, str]:
-    """Two statements over `source`, a query of distinct (day, actor_id, school_id, role) rows of the batch
+def _week_sql(day: str, doy: str) -> tuple[str, str]:
+    """(weekday from 0 = Monday, the first day of the day's week within its year: ActiveWeekly's `week`)."""
+    if connection.vendor == "postgresql":
+        dow = f"(EXTRACT(ISODOW FROM {day})::int - 1)"
+        return dow, f"({day} - LEAST({dow}, {doy}))"
+    dow = f"((CAST(strftime('%%w', {day}) AS INTEGER) + 6) %% 7)"
+    return dow, f"date({day}, '-' || min({dow}, {doy}) || ' days')"
+
+
+def active_days_sql(source: str) -> tuple[str, ...]:
+    """Three statements over `source`, a query of distinct (day, actor_id, school_id, role) rows of the batch
     (columns of those names): the first adds to ActiveDaily the person-days not yet set in ActorYear, the
-    second sets them. Run in this order (or, in one statement, both reading the rows before it)."""
+    second to ActiveWeekly the person-weeks with no day set in ActorYear, the third sets the days. Run in this
+    order (or, in one statement, all reading the rows before it)."""
     doy, year = _doy_year_sql("b.day")
+    dow, week = _week_sql("b.day", doy)
     one = "1::bigint" if connection.vendor == "postgresql" else "1"
-    ay, act = ActorYear._meta.db_table, ActiveDaily._meta.db_table
+    ay, act, wk = ActorYear._meta.db_table, ActiveDaily._meta.db_table, ActiveWeekly._meta.db_table
     word = " ".join(f"WHEN {k} THEN a.{c}" for k, c in enumerate(DAY_COLUMNS))
+    join = (f"LEFT JOIN {ay} a ON a.actor_id = b.actor_id AND a.school_id = b.school_id AND a.role = b.role "
+            f"AND a.year = {year} ")
+
+    def bit(d: str) -> str:  # the bit of day of year `d` in the person's row
+        return f"((CASE ({d}) / {DAYS_PER_COLUMN} {word} END) >> (({d}) %% {DAYS_PER_COLUMN})) & 1"
+
     new_days = (
         f"INSERT INTO {act} (day, school_id, role, n) "
-        f"SELECT b.day, b.school_id, b.role, COUNT(*) FROM ({source}) b "
-        f"LEFT JOIN {ay} a ON a.actor_id = b.actor_id AND a.school_id = b.school_id AND a.role = b.role "
-        f"AND a.year = {year} "
-        f"WHERE a.id IS NULL OR ((CASE {doy} / {DAYS_PER_COLUMN} {word} END) >> ({doy} %% {DAYS_PER_COLUMN})) & 1 = 0 "
+        f"SELECT b.day, b.school_id, b.role, COUNT(*) FROM ({source}) b {join}"
+        f"WHERE a.id IS NULL OR {bit(doy)} = 0 "
         f"GROUP BY b.day, b.school_id, b.role "
         f"ON CONFLICT (day, school_id, role) DO UPDATE SET n = {act}.n + excluded.n")
+    # The days of the day's week within its year: k days away, on Monday..Sunday and not before 1 January
+    # (days past 31 December are bits never set).
+    week_bits = " + ".join(
+        f"(CASE WHEN {dow} + ({k}) BETWEEN 0 AND 6 AND {doy} + ({k}) >= 0 THEN {bit(f'{doy} + ({k})')} ELSE 0 END)"
+        for k in range(-6, 7))
+    new_weeks = (
+        f"INSERT INTO {wk} (week, school_id, role, n) "
+        f"SELECT w.week, w.school_id, w.role, COUNT(*) FROM (SELECT DISTINCT {week} AS week, b.actor_id, "
+        f"b.school_id, b.role FROM ({source}) b {join}"
+        f"WHERE a.id IS NULL OR ({week_bits}) = 0) w "
+        f"GROUP BY w.week, w.school_id, w.role "
+        f"ON CONFLICT (week, school_id, role) DO UPDATE SET n = {wk}.n + excluded.n")
     # The OR of distinct day bits is their SUM over DISTINCT values (each day is its own bit).
     masks = ", ".join(
         f"CAST(SUM(DISTINCT CASE WHEN {doy} / {DAYS_PER_COLUMN} = {k} THEN {one} << ({doy} %% {DAYS_PER_COLUMN}) "
@@ -113,7 +142,7 @@ def active_days_sql(source: str) -> tuple[str, str]:
         f"GROUP BY b.actor_id, b.school_id, b.role, {year} "
         f"ON CONFLICT (actor_id, school_id, role, year) DO UPDATE SET "
         + ", ".join(f"{c} = {ay}.{c} | excluded.{c}" for c in DAY_COLUMNS))
-    return new_days, set_days
+    return new_days, new_weeks, set_days
 
 
 def upsert_sql(model, cols: list[str], select_sql: str) -> str:

@@ -36,9 +36,8 @@ from zhijiao.cockpit.indicators import (
     Indicator,
 )
 from zhijiao.cockpit.models import (
-    DAY_COLUMNS,
-    DAYS_PER_COLUMN,
     ActiveDaily,
+    ActiveWeekly,
     ActorDaily,
     ActorYear,
     DistrictHourly,
@@ -46,6 +45,9 @@ from zhijiao.cockpit.models import (
     IndexSettings,
     IndicatorConfig,
     SchoolDaily,
+    week_end,
+    week_of,
+    year_masks,
 )
 from zhijiao.core.models import NodeKind, OrgNode, Ownership, SchoolType
 
@@ -630,17 +632,8 @@ def district_totals(figs: list[SchoolFigures]) -> dict:
 
 def _days_of_year(start: date, end: date) -> list[tuple[int, dict[str, int]]]:
     """The days start..end (inclusive) as ActorYear masks: [(year, {column: bits})]."""
-    out = []
-    for year in range(start.year, end.year + 1):
-        first = max(start, date(year, 1, 1)).timetuple().tm_yday - 1
-        last = min(end, date(year, 12, 31)).timetuple().tm_yday - 1
-        masks: dict[str, int] = {}
-        for k, column in enumerate(DAY_COLUMNS):
-            lo, hi = max(first, k * DAYS_PER_COLUMN), min(last, (k + 1) * DAYS_PER_COLUMN - 1)
-            if lo <= hi:
-                masks[column] = ((1 << (hi - lo + 1)) - 1) << (lo - k * DAYS_PER_COLUMN)
-        out.append((year, masks))
-    return out
+    return [(year, year_masks(max(start, date(year, 1, 1)), min(end, date(year, 12, 31))))
+            for year in range(start.year, end.year + 1)]
 
 
 def _active_between(start: date, end: date) -> Q:
@@ -702,21 +695,57 @@ def _weeks(period: Period) -> list[tuple[date, date, date]]:
     return out
 
 
+def _week_rollup_keys(period: Period, school_ids: list[int] | None) -> dict[date, date]:
+    """Monday → ActiveWeekly's `week` for the weeks of a period within one year whose people the rollup gives
+    exactly: the week's days within its year all lie in the period, or those outside it had no one active
+    (ActiveDaily; e.g. the days after today). Other weeks (clipped at the period's ends) are counted from the
+    bitmaps."""
+    keys, outside = {}, {}
+    for monday, a, b in _weeks(period):
+        first, last = week_of(a), week_end(week_of(a))
+        keys[monday] = first
+        ranges = [(lo, hi) for lo, hi in ((first, a - timedelta(days=1)), (b + timedelta(days=1), last)) if lo <= hi]
+        if ranges:
+            outside[monday] = ranges
+    if outside:
+        cond = Q(pk__in=[])
+        for ranges in outside.values():
+            for lo, hi in ranges:
+                cond |= Q(day__range=(lo, hi))
+        qs = ActiveDaily.objects.filter(cond, n__gt=0)
+        if school_ids is not None:
+            qs = qs.filter(school_id__in=school_ids)
+        busy = set(qs.values_list("day", flat=True).distinct())
+        for monday, ranges in outside.items():
+            if any(lo <= _as_date(d) <= hi for d in busy for lo, hi in ranges):
+                del keys[monday]
+    return keys
+
+
 def people_active(period: Period, *, school_ids: list[int] | None = None) -> PeopleActive:
     """Active people of the period, in one scan of ActorYear: a row is a person at a school in a role group
-    in one year, so within one year a plain count per group is exact, and each week is one more sum."""
+    in one year, so within one year a plain count per group is exact. Per week: the ActiveWeekly rollup
+    (a few hundred rows), and, for a week clipped by the period that the rollup does not give exactly, one
+    more sum in the same scan."""
     qs = ActorYear.objects.filter(active_in(period))
     if school_ids is not None:
         qs = qs.filter(school_id__in=school_ids)
     if period.start.year != period.end.year:  # a person may have a row in each year: count them once
         rows = qs.values("school_id", "role").annotate(n=Count("actor_id", distinct=True))
         return PeopleActive({(r["school_id"], r["role"]): r["n"] for r in rows}, None)
-    weeks = _weeks(period)
+    rolled = _week_rollup_keys(period, school_ids)
+    clipped = [(w, a, b) for w, a, b in _weeks(period) if w not in rolled]
     rows = list(qs.values("school_id", "role").annotate(
         n=Count("id"), **{f"w{i}": Sum(Case(When(_active_between(a, b), then=Value(1)), default=Value(0)))
-                          for i, (_w, a, b) in enumerate(weeks)}))
-    return PeopleActive({(r["school_id"], r["role"]): r["n"] for r in rows},
-                        {w: sum(int(r[f"w{i}"] or 0) for r in rows) for i, (w, _a, _b) in enumerate(weeks)})
+                          for i, (_w, a, b) in enumerate(clipped)}))
+    per_week = {w: sum(int(r[f"w{i}"] or 0) for r in rows) for i, (w, _a, _b) in enumerate(clipped)}
+    if rolled:
+        weekly = ActiveWeekly.objects.filter(week__in=set(rolled.values()))
+        if school_ids is not None:
+            weekly = weekly.filter(school_id__in=school_ids)
+        by_key = {_as_date(k): int(n or 0) for k, n in weekly.values("week").annotate(n=Sum("n")).values_list("week", "n")}
+        per_week.update({w: by_key.get(k, 0) for w, k in rolled.items()})
+    return PeopleActive({(r["school_id"], r["role"]): r["n"] for r in rows}, per_week)
 
 
 def weekly_trend(period: Period, *, school_ids: list[int] | None = None,

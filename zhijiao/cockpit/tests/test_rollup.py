@@ -13,6 +13,7 @@ from zhijiao.cockpit.indicators import ROLE_GROUPS, VOIDED_VERB
 from zhijiao.cockpit.models import (
     DAY_COLUMNS,
     ActiveDaily,
+    ActiveWeekly,
     ActorDaily,
     ActorYear,
     CountKey,
@@ -22,6 +23,7 @@ from zhijiao.cockpit.models import (
     OwnerSlot,
     RollupCheckpoint,
     SchoolDaily,
+    week_of,
 )
 from zhijiao.core.models import NodeKind, OrgNode
 from zhijiao.records.actions import record_event
@@ -59,7 +61,7 @@ def _vector_counts() -> dict:
 
 def _snapshot():
     out = {"vectors": _vector_counts()}
-    for model in (HourlyCount, ActorDaily, SchoolDaily, DistrictHourly, ActiveDaily):
+    for model in (HourlyCount, ActorDaily, SchoolDaily, DistrictHourly, ActiveDaily, ActiveWeekly):
         fields = [f.name for f in model._meta.fields if f.name not in ("id", "n")]
         out[model.__name__] = {tuple(r[f] for f in fields): r["n"]
                                for r in model.objects.exclude(n=0).values(*fields, "n")}
@@ -70,8 +72,8 @@ def _snapshot():
 
 
 def _active_from_raw():
-    """(ActiveDaily, ActorYear) as the raw statements give them: every person-day with a statement that is
-    neither voided nor voiding."""
+    """(ActiveDaily, ActiveWeekly, ActorYear) as the raw statements give them: every person-day with a
+    statement that is neither voided nor voiding; each person once a week (within a year)."""
     group_of = {kind: g for g, kinds in ROLE_GROUPS.items() for kind in kinds}
     days = set()
     for actor_id, school_id, role, ts in Statement.objects.filter(voided=False, actor__isnull=False).exclude(
@@ -79,13 +81,16 @@ def _active_from_raw():
         days.add((timezone.localtime(ts).date(), actor_id, school_id or 0, group_of.get(role, "other")))
     active: dict = {}
     years: dict = {}
+    weeks: dict = {}
+    for week, school_id, role, _actor in {(week_of(d), s, r, a) for d, a, s, r in days}:
+        weeks[(week, school_id, role)] = weeks.get((week, school_id, role), 0) + 1
     for day, actor_id, school_id, role in days:
         active[(day, school_id, role)] = active.get((day, school_id, role), 0) + 1
         doy = day.timetuple().tm_yday - 1
         bits = list(years.get((actor_id, school_id, role, day.year), (0,) * len(DAY_COLUMNS)))
         bits[doy // 62] |= 1 << (doy % 62)
         years[(actor_id, school_id, role, day.year)] = tuple(bits)
-    return active, years
+    return active, weeks, years
 
 
 def _local(day_offset: int, hour: int) -> datetime:
@@ -218,7 +223,7 @@ def test_voiding_subtracts_consistently_in_incremental_and_full_runs(demo):
     incremental = _snapshot()
     assert sum(incremental["SchoolDaily"].values()) == 38
     assert sum(incremental["HourlyCount"].values()) == 38
-    assert (incremental["ActiveDaily"], incremental["ActorYear"]) == _active_from_raw()
+    assert (incremental["ActiveDaily"], incremental["ActiveWeekly"], incremental["ActorYear"]) == _active_from_raw()
     rollup.run_full(lag=0)
     assert _snapshot() == incremental
 
@@ -229,7 +234,7 @@ def test_active_people_per_day_and_year_are_what_the_raw_statements_give(demo):
     _random_trail(demo, 60, seed=9)  # the same people on the same days again: no one counted twice
     rollup.run_incremental(batch_size=23, lag=0)
     snap = _snapshot()
-    assert (snap["ActiveDaily"], snap["ActorYear"]) == _active_from_raw()
+    assert (snap["ActiveDaily"], snap["ActiveWeekly"], snap["ActorYear"]) == _active_from_raw()
     assert sum(snap["SchoolDaily"].values()) == sum(snap["DistrictHourly"].values()) == 220
     # Void every statement of one person-day: that person is no longer active that day.
     target = made[0]
@@ -244,7 +249,7 @@ def test_active_people_per_day_and_year_are_what_the_raw_statements_give(demo):
         Statement.objects.filter(pk=t.pk).update(voided=True)
     rollup.run_incremental(batch_size=5, lag=0)
     voided = _snapshot()
-    assert (voided["ActiveDaily"], voided["ActorYear"]) == _active_from_raw()
+    assert (voided["ActiveDaily"], voided["ActiveWeekly"], voided["ActorYear"]) == _active_from_raw()
     assert sum(voided["ActiveDaily"].values()) == sum(snap["ActiveDaily"].values()) - 1
     rollup.run_full(lag=0)
     assert _snapshot() == voided
@@ -319,3 +324,18 @@ def test_cockpit_rollup_refuses_an_unknown_backend_and_counts_nothing(demo, sett
     with pytest.raises(CommandError, match="unknown rollup backend 'duckdb'"):
         call_command("cockpit-rollup", "--lag", "0", "--no-warm")
     assert not RollupCheckpoint.objects.filter(statements__gt=0).exists()
+
+
+def test_the_migration_fills_people_per_week_from_the_bitmaps_as_the_rollup_does(demo):
+    """An installation rolled up before ActiveWeekly existed gets it from ActorYear, no full recompute."""
+    import importlib
+
+    from django.apps import apps
+
+    _random_trail(demo, 120, seed=31)
+    rollup.run_incremental(batch_size=50, lag=0)
+    rolled = _snapshot()["ActiveWeekly"]
+    assert rolled
+    ActiveWeekly.objects.all().delete()
+    importlib.import_module("zhijiao.cockpit.migrations.0005_active_weekly").fill_from_actor_year(apps, None)
+    assert _snapshot()["ActiveWeekly"] == rolled
