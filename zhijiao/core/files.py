@@ -109,12 +109,13 @@ def _too_big() -> UnreadableFile:
 def read_json(content: bytes | str, *, max_depth: int = MAX_JSON_DEPTH) -> Any:
     """The parsed JSON value. Raises UnreadableFile for bad UTF-8, bad JSON, or nesting deeper than
     `max_depth` (objects and arrays)."""
-    # orjson first; the standard library (below) reads what orjson refuses (bad UTF-8, a BOM, NaN, 1e999,
-    # lone surrogates, nesting past 1,024, bad syntax), so those answers and messages stay the same. orjson
-    # reads an integer past 64 bits as a float (silently inexact), so a body with a run of 19+ digits
-    # anywhere (rare: in strings too) goes to the standard library, which keeps the integer exact.
+    # Bytes (request bodies) go through orjson first; the standard library (below) reads what orjson refuses
+    # (bad UTF-8, a BOM, NaN, 1e999, lone surrogates, nesting past 1,024, bad syntax), so those answers and
+    # messages stay the same. orjson reads an integer past 64 bits as a float (silently inexact), so a body
+    # with a run of 19+ digits anywhere (rare: in strings too) goes to the standard library, which keeps
+    # the integer exact. (The digit check: 0.05 ms for 80 KB; a regex took 0.9.)
     binary = isinstance(content, bytes | bytearray)
-    if not (_LONG_DIGITS_B if binary else _LONG_DIGITS).search(content):
+    if binary and _LONG_DIGITS not in content.translate(_DIGITS_AS_ZERO):
         try:
             value = orjson.loads(content)
         except orjson.JSONDecodeError:
@@ -149,8 +150,8 @@ def read_json(content: bytes | str, *, max_depth: int = MAX_JSON_DEPTH) -> Any:
 
 
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
-_LONG_DIGITS = re.compile(r"[0-9]{19}")  # 18 digits always fit in 64 bits
-_LONG_DIGITS_B = re.compile(rb"[0-9]{19}")
+_DIGITS_AS_ZERO = bytes(48 if 48 <= b <= 57 else 32 for b in range(256))  # every digit "0", all else " "
+_LONG_DIGITS = b"0" * 19  # 18 digits always fit in 64 bits
 
 
 def _has_nul(text: bytes | str) -> bool:
