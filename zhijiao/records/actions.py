@@ -16,6 +16,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import orjson
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
@@ -555,7 +556,16 @@ def _server_bound(cur, sql: str, params: list) -> None:
         raw.execute(sql, params)
 
 
-_json = json.JSONEncoder(separators=(",", ":")).encode
+_stdlib_json = json.JSONEncoder(separators=(",", ":")).encode
+
+
+def _json(value) -> str:
+    """JSON text for a jsonb parameter (PostgreSQL parses it again, so only the value counts). orjson is
+    ~5x faster; the standard library writes what it refuses (integers past 64 bits, kept exact)."""
+    try:
+        return orjson.dumps(value).decode()
+    except orjson.JSONEncodeError:
+        return _stdlib_json(value)
 
 
 @functools.cache

@@ -3,6 +3,7 @@ they hold, JSON nesting is bounded, exported strings never become formulas, and 
 creates workbooks itself."""
 
 import io
+import json
 import re
 import tracemalloc
 import zipfile
@@ -104,6 +105,17 @@ def test_json_nesting_is_bounded_shallow_and_deep():
     with pytest.raises(UnreadableFile, match="UTF-8"):
         read_json(b'"\xff"')
     assert read_json("\ufeff{\"题\": [1, 2]}".encode()) == {"题": [1, 2]}
+
+    # Read by orjson or, for what it refuses or would read inexactly, the standard library: the same answers.
+    for body in ('{"n": 18446744073709551617}', '[-9223372036854775809, 1e2, 0.1, "x\\u00e9"]'):
+        assert read_json(body) == read_json(body.encode()) == json.loads(body)
+    assert read_json(b'{"a": 1, "a": 2}') == {"a": 2}  # a repeated key: the last one, as before
+    for body in (b'{"a": "\\u0000"}', '["\\u0000"]'):
+        with pytest.raises(UnreadableFile, match="NUL"):
+            read_json(body)
+    for body, reason in ((b"[NaN]", "不是 JSON 的值"), (b"[1e999]", "超出范围"), (b'["\\ud800"]', "代理项")):
+        with pytest.raises(UnreadableFile, match=reason):
+            read_json(body)
 
 
 @pytest.mark.parametrize("write_only", [False, True])

@@ -4,6 +4,7 @@ and inputs that used to end in a server error instead of a 400."""
 
 import hashlib
 import json
+import uuid
 from urllib.parse import urlencode
 
 import pytest
@@ -98,6 +99,20 @@ def test_not_json_or_not_text_is_400(lrs, body):
     resp = lrs.post(STATEMENTS, body)
     assert resp.status_code == 400, resp.content
     assert json.loads(resp.content)["errors"][0]["field"] == "(body)"
+
+
+@pytest.mark.django_db
+def test_numbers_come_back_as_sent_whichever_parser_read_them(lrs):
+    """orjson reads the body unless it holds a run of 19+ digits: then the standard library, which keeps an
+    integer past 64 bits exact (orjson would make it a float); JSON numbers in, the same numbers out."""
+    ext = "http://example.org/ext/n"
+    values = [2**70, -(2**64) - 1, 2**63 - 1, -(2**63), 123456789012345678, 0.1, 2.5e-7]
+    for v in values:
+        sid = str(uuid.uuid4())
+        body = json.dumps(stmt(id=sid, result={"extensions": {ext: v}}))
+        assert lrs.post(STATEMENTS, body).status_code == 200, v
+        got = json.loads(lrs.get(STATEMENTS, {"statementId": sid}).content)
+        assert repr(got["result"]["extensions"][ext]) == repr(v)
 
 
 @pytest.mark.django_db
