@@ -12,6 +12,15 @@ def _text_answer(p):
     return p.locator("#answer-form textarea, #answer-form input:not([type])").first
 
 
+def _open_first_homework(p, browser_login, live_server) -> tuple[str, int]:
+    """Sign the demo student in on the phone and open their first homework to do: (its URL, submission id)."""
+    browser_login(p, "xuesheng")
+    p.goto(f"{live_server.url}/homework/my/")
+    p.locator("[data-testid=todo] a").first.click()
+    p.wait_for_load_state()
+    return p.url, int(p.url.rstrip("/").rsplit("/", 1)[-1])
+
+
 def _wait_saved(p, timeout=30000):
     """Wait for the status line to say 已保存; if it never does, fail with what it says instead."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
@@ -29,12 +38,8 @@ def test_answers_typed_offline_are_kept_and_sent_when_back_online(demo_full, pho
     from zhijiao.homework.models import Submission
 
     p = phone_page
-    browser_login(p, "xuesheng")
-    p.goto(f"{live_server.url}/homework/my/")
-    p.locator("[data-testid=todo] a").first.click()
-    p.wait_for_load_state()
-    do_url = p.url
-    sub = Submission.objects.get(pk=int(do_url.rstrip("/").rsplit("/", 1)[-1]))
+    do_url, sub_id = _open_first_homework(p, browser_login, live_server)
+    sub = Submission.objects.get(pk=sub_id)
     status_before = sub.status
 
     _text_answer(p).fill("在线时写的答案")
@@ -70,11 +75,7 @@ def test_a_send_that_fails_while_the_phone_says_online_is_tried_again(demo_full,
     from zhijiao.homework.models import Submission
 
     p = phone_page
-    browser_login(p, "xuesheng")
-    p.goto(f"{live_server.url}/homework/my/")
-    p.locator("[data-testid=todo] a").first.click()
-    p.wait_for_load_state()
-    sub_id = int(p.url.rstrip("/").rsplit("/", 1)[-1])
+    _url, sub_id = _open_first_homework(p, browser_login, live_server)
 
     failed = []
 
@@ -101,12 +102,7 @@ def test_a_page_that_opens_thinking_it_is_offline_sends_once_the_browser_knows_b
     from zhijiao.homework.models import Submission
 
     p = phone_page
-    browser_login(p, "xuesheng")
-    p.goto(f"{live_server.url}/homework/my/")
-    p.locator("[data-testid=todo] a").first.click()
-    p.wait_for_load_state()
-    do_url = p.url
-    sub_id = int(do_url.rstrip("/").rsplit("/", 1)[-1])
+    do_url, sub_id = _open_first_homework(p, browser_login, live_server)
     key = p.evaluate("'zhijiao:answers:' + document.getElementById('answer-form').getAttribute('data-autosave')")
     name = _text_answer(p).get_attribute("name")
     p.evaluate("([k, n]) => localStorage.setItem(k, JSON.stringify([[n, '开机时写好的答案']]))", [key, name])
