@@ -94,3 +94,21 @@ def facet_labels() -> dict[str, dict[str, str]]:
     from zhijiao.search.documents import catalog_labels
 
     return cached(CATALOG, "facet-labels", catalog_labels, timeout=CATALOG_CACHE_SECONDS)
+
+
+SUGGESTIONS_SECONDS = 3600
+
+
+def suggestions(words: list[str]) -> list[str]:
+    """Of the words the search page offers to try, those that find something in this district's library
+    (a suggestion that finds nothing sends a student nowhere). Checked once an hour for everyone."""
+    from zhijiao.core.cache import cached
+    from zhijiao.search.base import ScopeFilter, SearchQuery
+
+    def build() -> list[str]:
+        backend = get_backend()
+        return [w for w in words
+                if backend.search(SearchQuery(text=w, scope=ScopeFilter(everything=True), page_size=1,
+                                              highlight=False)).total]
+
+    return cached("search-suggestions", "|".join(words), build, timeout=SUGGESTIONS_SECONDS)

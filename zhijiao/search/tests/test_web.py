@@ -29,9 +29,12 @@ def test_page_needs_login(client, db):
     assert resp.status_code == 302 and "/accounts/login/" in resp["Location"]
 
 
-def test_empty_page_offers_suggestions(client_as, users):
+def test_empty_page_offers_suggestions_that_find_something(client_as, users, library):
     html = client_as(users["xuesheng"]).get("/search/").content.decode()
-    assert "勾股定理" in html and 'data-testid="search-empty"' in html
+    assert 'data-testid="search-empty"' in html
+    suggested = html.split('class="search-suggest"', 1)[1].split("</p>", 1)[0]
+    assert "勾股定理" in suggested and "多位数乘一位数" in suggested
+    assert "古诗" not in suggested  # nothing in this library: a student would be sent nowhere
 
 
 def test_results_highlighted_facets_sorts(client_as, users, library):
