@@ -65,7 +65,9 @@ class Tokenizer:
             try:
                 self._jieba.add_word(word, freq, tag)
                 return
-            except RuntimeError:
+            except RuntimeError as exc:
+                if "borrow" not in str(exc).lower():
+                    raise  # not the dictionary being busy: waiting would never end
                 time.sleep(0.001)
 
 
