@@ -100,5 +100,8 @@ def _context(query, errors, base, result, rows) -> dict:
     sorts = [{"key": k, "title": t, "on": k == query.sort, "href": _link(base, sort=k)} for k, t in SORT_TITLES]
     return {
         "q": query.text, "query": query, "errors": errors, "result": result, "hits": hits, "facets": facets,
-        "sorts": sorts, "pages": pages, "suggestions": [(s, _link({}, q=s)) for s in selectors.suggestions(SUGGESTIONS)],
+        "sorts": sorts, "pages": pages,
+        # shown only on the empty page and when nothing was found
+        "suggestions": ([(s, _link({}, q=s)) for s in selectors.suggestions(SUGGESTIONS)]
+                        if result is None or not result.total else []),
     }
